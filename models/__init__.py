@@ -1,0 +1,17 @@
+"""Tables and schemas. Importing this package registers every table on `SQLModel.metadata`."""
+
+from models.contacts import ChannelIdentity, Contact
+from models.conversations import Conversation
+from models.directory import DirectoryEntry
+from models.messages import Message
+from models.tickets import Ticket, TicketEvent
+
+__all__ = [
+    "ChannelIdentity",
+    "Contact",
+    "Conversation",
+    "DirectoryEntry",
+    "Message",
+    "Ticket",
+    "TicketEvent",
+]
