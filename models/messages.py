@@ -1,0 +1,41 @@
+"""Every message in and out, with its delivery status; outbound rows are the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_type, utcnow
+from models.enums import Channel, DeliveryStatus, Direction
+
+BODY_LIMIT = 4000
+"""Longer bodies are cut before storing: enough for any real answer, bounded for abuse."""
+
+
+class Message(SQLModel, table=True):
+    """One message. A provider id is unique per channel, which makes redelivery harmless."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "provider_message_id", name="uq_message_provider_id"),
+        sa.Index("ix_messages_outbox", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    identity_id: int = Field(foreign_key="channel_identities.id")
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    channel: Channel = Field(sa_type=enum_type(Channel))
+    direction: Direction = Field(sa_type=enum_type(Direction))
+    body: str = Field(default="", sa_type=sa.Text)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    provider_message_id: str | None = Field(default=None, max_length=100)
+    status: DeliveryStatus = Field(sa_type=enum_type(DeliveryStatus))
+    error: str | None = Field(default=None, max_length=500)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
