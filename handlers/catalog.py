@@ -1,0 +1,49 @@
+"""The message catalog: every word the bot says, by key, per language.
+
+Texts live in `handlers/locales/<language>.toml` so they can be translated without touching code.
+A language that lacks a key falls back to English.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES = Path(__file__).parent / "locales"
+DEFAULT_LANGUAGE = "en"
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, key + "."))
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+@cache
+def messages(language: str) -> dict[str, str]:
+    """All texts of one language, keyed like `food.postcode.invalid`."""
+    path = LOCALES / f"{language}.toml"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+def has(key: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether the catalog holds `key` in the language or in English."""
+    return key in messages(language) or key in messages(DEFAULT_LANGUAGE)
+
+
+def t(key: str, language: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
+    """The text for `key` with `{placeholders}` filled in; a missing key is a bug and raises."""
+    text = messages(language).get(key)
+    if text is None:
+        text = messages(DEFAULT_LANGUAGE)[key]
+    return text.format(**values) if values else text

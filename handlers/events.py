@@ -1,0 +1,78 @@
+"""The neutral shapes that pass between channels and flows.
+
+A channel adapter turns what a provider sends into an `IncomingEvent` and turns each `Reply`
+back into whatever the provider shows (buttons, numbered lines, plain text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from models.enums import Channel
+
+
+class MediaKind(StrEnum):
+    """Non-text things a person can send; flows answer them kindly rather than guess."""
+
+    PHOTO = "photo"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+    STICKER = "sticker"
+    DOCUMENT = "document"
+    CONTACT_CARD = "contact"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A point the person shared, which may answer a where-question."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Media:
+    """One attachment: its kind, and where the provider keeps it if it says."""
+
+    kind: MediaKind
+    url: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """One thing a person did: typed text, pressed a button, shared a location or sent media.
+
+    `provider_id` is the provider's own id for this delivery (a Telegram update, a Twilio
+    message) and makes a redelivery recognisable; `choice` is the id of a pressed option.
+    """
+
+    channel: Channel
+    external_id: str
+    provider_id: str | None = None
+    text: str | None = None
+    choice: str | None = None
+    location: Location | None = None
+    media: tuple[Media, ...] = ()
+    display_name: str | None = None
+    phone: str | None = None
+    profile: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice offered to the person: a stable id and the label they see."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the person, with the options it offers (possibly none)."""
+
+    text: str
+    options: tuple[Option, ...] = ()
