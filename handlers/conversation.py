@@ -1,0 +1,298 @@
+"""The conversation engine: one incoming event in, replies queued out, in one transaction.
+
+Every channel calls `handle_event`. It records the message (a redelivered one is recognised by
+the database and ignored), checks for an emergency first, applies "menu", "back", "cancel" and
+"help", and hands the event to the step for the stored state. The replies are written to the
+outbox in the same transaction as the state and any ticket, so nothing is lost or sent twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers import forms
+from handlers.events import IncomingEvent, Option
+from handlers.flows import menu as menu_flow
+from handlers.flows import respite, start
+from handlers.identities import get_or_create_identity
+from handlers.messages import link_inbound, queue_reply, record_inbound
+from handlers.safeguarding import Alert, check_text
+from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
+from handlers.turn import State, Turn
+from models import ChannelIdentity, Conversation
+from models.base import utcnow
+from models.enums import ActorType, EventKind, TicketCategory, TicketPriority
+
+log = logging.getLogger(__name__)
+
+IDLE_AFTER = timedelta(minutes=30)
+# A second alarming message soon after the first joins the same urgent ticket.
+ALERT_WINDOW = timedelta(hours=2)
+
+# States in the middle of a request, where a long silence earns "carry on or start again?".
+_IN_FLOW = (State.QUESTION, State.CONFIRM, State.RESPITE_OFFER)
+
+_COMMANDS = {
+    "menu": "menu",
+    "main menu": "menu",
+    "start": "menu",
+    "back": "back",
+    "go back": "back",
+    "cancel": "cancel",
+    "help": "help",
+}
+_NOT_WORDS = re.compile(r"[^\w\s]")
+
+
+@dataclass
+class Outcome:
+    """What handling an event did: nothing, if it was a redelivery; else the replies queued."""
+
+    duplicate: bool = False
+    outbound_ids: list[int] = field(default_factory=list)
+
+
+def command_in(text: str) -> str | None:
+    """The navigation command a message is, if it is only that ("Menu", "/help", "back.")."""
+    words = " ".join(_NOT_WORDS.sub(" ", text.casefold()).split())
+    return _COMMANDS.get(words)
+
+
+async def _load_conversation(
+    session: AsyncSession, identity: ChannelIdentity, now: datetime
+) -> Conversation:
+    # FOR UPDATE serialises two messages from one person on PostgreSQL; SQLite has one writer.
+    statement = (
+        select(Conversation).where(Conversation.identity_id == identity.id).with_for_update()
+    )
+    conversation = (await session.exec(statement)).first()
+    if conversation is not None:
+        return conversation
+    try:
+        async with session.begin_nested():
+            conversation = Conversation(
+                identity_id=identity.id,  # type: ignore[arg-type]
+                state=State.NEW.value,
+                updated_at=now,
+            )
+            session.add(conversation)
+            await session.flush()
+    except IntegrityError:
+        conversation = (await session.exec(statement)).one()
+    return conversation
+
+
+async def raise_alert(turn: Turn, alert: Alert) -> State:
+    """Answer an emergency at once with the right numbers, and put it before staff as urgent."""
+    ticket = await find_open_alert_ticket(
+        session=turn.session, contact_id=turn.contact.id or 0, since=turn.now - ALERT_WINDOW
+    )
+    if ticket is None:
+        ticket = await do_create_ticket(
+            session=turn.session,
+            contact=turn.contact,
+            identity=turn.identity,
+            category=TicketCategory.WELFARE,
+            priority=TicketPriority.URGENT,
+            details={"alert": alert.kind.value, "signal": alert.signal},
+            now=turn.now,
+        )
+    await add_event(
+        session=turn.session,
+        ticket=ticket,
+        kind=EventKind.ALERT,
+        actor_type=ActorType.SYSTEM,
+        now=turn.now,
+        data={"alert": alert.kind.value, "signal": alert.signal},
+    )
+    if turn.inbound is not None:
+        await link_inbound(session=turn.session, message=turn.inbound, ticket=ticket, now=turn.now)
+    turn.say(turn.t(f"alert.{alert.kind.value}", ref=ticket.ref), ticket=ticket)
+    log.warning("safeguarding alert %s raised on ticket %s", alert.signal, ticket.ref)
+    return turn.state
+
+
+def _ask_resume(turn: Turn, lead: str | None = None) -> State:
+    saved = turn.data.get("resume", {})
+    flow = turn.t(f"flow.{saved.get('data', {}).get('form', 'food')}")
+    text = turn.t("expired.prompt", flow=flow)
+    options = [
+        Option("carry_on", turn.t("expired.carry_on")),
+        Option("restart", turn.t("expired.restart")),
+    ]
+    turn.say(f"{lead}\n\n{text}" if lead else text, options)
+    return State.RESUME
+
+
+def _resume(turn: Turn) -> State:
+    chosen = turn.chosen()
+    if chosen == "carry_on":
+        saved = turn.data.get("resume", {})
+        turn.data.clear()
+        turn.data.update(copy.deepcopy(saved.get("data", {})))
+        turn.state = State(saved.get("state", State.MENU.value))
+        return reprompt(turn)
+    if chosen == "restart":
+        turn.data.clear()
+        return turn.show_menu()
+    return _ask_resume(turn, turn.t("form.choose"))
+
+
+def reprompt(turn: Turn, lead: str | None = None) -> State:
+    """Ask again whatever the current state is waiting for, after `lead` if given."""
+    match turn.state:
+        case State.NEW | State.CONSENT:
+            return start.ask_consent(turn, lead)
+        case State.ROLE:
+            return start.ask_role(turn, lead)
+        case State.QUESTION | State.CONFIRM:
+            return forms.reprompt(turn, lead)
+        case State.RESPITE_OFFER:
+            return respite.reprompt_offer(turn, lead)
+        case State.RESUME:
+            return _ask_resume(turn, lead)
+        case _:
+            intro = f"{lead}\n\n{turn.t('menu.prompt')}" if lead else None
+            return turn.show_menu(intro)
+
+
+def _media_kind_name(turn: Turn) -> str:
+    return turn.t(f"media.{turn.event.media[0].kind.value}")
+
+
+async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State:
+    """Decide what to do with the event for the current state."""
+    alert = check_text(turn.event.text)
+    if alert is not None:
+        return await raise_alert(turn, alert)
+    if turn.state is State.NEW:
+        return start.greet(turn)
+
+    command = command_in(turn.text) if turn.event.choice is None and turn.text else None
+    if turn.state is State.CONSENT:
+        if command == "help":
+            return start.ask_consent(turn, turn.t("help.text"))
+        if turn.event.media and not turn.text:
+            return start.ask_consent(turn, turn.t("media.unsupported", kind=_media_kind_name(turn)))
+        return start.consent(turn)
+
+    if (
+        turn.state in _IN_FLOW
+        and command not in ("menu", "cancel")
+        and (turn.now - last_seen > idle_after)
+    ):
+        turn.data = {"resume": {"state": turn.state.value, "data": copy.deepcopy(turn.data)}}
+        return _ask_resume(turn)
+
+    if command == "help":
+        return reprompt(turn, turn.t("help.text"))
+    if command == "menu":
+        turn.data.clear()
+        return turn.show_menu()
+    if command == "cancel":
+        cancelled = turn.state in _IN_FLOW or turn.state is State.RESUME
+        turn.data.clear()
+        return turn.show_menu(turn.t("cancel.done") if cancelled else None)
+    if command == "back":
+        if turn.state in (State.QUESTION, State.CONFIRM):
+            return forms.go_back(turn)
+        turn.data.clear()
+        return turn.show_menu()
+
+    if turn.event.media and not turn.text and turn.event.location is None:
+        return reprompt(turn, turn.t("media.unsupported", kind=_media_kind_name(turn)))
+    if turn.event.location is not None and turn.state is not State.QUESTION:
+        return reprompt(turn, turn.t("media.location_not_needed"))
+
+    match turn.state:
+        case State.ROLE:
+            return start.role(turn)
+        case State.QUESTION:
+            return await forms.answer_question(turn)
+        case State.CONFIRM:
+            return await forms.confirm(turn)
+        case State.RESPITE_OFFER:
+            return await respite.offer_callback(turn)
+        case State.RESUME:
+            return _resume(turn)
+        case _:
+            return await menu_flow.menu(turn)
+
+
+def _remember_options(turn: Turn, before: State, after: State) -> None:
+    """Keep the options last shown, so a typed number or label can be matched next time."""
+    shown = [reply.options for reply, _ in turn.replies if reply.options]
+    if shown:
+        turn.data["options"] = [[o.id, o.label] for o in shown[-1]]
+    elif after is not before:
+        turn.data.pop("options", None)
+
+
+async def handle_event(
+    *,
+    session: AsyncSession,
+    event: IncomingEvent,
+    now: datetime | None = None,
+    idle_after: timedelta = IDLE_AFTER,
+) -> Outcome:
+    """Handle one incoming event inside the caller's transaction and queue the replies."""
+    now = now or utcnow()
+    identity, contact = await get_or_create_identity(session=session, event=event, now=now)
+    inbound = await record_inbound(session=session, identity=identity, event=event, now=now)
+    if inbound is None:
+        log.info("ignored a redelivered %s event", event.channel.value)
+        return Outcome(duplicate=True)
+    identity.last_inbound_at = now
+
+    conversation = await _load_conversation(session, identity, now)
+    try:
+        state = State(conversation.state)
+    except ValueError:
+        state = State.MENU if contact.consented_at else State.NEW
+    turn = Turn(
+        session=session,
+        event=event,
+        contact=contact,
+        identity=identity,
+        inbound=inbound,
+        state=state,
+        data=copy.deepcopy(conversation.data),
+        now=now,
+    )
+    try:
+        async with session.begin_nested():
+            after = await _step(turn, conversation.updated_at, idle_after)
+    except DBAPIError:
+        raise
+    except Exception:
+        # A fault in a flow must not leave the person without an answer, nor loop on a redelivery.
+        log.exception("a conversation step failed in state %s", state.value)
+        turn.replies.clear()
+        turn.data = {}
+        if contact.consented_at is None:
+            turn.state = State.CONSENT
+            after = start.ask_consent(turn, turn.t("error.generic"))
+        else:
+            turn.state = State.MENU
+            after = turn.show_menu(turn.t("error.generic"))
+
+    _remember_options(turn, state, after)
+    conversation.state = after.value
+    conversation.data = turn.data
+    conversation.updated_at = now
+
+    outcome = Outcome()
+    for reply, ticket in turn.replies:
+        message = await queue_reply(
+            session=session, identity=identity, reply=reply, ticket=ticket, now=now
+        )
+        outcome.outbound_ids.append(message.id)  # type: ignore[arg-type]
+    return outcome

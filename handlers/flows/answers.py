@@ -1,0 +1,68 @@
+"""Turning typed answers into stored values and the words shown back to the person."""
+
+from __future__ import annotations
+
+from handlers.forms import Answer
+from handlers.turn import Turn
+from handlers.validation import (
+    parse_count,
+    parse_date,
+    parse_district,
+    parse_postcode,
+    parse_time,
+    parse_uk_phone,
+)
+
+
+def display_phone(e164: str) -> str:
+    """A UK number as people write it: +447700900123 becomes 07700 900123."""
+    national = "0" + e164.removeprefix("+44")
+    if national.startswith(("07", "01", "03")) and len(national) == 11:
+        return f"{national[:5]} {national[5:]}"
+    if national.startswith("02") and len(national) == 11:
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return national
+
+
+def postcode(text: str, turn: Turn) -> Answer | None:
+    found = parse_postcode(text)
+    return Answer(str(found), str(found)) if found else None
+
+
+def district(text: str, turn: Turn) -> Answer | None:
+    found = parse_district(text)
+    return Answer(found, found) if found else None
+
+
+def phone(text: str, turn: Turn) -> Answer | None:
+    found = parse_uk_phone(text)
+    return Answer(found, display_phone(found)) if found else None
+
+
+def known_phone(turn: Turn) -> Answer | None:
+    """The number the person is messaging from, when the channel tells us (SMS, WhatsApp)."""
+    found = parse_uk_phone(turn.identity.phone) if turn.identity.phone else None
+    return Answer(found, display_phone(found)) if found else None
+
+
+def day(text: str, turn: Turn) -> Answer | None:
+    found = parse_date(text, turn.now.date())
+    return Answer(found.isoformat(), found.strftime("%A %-d %B")) if found else None
+
+
+def clock_time(text: str, turn: Turn) -> Answer | None:
+    found = parse_time(text)
+    if found is None:
+        return None
+    shown = found.strftime("%-I:%M%p").lower().replace(":00", "")
+    return Answer(found.strftime("%H:%M"), shown)
+
+
+def people(text: str, turn: Turn) -> Answer | None:
+    found = parse_count(text)
+    return Answer(found, str(found)) if found else None
+
+
+def words(text: str, turn: Turn) -> Answer | None:
+    """Free words, for questions whose options are only suggestions."""
+    return Answer(text, text) if text else None

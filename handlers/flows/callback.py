@@ -1,0 +1,19 @@
+"""Call me back: the best time, and the number (offering the one we already know)."""
+
+from __future__ import annotations
+
+from handlers.flows import answers
+from handlers.forms import Form, Question, register
+from models.enums import TicketCategory
+
+CALLBACK = register(
+    Form(
+        name="callback",
+        category=TicketCategory.CALLBACK,
+        summary_keys=("area",),
+        questions=(
+            Question("best_time", options=("morning", "afternoon", "evening", "any")),
+            Question("phone", parse=answers.phone, known=answers.known_phone),
+        ),
+    )
+)

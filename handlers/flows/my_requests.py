@@ -1,0 +1,26 @@
+"""My requests: the person's open tickets and where each one is."""
+
+from __future__ import annotations
+
+from handlers.tickets import list_open_tickets
+from handlers.turn import State, Turn
+
+
+async def show_requests(turn: Turn) -> State:
+    """List open tickets with their status, then offer the menu."""
+    tickets = await list_open_tickets(session=turn.session, contact_id=turn.contact.id or 0)
+    if not tickets:
+        return turn.show_menu(f"{turn.t('my_requests.none')}\n\n{turn.t('menu.prompt')}")
+    lines = [turn.t("my_requests.intro")]
+    for ticket in tickets:
+        lines.append(
+            turn.t(
+                "my_requests.item",
+                ref=ticket.ref,
+                category=turn.t(f"category.{ticket.category.value}"),
+                status=turn.t(f"status.{ticket.status.value}"),
+                date=ticket.created_at.strftime("%-d %B"),
+            )
+        )
+    turn.say("\n".join(lines))
+    return turn.show_menu(turn.t("menu.again"))

@@ -1,0 +1,80 @@
+"""Carer respite information: services near a postcode district, then an offer of a call back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.directory import find_services
+from handlers.events import Option
+from handlers.flows import answers
+from handlers.flows.callback import CALLBACK
+from handlers.forms import Form, Question, register, start_form
+from handlers.turn import State, Turn
+from models.enums import TicketCategory
+
+
+def _offer_options(turn: Turn) -> list[Option]:
+    return [
+        Option("yes", turn.t("respite.callback_yes")),
+        Option("no", turn.t("respite.callback_no")),
+    ]
+
+
+async def _show_services(turn: Turn, form: Form, given: dict[str, Any]) -> State:
+    value = given["district"]["value"]
+    if isinstance(value, dict):
+        point = value["location"]
+        found = await find_services(
+            session=turn.session, latitude=point["latitude"], longitude=point["longitude"]
+        )
+        area = turn.t("respite.your_location")
+    else:
+        found = await find_services(session=turn.session, district=value)
+        area = value
+    if found:
+        entries = [
+            turn.t(
+                "respite.entry",
+                name=entry.name,
+                phone=entry.phone or "-",
+                website=entry.website or "",
+                description=entry.description,
+            )
+            for entry in found
+        ]
+        turn.say("\n\n".join([turn.t("respite.found", area=area), *entries]))
+    else:
+        turn.say(turn.t("respite.none", area=area))
+    turn.data["question"] = None
+    turn.say(turn.t("respite.offer_callback"), _offer_options(turn))
+    return State.RESPITE_OFFER
+
+
+RESPITE = register(
+    Form(
+        name="respite",
+        category=TicketCategory.RESPITE,
+        complete=_show_services,
+        questions=(Question("district", parse=answers.district, accepts_location=True),),
+    )
+)
+
+
+async def offer_callback(turn: Turn) -> State:
+    """After the list: start a call-back request for carer support, or return to the menu."""
+    chosen = turn.chosen()
+    if chosen == "yes":
+        district = turn.data.get("answers", {}).get("district")
+        prefill = {"area": district} if district else None
+        return start_form(turn, CALLBACK, prefill=prefill, category=TicketCategory.RESPITE)
+    if chosen == "no":
+        turn.data.clear()
+        return turn.show_menu(turn.t("menu.again"))
+    return reprompt_offer(turn)
+
+
+def reprompt_offer(turn: Turn, lead: str | None = None) -> State:
+    """Ask again whether the person wants a call back."""
+    text = turn.t("respite.offer_callback")
+    turn.say(f"{lead}\n\n{text}" if lead else text, _offer_options(turn))
+    return State.RESPITE_OFFER

@@ -1,0 +1,31 @@
+"""Transport: what the trip is for, when, from where to where, and help getting about."""
+
+from __future__ import annotations
+
+from handlers.flows import answers
+from handlers.forms import Form, Question, register
+from models.enums import TicketCategory
+
+TRANSPORT = register(
+    Form(
+        name="transport",
+        category=TicketCategory.TRANSPORT,
+        questions=(
+            Question("purpose", options=("gp", "hospital", "vaccination", "other")),
+            Question(
+                "purpose_detail",
+                ask_if=lambda given: given.get("purpose", {}).get("value") == "other",
+                max_length=200,
+            ),
+            Question("date", options=("today", "tomorrow"), parse=answers.day, parse_options=True),
+            Question("time", parse=answers.clock_time),
+            Question("pickup", options=("home",), parse=answers.words, accepts_location=True),
+            Question("destination", max_length=200),
+            Question(
+                "mobility",
+                options=("none", "wheelchair", "walking_aid", "companion"),
+                parse=answers.words,
+            ),
+        ),
+    )
+)

@@ -1,0 +1,115 @@
+"""Recording messages in and queueing messages out, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.events import IncomingEvent, Reply
+from handlers.tickets import add_event
+from models import ChannelIdentity, Message, Ticket
+from models.enums import ActorType, DeliveryStatus, Direction, EventKind
+from models.messages import BODY_LIMIT
+
+
+def _inbound_payload(event: IncomingEvent) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if event.choice is not None:
+        payload["choice"] = event.choice
+    if event.location is not None:
+        payload["location"] = {
+            "latitude": event.location.latitude,
+            "longitude": event.location.longitude,
+        }
+    if event.media:
+        payload["media"] = [
+            {"kind": m.kind.value, "url": m.url, "content_type": m.content_type}
+            for m in event.media
+        ]
+    if event.text is not None and len(event.text) > BODY_LIMIT:
+        payload["truncated_from"] = len(event.text)
+    return payload
+
+
+async def record_inbound(
+    *, session: AsyncSession, identity: ChannelIdentity, event: IncomingEvent, now: datetime
+) -> Message | None:
+    """Store the incoming message; None when the provider already delivered it once."""
+    message = Message(
+        contact_id=identity.contact_id,
+        identity_id=identity.id,  # type: ignore[arg-type]
+        channel=event.channel,
+        direction=Direction.IN,
+        body=(event.text or "")[:BODY_LIMIT],
+        payload=_inbound_payload(event),
+        provider_message_id=event.provider_id,
+        status=DeliveryStatus.RECEIVED,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        # The unique (channel, provider id) constraint is what makes a replay harmless,
+        # even when two deliveries of one update arrive at two processes at once.
+        async with session.begin_nested():
+            session.add(message)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return message
+
+
+async def queue_reply(
+    *,
+    session: AsyncSession,
+    identity: ChannelIdentity,
+    reply: Reply,
+    now: datetime,
+    ticket: Ticket | None = None,
+    actor_type: ActorType = ActorType.SYSTEM,
+    actor_id: int | None = None,
+) -> Message:
+    """Put one reply in the outbox; a reply about a ticket also joins its timeline."""
+    message = Message(
+        contact_id=identity.contact_id,
+        identity_id=identity.id,  # type: ignore[arg-type]
+        ticket_id=ticket.id if ticket else None,
+        channel=identity.channel,
+        direction=Direction.OUT,
+        body=reply.text,
+        payload={"options": [[o.id, o.label] for o in reply.options]} if reply.options else {},
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    if ticket is not None:
+        await add_event(
+            session=session,
+            ticket=ticket,
+            kind=EventKind.MESSAGE_OUT,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            message_id=message.id,
+            now=now,
+        )
+    return message
+
+
+async def link_inbound(
+    *, session: AsyncSession, message: Message, ticket: Ticket, now: datetime
+) -> None:
+    """Attach an incoming message to a ticket's timeline."""
+    message.ticket_id = ticket.id
+    await add_event(
+        session=session,
+        ticket=ticket,
+        kind=EventKind.MESSAGE_IN,
+        actor_type=ActorType.CONTACT,
+        message_id=message.id,
+        now=now,
+    )

@@ -1,0 +1,88 @@
+"""One turn of a conversation: what the person did, what we know, and what we will say."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.catalog import t
+from handlers.events import IncomingEvent, Option, Reply
+from handlers.matching import match_option
+from models import ChannelIdentity, Contact, Message, Ticket
+
+
+class State(StrEnum):
+    """Where a conversation is. Each step returns the next one explicitly."""
+
+    NEW = "new"
+    CONSENT = "consent"
+    ROLE = "role"
+    MENU = "menu"
+    QUESTION = "question"
+    CONFIRM = "confirm"
+    RESPITE_OFFER = "respite_offer"
+    RESUME = "resume"
+
+
+MENU_ITEMS = ("food", "medicine", "transport", "respite", "callback", "my_requests")
+
+
+@dataclass
+class Turn:
+    """Everything a flow step may read or change while handling one incoming event."""
+
+    session: AsyncSession
+    event: IncomingEvent
+    contact: Contact
+    identity: ChannelIdentity
+    inbound: Message | None
+    state: State
+    data: dict[str, Any]
+    now: datetime
+    replies: list[tuple[Reply, Ticket | None]] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.contact.language
+
+    @property
+    def text(self) -> str:
+        """What the person typed, trimmed; empty for buttons, media and locations."""
+        return (self.event.text or "").strip()
+
+    def t(self, key: str, /, **values: object) -> str:
+        """A catalog text in the person's language."""
+        return t(key, self.lang, **values)
+
+    def say(
+        self, text: str, options: Sequence[Option] = (), *, ticket: Ticket | None = None
+    ) -> None:
+        """Queue a reply; `ticket` puts it on that ticket's timeline too."""
+        self.replies.append((Reply(text=text, options=tuple(options)), ticket))
+
+    def shown_options(self) -> list[tuple[str, str]]:
+        """The (id, label) pairs of the options the person was last shown."""
+        return [(str(i), str(label)) for i, label in self.data.get("options", [])]
+
+    def chosen(self) -> str | None:
+        """The id of the shown option the person picked, by button, number or words."""
+        shown = self.shown_options()
+        ids = {option_id for option_id, _ in shown}
+        if self.event.choice is not None:
+            return self.event.choice if self.event.choice in ids else None
+        if self.text:
+            return match_option(self.text, shown)
+        return None
+
+    def menu_options(self) -> list[Option]:
+        return [Option(item, self.t(f"menu.{item}")) for item in MENU_ITEMS]
+
+    def show_menu(self, intro: str | None = None) -> State:
+        """Offer the main menu, after `intro` if given, and wait there."""
+        self.say(intro or self.t("menu.prompt"), self.menu_options())
+        return State.MENU
