@@ -1,0 +1,164 @@
+"""The Telegram channel: Bot API updates in, inline keyboards out. It only translates."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Message as TgMessage
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.config import Settings
+from bot.outbound import DeliveryError, OutboundMessage
+from handlers.events import IncomingEvent, Location, Media, MediaKind
+from models.enums import Channel
+
+log = logging.getLogger(__name__)
+
+CALLBACK_DATA_LIMIT = 64
+# Updates we act on; everything else (edits, polls, chat member changes) is acknowledged only.
+ALLOWED_UPDATES = ("message", "callback_query")
+
+
+def _media_of(message: TgMessage) -> tuple[Media, ...]:
+    kinds = (
+        (message.photo, MediaKind.PHOTO),
+        (message.voice, MediaKind.VOICE),
+        (message.audio, MediaKind.AUDIO),
+        (message.video, MediaKind.VIDEO),
+        (message.video_note, MediaKind.VIDEO),
+        (message.sticker, MediaKind.STICKER),
+        (message.document, MediaKind.DOCUMENT),
+        (message.animation, MediaKind.VIDEO),
+    )
+    for present, kind in kinds:
+        if present:
+            return (Media(kind),)
+    if message.contact is not None and message.contact.user_id != getattr(
+        message.from_user, "id", None
+    ):
+        return (Media(MediaKind.CONTACT_CARD),)
+    return ()
+
+
+def translate_update(update: Update) -> IncomingEvent | None:
+    """The neutral event in a Telegram update, or None when it is nothing a private chat said."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None or user.is_bot or chat.type != chat.PRIVATE:
+        # Groups and channels never start a conversation: the bot speaks with one person at a time.
+        return None
+    common: dict[str, Any] = {
+        "channel": Channel.TELEGRAM,
+        "external_id": str(chat.id),
+        "provider_id": f"update:{update.update_id}",
+        "display_name": user.first_name,
+        "profile": {"username": user.username} if user.username else {},
+    }
+    if update.callback_query is not None:
+        return IncomingEvent(choice=update.callback_query.data or "", **common)
+    message = update.message
+    if message is None:
+        return None
+    text = message.text or message.caption
+    location = None
+    if message.location is not None:
+        location = Location(message.location.latitude, message.location.longitude)
+    if message.contact is not None and message.contact.user_id == user.id:
+        # The person shared their own number with the "share contact" button: that is an answer.
+        text = message.contact.phone_number
+    return IncomingEvent(text=text, location=location, media=_media_of(message), **common)
+
+
+def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | None:
+    if not message.options:
+        return None
+    for option in message.options:
+        if len(option.id.encode()) > CALLBACK_DATA_LIMIT:
+            raise DeliveryError(f"option id {option.id[:20]!r} is too long", retryable=False)
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(option.label, callback_data=option.id)]
+            for option in message.options
+        ]
+    )
+
+
+class TelegramChannel:
+    """Owns the python-telegram-bot `Application` (no updater: updates arrive by webhook)."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.telegram_bot_token:
+            raise ValueError("Telegram needs TELEGRAM_BOT_TOKEN")
+        base = settings.telegram_api_base_url.rstrip("/")
+        self.secret = settings.telegram_webhook_secret or ""
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(settings.telegram_bot_token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .updater(None)
+            .build()
+        )
+
+    @property
+    def bot(self) -> Any:
+        return self.application.bot
+
+    async def start(self) -> None:
+        """Check the token with the Bot API and start the application."""
+        await self.application.initialize()
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    def parse(self, data: Any) -> Update | None:
+        """An `Update` from webhook JSON, or None when it is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        try:
+            return Update.de_json(data, self.bot)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    async def acknowledge(self, update: Update) -> None:
+        """Answer a button press so the person's app stops its spinner; failure is harmless."""
+        if update.callback_query is None:
+            return
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:
+            log.info("could not answer a callback query: %s", type(exc).__name__)
+
+    async def send(self, message: OutboundMessage) -> str:
+        """Send one message; the provider id is `chat:message`, unique across chats."""
+        markup = _keyboard(message)
+        try:
+            sent = await self.bot.send_message(
+                chat_id=int(message.external_id), text=message.text, reply_markup=markup
+            )
+        except RetryAfter as exc:
+            raise DeliveryError(
+                f"rate limited by Telegram ({exc.retry_after}s)", retryable=True
+            ) from exc
+        except Forbidden as exc:
+            raise DeliveryError(f"Telegram refused: {exc.message}", retryable=False) from exc
+        except BadRequest as exc:
+            raise DeliveryError(
+                f"Telegram rejected the message: {exc.message}", retryable=False
+            ) from exc
+        except NetworkError as exc:
+            raise DeliveryError(f"could not reach Telegram: {exc.message}", retryable=True) from exc
+        return f"{sent.chat_id}:{sent.message_id}"
+
+    async def set_webhook(self, url: str) -> bool:
+        """Register our webhook URL with the secret token Telegram will send back."""
+        result: bool = await self.bot.set_webhook(
+            url=url, secret_token=self.secret, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        return result

@@ -1,0 +1,15 @@
+"""Showing options as numbered lines, for channels without buttons (console, SMS, WhatsApp)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.events import Option
+
+
+def numbered(text: str, options: Sequence[Option]) -> str:
+    """The text followed by "1. Food"-style lines, one per option."""
+    if not options:
+        return text
+    lines = [f"{number}. {option.label}" for number, option in enumerate(options, start=1)]
+    return "\n".join([text, "", *lines])
