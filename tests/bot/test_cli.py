@@ -1,0 +1,142 @@
+"""The `helpbot` command as an operator meets it: clear errors, and working with no set-up."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+HELPBOT = str(Path(sys.executable).parent / "helpbot")
+
+
+def run_helpbot(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `helpbot` in a clean environment (no inherited settings) and capture its output."""
+    base = {"PATH": os.environ["PATH"], "HOME": str(cwd), "LANG": "C.UTF-8"}
+    return subprocess.run(
+        [HELPBOT, *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TELEGRAM_BOT_TOKEN": "123:abc"}, "TELEGRAM_WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "has spaces"},
+            "TELEGRAM_WEBHOOK_SECRET",
+        ),
+        ({"DATABASE_URL": "mysql://root@localhost/helpbot"}, "DATABASE_URL"),
+        ({"PUBLIC_BASE_URL": "example.org"}, "PUBLIC_BASE_URL"),
+        ({"CONVERSATION_IDLE_MINUTES": "soon"}, "CONVERSATION_IDLE_MINUTES"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_one_clear_line(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
+    result = run_helpbot("migrate", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert named in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_come_from_a_dot_env_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123:abc\n")
+    result = run_helpbot("migrate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr
+
+
+def test_migrate_creates_the_sqlite_database_with_no_configuration(tmp_path: Path) -> None:
+    result = run_helpbot("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "helpbot.db").is_file()
+
+
+def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+    result = run_helpbot("migrate", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_serve_runs_on_sqlite_with_no_configuration(tmp_path: Path) -> None:
+    port = _free_port()
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    process = subprocess.Popen(
+        [HELPBOT, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert ready is not None, "the service did not start"
+        assert ready.status_code == 200
+        assert ready.json()["database"] == "ok"
+        telegram = httpx.post(f"http://127.0.0.1:{port}/webhooks/telegram", json={"update_id": 1})
+        assert telegram.status_code == 404
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "make chat" in output
+    assert "Telegram is off" in output
+    assert "Traceback" not in output
+
+
+def test_chat_finishes_a_request_in_the_terminal(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "hello",
+            "1",
+            "2",
+            "food",
+            "me",
+            "2",
+            "no special diet",
+            "tomorrow",
+            "LS6 2AB",
+            "yes",
+            "quit",
+        ]
+    )
+    result = run_helpbot("chat", "--as", "Mary", cwd=tmp_path, stdin=script + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "privacy" in result.stdout.lower() or "we keep what you tell us" in result.stdout
+    assert "1. Yes, I agree" in result.stdout
+    assert re.search(r"Your reference is HH-\d{6}", result.stdout)
+    assert "Traceback" not in result.stderr

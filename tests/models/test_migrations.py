@@ -1,0 +1,59 @@
+"""Migrations build the same schema as the models, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel, select
+
+from bot.db import create_engine, create_session_factory
+from bot.migrate import upgrade
+from models import DirectoryEntry
+from tests.conftest import POSTGRES_ADMIN_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"helpbot_migrate_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, SQLModel.metadata))
+
+
+async def test_migrations_match_the_models_and_seed_marked_samples(fresh_url: str) -> None:
+    await upgrade(fresh_url)
+    await upgrade(fresh_url)  # running again changes nothing
+    engine = create_engine(fresh_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
+        async with create_session_factory(engine)() as session:
+            entries = (await session.exec(select(DirectoryEntry))).all()
+        assert len(entries) >= 5
+        assert all(e.is_sample and e.name.startswith("SAMPLE") for e in entries)
+        assert all("Sample entry" in e.description for e in entries)
+    finally:
+        await engine.dispose()
