@@ -19,12 +19,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import forms
+from handlers.catalog import has
 from handlers.events import IncomingEvent, Option
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.identities import get_or_create_identity
 from handlers.messages import link_inbound, queue_reply, record_inbound
-from handlers.safeguarding import Alert, check_text
+from handlers.safeguarding import Alert, AlertKind, check_text
 from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
 from handlers.turn import State, Turn
 from models import ChannelIdentity, Conversation
@@ -115,7 +116,10 @@ async def raise_alert(turn: Turn, alert: Alert) -> State:
     )
     if turn.inbound is not None:
         await link_inbound(session=turn.session, message=turn.inbound, ticket=ticket, now=turn.now)
-    turn.say(turn.t(f"alert.{alert.kind.value}", ref=ticket.ref), ticket=ticket)
+    text = turn.t(f"alert.{alert.kind.value}", ref=ticket.ref)
+    if has(f"alert.advice_{alert.signal}", turn.lang):
+        text = f"{turn.t(f'alert.advice_{alert.signal}')}\n\n{text}"
+    turn.say(text, ticket=ticket)
     log.warning("safeguarding alert %s raised on ticket %s", alert.signal, ticket.ref)
     return turn.state
 
@@ -172,7 +176,16 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
     """Decide what to do with the event for the current state."""
     alert = check_text(turn.event.text)
     if alert is not None:
-        return await raise_alert(turn, alert)
+        after = await raise_alert(turn, alert)
+        if alert.kind is AlertKind.URGENT and turn.state is State.QUESTION:
+            # Not life-threatening: after the 111 advice the answer still counts, so the request
+            # goes on (a medicine form marks itself urgent) rather than waiting unseen.
+            return await forms.answer_question(turn, advised=True)
+        if turn.state in _IN_FLOW:
+            # Show again what the request is waiting for, so the next words are not taken
+            # as the answer to a question that has scrolled out of sight.
+            return reprompt(turn, turn.t("alert.carry_on"))
+        return after
     if turn.state is State.NEW:
         return start.greet(turn)
 

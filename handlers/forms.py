@@ -209,7 +209,8 @@ def _read_answer(turn: Turn, form: Form, question: Question) -> Answer | str:
         parsed = question.parse(chosen, turn) if question.parse and question.parse_options else None
         return parsed or Answer(chosen, _label(turn, form, question, chosen))
     if not turn.text:
-        return "input.empty"
+        # A button from an older message is a choice, just not one of these.
+        return "form.choose" if event.choice is not None else "input.empty"
     if len(turn.text) > question.max_length:
         return "input.too_long"
     if question.parse is not None:
@@ -223,8 +224,12 @@ def _read_answer(turn: Turn, form: Form, question: Question) -> Answer | str:
     return Answer(turn.text, turn.text)
 
 
-async def answer_question(turn: Turn) -> State:
-    """Take the person's answer to the current question and move on."""
+async def answer_question(turn: Turn, *, advised: bool = False) -> State:
+    """Take the person's answer to the current question and move on.
+
+    `advised` means an urgent-help message was already given this turn, so the form's own
+    urgent advice is not repeated (the request is still marked urgent).
+    """
     form = current_form(turn)
     question = form.question(turn.data["question"])
     result = _read_answer(turn, form, question)
@@ -236,7 +241,7 @@ async def answer_question(turn: Turn) -> State:
     answers = _answers(turn)
     answers[question.key] = {"value": result.value, "display": result.display}
     if form.urgent_words is not None and form.urgent_words.search(turn.text.lower()):
-        if not turn.data.get("urgent"):
+        if not turn.data.get("urgent") and not advised:
             turn.say(turn.t(f"{form.name}.urgent"))
         turn.data["urgent"] = True
     remaining = [q for q in form.questions if q.key not in answers and _applies(q, answers)]

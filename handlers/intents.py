@@ -18,7 +18,8 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "respite",
         re.compile(
             r"\b(respite|carers?|caring for|a break from caring|sitting service|short break|"
-            r"day centre|day care)\b"
+            r"day centre|day care|(need|needs|want|wants|could do with|get) a (short |little )?"
+            r"break(?![- ]in))\b"
         ),
     ),
     (

@@ -15,12 +15,21 @@ from handlers.validation import (
 
 
 def display_phone(e164: str) -> str:
-    """A UK number as people write it: +447700900123 becomes 07700 900123."""
+    """A UK number as people write it: +447700900123 becomes 07700 900123.
+
+    Cities with a short code keep it apart, as printed: 0113 496 0000, 020 7946 0000.
+    """
     national = "0" + e164.removeprefix("+44")
-    if national.startswith(("07", "01", "03")) and len(national) == 11:
-        return f"{national[:5]} {national[5:]}"
-    if national.startswith("02") and len(national) == 11:
+    if len(national) != 11:
+        return national
+    if national.startswith("02"):
         return f"{national[:3]} {national[3:7]} {national[7:]}"
+    if national.startswith(("011", "03", "08")) or (
+        national.startswith("01") and national[3] == "1"
+    ):
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    if national.startswith(("07", "01")):
+        return f"{national[:5]} {national[5:]}"
     return national
 
 
