@@ -199,7 +199,7 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
 
     if (
         turn.state in _IN_FLOW
-        and command not in ("menu", "cancel")
+        and command not in ("menu", "cancel", "help")
         and (turn.now - last_seen > idle_after)
     ):
         turn.data = {"resume": {"state": turn.state.value, "data": copy.deepcopy(turn.data)}}

@@ -56,7 +56,11 @@ def known_phone(turn: Turn) -> Answer | None:
 
 def day(text: str, turn: Turn) -> Answer | None:
     found = parse_date(text, turn.now.date())
-    return Answer(found.isoformat(), found.strftime("%A %-d %B")) if found else None
+    if found is None:
+        return None
+    # The year is shown only when it is not this one, where it is the surprise.
+    shown = "%A %-d %B" if found.year == turn.now.year else "%A %-d %B %Y"
+    return Answer(found.isoformat(), found.strftime(shown))
 
 
 def clock_time(text: str, turn: Turn) -> Answer | None:

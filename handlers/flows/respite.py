@@ -32,16 +32,16 @@ async def _show_services(turn: Turn, form: Form, given: dict[str, Any]) -> State
         found = await find_services(session=turn.session, district=value)
         area = value
     if found:
-        entries = [
-            turn.t(
-                "respite.entry",
-                name=entry.name,
-                phone=entry.phone or "-",
-                website=entry.website or "",
-                description=entry.description,
-            )
-            for entry in found
-        ]
+        entries = []
+        for entry in found:
+            lines = [entry.name]
+            if entry.phone:
+                lines.append(turn.t("respite.phone", phone=entry.phone))
+            if entry.website:
+                lines.append(entry.website)
+            if entry.description:
+                lines.append(entry.description)
+            entries.append("\n".join(lines))
         turn.say("\n\n".join([turn.t("respite.found", area=area), *entries]))
     else:
         turn.say(turn.t("respite.none", area=area))

@@ -112,6 +112,18 @@ async def test_a_long_silence_at_the_menu_needs_no_welcome_back(db: SessionFacto
     assert "Which pharmacy" in chat.last.text
 
 
+async def test_help_after_a_long_silence_helps_and_asks_the_same_question(
+    db: SessionFactory,
+) -> None:
+    chat = await ready_chat(db)
+    await walk(chat, "food", 3)
+    chat.wait(minutes=45)
+    await chat.send("help")
+    assert "Welcome back" not in chat.text
+    assert "go back one question" in chat.text
+    assert "How soon" in chat.last.text
+
+
 async def test_menu_after_a_long_silence_goes_straight_to_the_menu(db: SessionFactory) -> None:
     chat = await ready_chat(db)
     await walk(chat, "transport", 3)

@@ -129,3 +129,18 @@ async def test_a_shared_location_finds_services_close_by(db: SessionFactory) -> 
     await chat.send(location=(53.81, -1.56))
     assert "Headingley Carers" in chat.text
     assert "Manchester Carers" not in chat.text
+
+
+async def test_a_service_without_phone_or_website_shows_no_empty_lines(db: SessionFactory) -> None:
+    async with db() as session:
+        session.add(
+            DirectoryEntry(name="Quiet Hours Club", area="LS6", description="Tea on Fridays.")
+        )
+        await session.commit()
+    chat = await ready_chat(db)
+    await chat.press("Carer respite information")
+    await chat.send("LS6")
+    listing = chat.replies[0].text
+    assert "Quiet Hours Club\nTea on Fridays." in listing
+    assert "Phone" not in listing
+    assert "\n\n\n" not in listing
