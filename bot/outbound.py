@@ -44,10 +44,14 @@ class OutboundMessage:
 class DeliveryError(Exception):
     """A send that failed; `retryable` says whether trying again later may work."""
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, retry_after: timedelta | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        # The provider's own "not before" (Telegram's flood control), when it gives one.
+        self.retry_after = retry_after
 
 
 class Sender(Protocol):
@@ -116,7 +120,9 @@ class OutboxDelivery:
             elif error.retryable and message.attempts < MAX_ATTEMPTS:
                 message.status = DeliveryStatus.QUEUED
                 message.error = error.reason[:500]
-                message.next_attempt_at = now + _backoff(message.attempts)
+                # Retrying before the provider allows only spends the attempts left.
+                wait = max(_backoff(message.attempts), error.retry_after or timedelta(0))
+                message.next_attempt_at = now + wait
             else:
                 message.status = DeliveryStatus.FAILED
                 message.error = error.reason[:500]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.outbound import DeliveryError, OutboundMessage
@@ -123,7 +126,9 @@ class TelegramChannel:
             return None
         try:
             return Update.de_json(data, self.bot)
-        except (KeyError, TypeError, ValueError):
+        except Exception:
+            # A wrong shape fails inside the library in many ways (a string where an object
+            # belongs, a date the platform cannot hold); each means this is not a usable update.
             return None
 
     async def acknowledge(self, update: Update) -> None:
@@ -143,8 +148,16 @@ class TelegramChannel:
                 chat_id=int(message.external_id), text=message.text, reply_markup=markup
             )
         except RetryAfter as exc:
+            with warnings.catch_warnings():
+                # PTB 22 warns that this becomes a timedelta; both shapes are handled here.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = exc.retry_after
+            if not isinstance(wait, timedelta):
+                wait = timedelta(seconds=wait)
             raise DeliveryError(
-                f"rate limited by Telegram ({exc.retry_after}s)", retryable=True
+                f"rate limited by Telegram ({wait.total_seconds():g}s)",
+                retryable=True,
+                retry_after=wait,
             ) from exc
         except Forbidden as exc:
             raise DeliveryError(f"Telegram refused: {exc.message}", retryable=False) from exc

@@ -29,10 +29,11 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
     if not hmac.compare_digest(given.encode(), telegram.secret.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong or missing secret token")
 
-    body = await request.body()
+    body = await _read_limited(request)
     try:
-        data = json.loads(body) if len(body) <= MAX_BODY else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = json.loads(body) if body is not None else None
+    except (ValueError, RecursionError):
+        # ValueError covers bad JSON, bad UTF-8 and integers too long to convert.
         data = None
     update = telegram.parse(data)
     if update is None:
@@ -40,10 +41,22 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
         return {"ok": True}
 
     event = translate_update(update)
-    if event is None:
+    if event is not None:
+        await services.receive(event)
+    else:
         log.info("acknowledged Telegram update %s with nothing to act on", update.update_id)
-        return {"ok": True}
-    outcome = await services.receive(event)
-    if not outcome.duplicate:
-        await telegram.acknowledge(update)
+    # Every button press is answered, even in a group or on a replay, so no spinner is left.
+    await telegram.acknowledge(update)
     return {"ok": True}
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The request body, or None once it grows past MAX_BODY (without reading the rest)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
