@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.doubles.telegram_api import serve
+
 HELPBOT = str(Path(sys.executable).parent / "helpbot")
 
 
@@ -140,3 +142,27 @@ def test_chat_finishes_a_request_in_the_terminal(tmp_path: Path) -> None:
     assert "1. Yes, I agree" in result.stdout
     assert re.search(r"Your reference is HH-\d{6}", result.stdout)
     assert "Traceback" not in result.stderr
+
+
+def test_set_webhook_registers_our_url_with_the_secret(tmp_path: Path) -> None:
+    token = "654321:CLI-token"
+    with serve(token) as bot_api:
+        env = {
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_WEBHOOK_SECRET": "cli-secret_1",
+            "TELEGRAM_API_BASE_URL": bot_api.base_url,
+            "PUBLIC_BASE_URL": "https://help.example.org",
+        }
+        result = run_helpbot("telegram", "set-webhook", cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        [call] = bot_api.calls("setWebhook")
+    assert call.params["url"] == "https://help.example.org/webhooks/telegram"
+    assert call.params["secret_token"] == "cli-secret_1"
+    assert "https://help.example.org/webhooks/telegram" in result.stdout
+    assert token not in result.stdout + result.stderr
+
+
+def test_set_webhook_without_a_token_says_so(tmp_path: Path) -> None:
+    result = run_helpbot("telegram", "set-webhook", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
