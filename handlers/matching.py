@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Final
 
+from handlers.validation import NUMBER_WORDS
+
 __all__ = ["match_option", "normalise"]
 
 # Nobody picks from a list by typing a paragraph, and difflib is quadratic.
@@ -36,22 +38,8 @@ _EMOJI_MARKS: Final = frozenset({"\u20e3", *map(chr, range(0xFE00, 0xFE10))})
 _APOSTROPHES: Final = frozenset("'\u2019`")
 
 _NUMBER_RE: Final = re.compile(r"(?:option|number|no|num|choice)?\s*([0-9]{1,3})")
-_NUMBER_WORDS: Final = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 _NUMBER_WORD_RE: Final = re.compile(
-    rf"(?:option|number|no|num|choice)?\s*({'|'.join(_NUMBER_WORDS)})"
+    rf"(?:option|number|no|num|choice)?\s*({'|'.join(NUMBER_WORDS)})"
 )
 # Words too common to point at one option on their own.
 _STOPWORDS: Final = frozenset(
@@ -114,8 +102,8 @@ def _pick(text: str, labels: list[str]) -> int | None:
         return _only(exact)
 
     word = _NUMBER_WORD_RE.fullmatch(text)
-    if word is not None and _NUMBER_WORDS[word[1]] <= count:
-        return _NUMBER_WORDS[word[1]] - 1
+    if word is not None and NUMBER_WORDS[word[1]] <= count:
+        return NUMBER_WORDS[word[1]] - 1
 
     if not any(ch.isalpha() for ch in text):
         return None

@@ -413,7 +413,7 @@ def parse_date_time(text: str, now: datetime) -> tuple[date | None, time | None]
 
 # --- head counts -----------------------------------------------------------------------------
 
-_COUNT_WORDS: Final = {
+NUMBER_WORDS: Final = {  # shared with option matching ("two" picks option 2)
     "one": 1,
     "two": 2,
     "three": 3,
@@ -433,7 +433,7 @@ _ALONE_RE: Final = re.compile(
     r"|me only|myself only)"
 )
 _COUNT_RE: Final = re.compile(
-    rf"{_COUNT_LEAD}(?:just\s+|only\s+)?(?P<n>[0-9]{{1,3}}|{'|'.join(_COUNT_WORDS)})"
+    rf"{_COUNT_LEAD}(?:just\s+|only\s+)?(?P<n>[0-9]{{1,3}}|{'|'.join(NUMBER_WORDS)})"
     r"\s*(?:people|persons|person|ppl|of us)?(?:\s+(?:in total|total|altogether))?"
 )
 
@@ -450,5 +450,5 @@ def parse_count(text: str, maximum: int = 20) -> int | None:
         if found is None:
             return None
         number = found["n"]
-        count = _COUNT_WORDS[number] if number in _COUNT_WORDS else int(number)
+        count = NUMBER_WORDS[number] if number in NUMBER_WORDS else int(number)
     return count if 1 <= count <= maximum else None
