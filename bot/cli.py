@@ -1,4 +1,4 @@
-"""The `helpbot` command: serve, migrate, chat, and Telegram set-up."""
+"""The `helpbot` command: serve, migrate, chat, staff accounts, and Telegram set-up."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--as", dest="user", default=None, help="who you are (default: your login)")
 
+    staff = commands.add_parser("staff", help="staff accounts for the admin API")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_commands.add_parser("add", help="create a staff account and print its API token")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="also set a password for signing in, read from the first line of standard input",
+    )
+
     telegram = commands.add_parser("telegram", help="Telegram set-up")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_commands.add_parser(
@@ -57,18 +69,65 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
 
 async def _set_webhook(settings: Settings) -> int:
+    from telegram.error import TelegramError
+
     from bot.channels.telegram import TelegramChannel
 
     if not settings.telegram_enabled:
         return _fail("TELEGRAM_BOT_TOKEN: required to register the webhook")
     channel = TelegramChannel(settings)
     url = settings.public_base_url.rstrip("/") + "/webhooks/telegram"
-    await channel.application.initialize()
     try:
+        await channel.application.initialize()
         await channel.set_webhook(url)
+    except TelegramError as exc:
+        # The library quotes a rejected token in its message; a secret never reaches the terminal.
+        reason = exc.message.replace(settings.telegram_bot_token or "", "<TELEGRAM_BOT_TOKEN>")
+        return _fail(f"Telegram refused the webhook: {reason}")
     finally:
-        await channel.application.shutdown()
+        await channel.application.shutdown()  # a no-op when initialize() failed
     print(f"Telegram will deliver updates to {url}")
+    return 0
+
+
+async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.db import create_engine, create_session_factory, transaction
+    from bot.migrate import upgrade
+    from handlers.errors import ConflictError
+    from handlers.staff import do_create_staff
+    from models.base import utcnow
+    from models.staff import StaffCreate
+
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    try:
+        new = StaffCreate(email=args.email, name=args.name, role=args.role, password=password)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        return _fail(f"{'.'.join(str(p) for p in first['loc'])}: {message}")
+    if settings.is_sqlite:
+        # As `serve` does: an embedded database is brought up to date on first use.
+        await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            staff, token = await do_create_staff(
+                session=session,
+                email=new.email,
+                name=new.name,
+                role=new.role,
+                password=new.password,
+                now=utcnow(),
+            )
+    except ConflictError as exc:
+        return _fail(exc.detail)
+    finally:
+        await engine.dispose()
+    print(f"Created {staff.role.value} {staff.email} (id {staff.id}). Their API token:")
+    print(token)
+    print("It is shown only this once. Send it as: Authorization: Bearer <token>")
     return 0
 
 
@@ -94,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(chat(settings, args.user or getpass.getuser()))
             return 0
+        if args.command == "staff":
+            return asyncio.run(_add_staff(settings, args))
         if args.command == "telegram":
             return asyncio.run(_set_webhook(settings))
     except (DBAPIError, OSError) as exc:

@@ -12,6 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
+def _unicode_lower(value: object) -> str | None:
+    return None if value is None else str(value).lower()
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout so writers queue."""
     if database_url.startswith("sqlite"):
@@ -23,6 +27,8 @@ def create_engine(database_url: str) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            # SQLite's own lower() folds only ASCII; searches must match "Zoë" as PostgreSQL does.
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
     return create_async_engine(database_url, pool_pre_ping=True)

@@ -1,17 +1,22 @@
 """Tables and schemas. Importing this package registers every table on `SQLModel.metadata`."""
 
+from models.audit import AuditEntry
 from models.contacts import ChannelIdentity, Contact
 from models.conversations import Conversation
 from models.directory import DirectoryEntry
 from models.messages import Message
+from models.staff import Staff, StaffToken
 from models.tickets import Ticket, TicketEvent
 
 __all__ = [
+    "AuditEntry",
     "ChannelIdentity",
     "Contact",
     "Conversation",
     "DirectoryEntry",
     "Message",
+    "Staff",
+    "StaffToken",
     "Ticket",
     "TicketEvent",
 ]

@@ -50,7 +50,7 @@ class Ticket(SQLModel, table=True):
     priority: TicketPriority = Field(
         default=TicketPriority.NORMAL, sa_type=enum_type(TicketPriority)
     )
-    assignee_id: int | None = Field(default=None, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -7,6 +7,7 @@ from handlers.flows.food import FOOD
 from handlers.flows.medicine import MEDICINE
 from handlers.flows.my_requests import show_requests
 from handlers.flows.respite import RESPITE
+from handlers.flows.staff_thread import answer_staff
 from handlers.flows.transport import TRANSPORT
 from handlers.forms import start_form
 from handlers.intents import detect_intent
@@ -29,9 +30,12 @@ async def start_item(turn: Turn, item: str) -> State:
 
 
 async def menu(turn: Turn) -> State:
-    """Act on a menu choice; free text naming a need goes to that flow; anything else, a hint."""
+    """Act on a menu choice; free text answers staff, or names a need; anything else, a hint."""
     item = turn.chosen()
     if item is None and turn.text:
+        joined = await answer_staff(turn)
+        if joined is not None:
+            return joined
         item = detect_intent(turn.text)
     if item is None:
         return turn.show_menu(turn.t("menu.not_understood"))

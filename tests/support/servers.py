@@ -27,7 +27,9 @@ class ThreadedServer:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP lets asyncio switch Nagle off on accepted sockets; without it each
+        # small response waits about 40 ms for a delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Binding here and handing the socket to uvicorn leaves no window for another process
         # to take the port between choosing it and listening on it.

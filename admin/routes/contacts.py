@@ -1,0 +1,77 @@
+"""People's records: find, read (audited), change flags and notes, and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from admin.deps import AgentDep, SessionDep, SupervisorDep
+from admin.errors import AUTH_ERRORS, BAD_BODY, NOT_FOUND
+from handlers.audit import list_contact_audit
+from handlers.contact_actions import (
+    access_contact,
+    access_contact_detail,
+    contact_detail,
+    do_update_contact,
+    search_contacts,
+)
+from models.base import utcnow
+from models.schemas import (
+    AuditEntriesPublic,
+    ContactDetail,
+    ContactFilters,
+    ContactsPublic,
+    ContactUpdate,
+    PageFilters,
+)
+from models.text import MAX_DB_ID
+
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses={**AUTH_ERRORS})
+
+ContactId = Annotated[int, Path(ge=1, le=MAX_DB_ID, examples=[42])]
+
+
+@router.get("", response_model=ContactsPublic)
+async def list_contacts(
+    filters: Annotated[ContactFilters, Query()], staff: AgentDep, session: SessionDep
+) -> ContactsPublic:
+    """Contacts, newest first; `q` narrows to names containing it."""
+    return await search_contacts(session=session, filters=filters)
+
+
+@router.get("/{contact_id}", response_model=ContactDetail, responses={**NOT_FOUND})
+async def get_contact(contact_id: ContactId, staff: AgentDep, session: SessionDep) -> ContactDetail:
+    """A person's whole record and their tickets. The read is audited."""
+    detail = await access_contact_detail(
+        session=session, staff=staff, contact_id=contact_id, now=utcnow()
+    )
+    await session.commit()
+    return detail
+
+
+@router.patch("/{contact_id}", response_model=ContactDetail, responses={**NOT_FOUND, **BAD_BODY})
+async def change_contact(
+    contact_id: ContactId, changes: ContactUpdate, staff: AgentDep, session: SessionDep
+) -> ContactDetail:
+    """Change the flags (vulnerable, telecare, has_carer) or the staff notes."""
+    contact = await access_contact(session=session, contact_id=contact_id)
+    await do_update_contact(
+        session=session, staff=staff, contact=contact, changes=changes, now=utcnow()
+    )
+    await session.commit()
+    return await contact_detail(session=session, contact=contact)
+
+
+@router.get("/{contact_id}/audit", response_model=AuditEntriesPublic, responses={**NOT_FOUND})
+async def contact_audit(
+    contact_id: ContactId,
+    page: Annotated[PageFilters, Query()],
+    staff: SupervisorDep,
+    session: SessionDep,
+) -> AuditEntriesPublic:
+    """Who read or changed this person's record, newest first. Supervisors and admins only."""
+    await access_contact(session=session, contact_id=contact_id)
+    return await list_contact_audit(
+        session=session, contact_id=contact_id, cursor=page.cursor, limit=page.limit
+    )

@@ -1,0 +1,132 @@
+"""The ticket queue: list, read, change, note and reply."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from admin.deps import AgentDep, ServicesDep, SessionDep
+from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND, error_response
+from handlers.ticket_actions import (
+    access_ticket,
+    access_ticket_detail,
+    do_add_note,
+    do_change_ticket,
+    do_staff_reply,
+    ticket_public,
+    timeline_event,
+)
+from handlers.ticket_search import search_tickets
+from models.base import utcnow
+from models.schemas import (
+    NoteCreate,
+    ReplyCreate,
+    TicketDetail,
+    TicketFilters,
+    TicketPublic,
+    TicketsPublic,
+    TicketUpdate,
+    TimelineEventPublic,
+)
+
+router = APIRouter(prefix="/tickets", tags=["tickets"], responses={**AUTH_ERRORS})
+
+Ref = Annotated[
+    str,
+    Path(
+        max_length=40,
+        description="The ticket's reference, as the person was told it.",
+        examples=["HH-000123"],
+    ),
+]
+
+
+@router.get("", response_model=TicketsPublic)
+async def list_tickets(
+    filters: Annotated[TicketFilters, Query()], staff: AgentDep, session: SessionDep
+) -> TicketsPublic:
+    """Tickets matching the filters, a page at a time; newest first unless `sort` says otherwise."""
+    return await search_tickets(session=session, staff=staff, filters=filters)
+
+
+@router.get("/{ref}", response_model=TicketDetail, responses={**NOT_FOUND})
+async def get_ticket(ref: Ref, staff: AgentDep, session: SessionDep) -> TicketDetail:
+    """A ticket with its contact and whole timeline, oldest first. The read is audited."""
+    detail = await access_ticket_detail(session=session, staff=staff, ref=ref, now=utcnow())
+    await session.commit()
+    return detail
+
+
+@router.patch(
+    "/{ref}",
+    response_model=TicketPublic,
+    responses={
+        **NOT_FOUND,
+        **BAD_BODY,
+        409: error_response("A status move that is not allowed, or a closed ticket."),
+    },
+)
+async def change_ticket(
+    ref: Ref, changes: TicketUpdate, staff: AgentDep, session: SessionDep, services: ServicesDep
+) -> TicketPublic:
+    """Change status, priority, category or assignee; each change joins the timeline.
+
+    Status moves: new → in_progress, waiting, resolved or closed; in_progress → waiting,
+    resolved or closed; waiting → in_progress, resolved or closed; resolved → in_progress
+    (reopen) or closed; closed is final. Resolving sends the person a message saying how to
+    reopen.
+    """
+    ticket = await access_ticket(session=session, ref=ref, for_update=True)
+    outcome = await do_change_ticket(
+        session=session, staff=staff, ticket=ticket, changes=changes, now=utcnow()
+    )
+    await session.commit()
+    services.dispatcher.notify(outcome.outbound_ids)
+    return ticket_public(outcome.ticket)
+
+
+@router.post(
+    "/{ref}/notes",
+    response_model=TimelineEventPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={**NOT_FOUND, **BAD_BODY},
+)
+async def add_note(
+    ref: Ref, note: NoteCreate, staff: AgentDep, session: SessionDep
+) -> TimelineEventPublic:
+    """Add an internal note to the timeline. It is never sent to the person."""
+    ticket = await access_ticket(session=session, ref=ref, for_update=True)
+    event = await do_add_note(
+        session=session, staff=staff, ticket=ticket, text=note.text, now=utcnow()
+    )
+    await session.commit()
+    return await timeline_event(session=session, ticket=ticket, event=event)
+
+
+@router.post(
+    "/{ref}/replies",
+    response_model=TimelineEventPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={**NOT_FOUND, **CONFLICT, **BAD_BODY},
+)
+async def reply(
+    ref: Ref, reply: ReplyCreate, staff: AgentDep, session: SessionDep, services: ServicesDep
+) -> TimelineEventPublic:
+    """Send the person a message on the ticket's channel, headed with the reference.
+
+    The answer is the `message_out` timeline event; the message's delivery status shows there
+    as it changes. A new or in-progress ticket moves to `waiting`.
+    """
+    ticket = await access_ticket(session=session, ref=ref, for_update=True)
+    sent = await do_staff_reply(
+        session=session,
+        staff=staff,
+        ticket=ticket,
+        text=reply.text,
+        now=utcnow(),
+        window=services.reply_window(ticket.channel),
+    )
+    await session.commit()
+    services.dispatcher.notify(sent.outbound_ids)
+    return await timeline_event(session=session, ticket=ticket, event=sent.event)
