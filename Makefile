@@ -18,9 +18,18 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --quiet
 	@touch $@
 
-run: $(VENV)/.synced
+# A staff admin token for this machine, made once and kept out of git, so the admin API
+# works at once; HELPBOT_BOOTSTRAP_ADMIN_TOKEN from the environment wins when set.
+ADMIN_TOKEN_FILE := .helpbot-admin-token
+
+$(ADMIN_TOKEN_FILE):
+	@umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+
+run: $(VENV)/.synced $(ADMIN_TOKEN_FILE)
 	$(BIN)/helpbot migrate
-	$(BIN)/helpbot serve
+	@token="$${HELPBOT_BOOTSTRAP_ADMIN_TOKEN:-$$(cat $(ADMIN_TOKEN_FILE))}"; \
+	echo "Staff API: http://127.0.0.1:8000/docs  with  Authorization: Bearer $$token"; \
+	HELPBOT_BOOTSTRAP_ADMIN_TOKEN="$$token" $(BIN)/helpbot serve
 
 chat: $(VENV)/.synced
 	$(BIN)/helpbot chat

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = None
     twilio_sms_from: str | None = None
     twilio_api_base_url: str | None = None
+    twilio_template_reply_sid: str | None = None
 
     helpbot_bootstrap_admin_token: str | None = None
 
@@ -60,11 +61,22 @@ class Settings(BaseSettings):
                     "TELEGRAM_WEBHOOK_SECRET may hold only letters, digits, _ and -, "
                     "up to 256 characters"
                 )
+        if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
+            raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
         return self
 
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        """Whether Twilio can send on at least one channel (WhatsApp or SMS)."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_whatsapp_from or self.twilio_sms_from)
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 
 # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
-_QUIET = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite", "asyncio")
+_QUIET = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "apscheduler",
+    "aiosqlite",
+    "asyncio",
+    "alembic.runtime.plugins",
+)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -28,6 +28,25 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # A message left "sending" this long belongs to a process that died mid-send; try it again.
 STALE_SENDING = timedelta(minutes=5)
+OPTED_OUT = "the person has opted out (STOP)"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A provider-approved template to send instead of a text (WhatsApp outside 24 hours)."""
+
+    content_sid: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, payload: Mapping[str, object]) -> Template | None:
+        """The template in an outbound message's payload, if it names one."""
+        data = payload.get("template")
+        if not isinstance(data, dict) or not isinstance(data.get("content_sid"), str):
+            return None
+        variables = data.get("variables")
+        values = variables if isinstance(variables, dict) else {}
+        return cls(data["content_sid"], {str(k): str(v) for k, v in values.items()})
 
 
 @dataclass(frozen=True)
@@ -39,19 +58,29 @@ class OutboundMessage:
     external_id: str
     text: str
     options: tuple[Option, ...] = ()
+    template: Template | None = None
+    # Set when the person sent STOP and this is not the notice confirming it: never sent.
+    opted_out: bool = False
 
 
 class DeliveryError(Exception):
     """A send that failed; `retryable` says whether trying again later may work."""
 
     def __init__(
-        self, reason: str, *, retryable: bool, retry_after: timedelta | None = None
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        retry_after: timedelta | None = None,
+        opted_out: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         # The provider's own "not before" (Telegram's flood control), when it gives one.
         self.retry_after = retry_after
+        # The provider says the person opted out (Twilio 21610): stop sending to them at all.
+        self.opted_out = opted_out
 
 
 class Sender(Protocol):
@@ -102,6 +131,8 @@ class OutboxDelivery:
                 external_id=identity.external_id,
                 text=message.body,
                 options=options,
+                template=Template.of(message.payload),
+                opted_out=identity.opted_out and message.payload.get("notice") is not True,
             )
 
     async def _record(
@@ -126,12 +157,19 @@ class OutboxDelivery:
             else:
                 message.status = DeliveryStatus.FAILED
                 message.error = error.reason[:500]
+            if error is not None and error.opted_out:
+                identity = await session.get(ChannelIdentity, message.identity_id)
+                if identity is not None:
+                    identity.opted_out = True
 
     async def deliver(self, message_id: int) -> DeliveryStatus | None:
         """Send one queued message if it is still queued; returns the status it ended in."""
         outgoing = await self._claim(message_id, utcnow())
         if outgoing is None:
             return None
+        if outgoing.opted_out:
+            await self._record(message_id, error=DeliveryError(OPTED_OUT, retryable=False))
+            return DeliveryStatus.FAILED
         sender = self.senders.get(outgoing.channel)
         if sender is None:
             failure = DeliveryError(f"the {outgoing.channel.value} channel is off", retryable=False)

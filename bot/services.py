@@ -14,9 +14,12 @@ from bot.db import SessionFactory, create_engine, create_session_factory, transa
 from bot.outbound import Dispatcher, OutboxDelivery, Sender
 from handlers.conversation import Outcome, handle_event
 from handlers.events import IncomingEvent
+from handlers.ticket_actions import ReplyWindow
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
+
+WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -30,6 +33,16 @@ class Services:
     dispatcher: Dispatcher
     telegram: TelegramChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
+
+    def reply_window(self, channel: Channel) -> ReplyWindow | None:
+        """The provider's limit on free-form messages for a channel, if it has one.
+
+        WhatsApp allows free text only within 24 hours of the person's last message; after
+        that, only an approved template.
+        """
+        if channel is Channel.WHATSAPP:
+            return ReplyWindow(WHATSAPP_WINDOW, self.settings.twilio_template_reply_sid)
+        return None
 
     async def receive(self, event: IncomingEvent) -> Outcome:
         """Handle one incoming event in its own transaction, then wake outbound delivery."""

@@ -2,6 +2,11 @@
 
 Texts live in `handlers/locales/<language>.toml` so they can be translated without touching code.
 A language that lacks a key falls back to English.
+
+Some words must differ on one channel: on SMS "cancel" opts the person out of all messages, so the
+SMS help text never offers it. Such texts live under `[variants.<channel>.<section>]` and win over
+the plain text for that channel, even over a translation of the plain text, because the plain
+text is wrong there.
 """
 
 from __future__ import annotations
@@ -36,13 +41,28 @@ def messages(language: str) -> dict[str, str]:
         return _flatten(tomllib.load(handle))
 
 
-def has(key: str, language: str = DEFAULT_LANGUAGE) -> bool:
-    """Whether the catalog holds `key` in the language or in English."""
+def _variant_key(key: str, language: str, variant: str | None) -> str:
+    if variant:
+        specific = f"variants.{variant}.{key}"
+        if specific in messages(language) or specific in messages(DEFAULT_LANGUAGE):
+            return specific
+    return key
+
+
+def has(key: str, language: str = DEFAULT_LANGUAGE, *, variant: str | None = None) -> bool:
+    """Whether the catalog holds `key` (or its `variant`) in the language or in English."""
+    key = _variant_key(key, language, variant)
     return key in messages(language) or key in messages(DEFAULT_LANGUAGE)
 
 
-def t(key: str, language: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
-    """The text for `key` with `{placeholders}` filled in; a missing key is a bug and raises."""
+def t(
+    key: str, language: str = DEFAULT_LANGUAGE, /, *, variant: str | None = None, **values: object
+) -> str:
+    """The text for `key` with `{placeholders}` filled in; a missing key is a bug and raises.
+
+    With `variant` (a channel name), `variants.<variant>.<key>` is used when the catalog has it.
+    """
+    key = _variant_key(key, language, variant)
     text = messages(language).get(key)
     if text is None:
         text = messages(DEFAULT_LANGUAGE)[key]

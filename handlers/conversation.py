@@ -4,6 +4,9 @@ Every channel calls `handle_event`. It records the message (a redelivered one is
 the database and ignored), checks for an emergency first, applies "menu", "back", "cancel" and
 "help", and hands the event to the step for the stored state. The replies are written to the
 outbox in the same transaction as the state and any ticket, so nothing is lost or sent twice.
+
+A carrier keyword (STOP, START) comes first of all: someone who opted out gets no replies until
+they opt back in, though an emergency they report still reaches staff as an urgent ticket.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import forms
 from handlers.catalog import has
-from handlers.events import IncomingEvent, Option
+from handlers.events import IncomingEvent, Keyword, Option
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.identities import get_or_create_identity
@@ -240,6 +243,32 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
             return await menu_flow.menu(turn)
 
 
+def _opt_out(turn: Turn) -> State:
+    """Stop all messages to this identity; confirm unless the provider does so itself."""
+    turn.identity.opted_out = True
+    turn.data.clear()
+    if not turn.event.provider_confirms_opt_out:
+        turn.say(turn.t("optout.confirmed"))
+    return State.MENU if turn.contact.consented_at else State.NEW
+
+
+def _opt_in(turn: Turn) -> State:
+    """Allow messages again and show where to start: the menu, or the privacy notice."""
+    turn.identity.opted_out = False
+    turn.data.clear()
+    if turn.contact.consented_at is None:
+        return start.ask_consent(turn, turn.t("optout.welcome_back"))
+    return turn.show_menu(f"{turn.t('optout.welcome_back')}\n\n{turn.t('menu.prompt')}")
+
+
+async def _while_opted_out(turn: Turn) -> None:
+    """Someone who sent STOP still matters: an emergency reaches staff, but nothing is sent."""
+    alert = check_text(turn.event.text)
+    if alert is not None:
+        await raise_alert(turn, alert)
+    turn.replies.clear()
+
+
 def _remember_options(turn: Turn, before: State, after: State) -> None:
     """Keep the options last shown, so a typed number or label can be matched next time."""
     shown = [reply.options for reply, _ in turn.replies if reply.options]
@@ -280,8 +309,43 @@ async def handle_event(
         data=copy.deepcopy(conversation.data),
         now=now,
     )
+    keyword = event.keyword
+    if keyword is Keyword.OPT_IN and not identity.opted_out:
+        # "YES" or "START" from someone who never opted out is an ordinary answer.
+        keyword = None
+    if keyword is Keyword.OPT_OUT:
+        after = _opt_out(turn)
+    elif keyword is Keyword.OPT_IN:
+        after = _opt_in(turn)
+    elif identity.opted_out:
+        await _while_opted_out(turn)
+        return Outcome()
+    else:
+        after = await _safe_step(turn, conversation, idle_after)
+
+    _remember_options(turn, state, after)
+    conversation.state = after.value
+    conversation.data = turn.data
+    conversation.updated_at = now
+
+    outcome = Outcome()
+    for reply, ticket in turn.replies:
+        message = await queue_reply(
+            session=session, identity=identity, reply=reply, ticket=ticket, now=now
+        )
+        if keyword is Keyword.OPT_OUT:
+            # The one message delivery still sends to someone who opted out: saying it worked.
+            message.payload = {**message.payload, "notice": True}
+        outcome.outbound_ids.append(message.id)  # type: ignore[arg-type]
+    return outcome
+
+
+async def _safe_step(turn: Turn, conversation: Conversation, idle_after: timedelta) -> State:
+    """Run the step; a fault answers with an apology and the menu rather than nothing."""
+    state = turn.state
+    contact = turn.contact
     try:
-        async with session.begin_nested():
+        async with turn.session.begin_nested():
             after = await _step(turn, conversation.updated_at, idle_after)
     except DBAPIError:
         raise
@@ -296,16 +360,4 @@ async def handle_event(
         else:
             turn.state = State.MENU
             after = turn.show_menu(turn.t("error.generic"))
-
-    _remember_options(turn, state, after)
-    conversation.state = after.value
-    conversation.data = turn.data
-    conversation.updated_at = now
-
-    outcome = Outcome()
-    for reply, ticket in turn.replies:
-        message = await queue_reply(
-            session=session, identity=identity, reply=reply, ticket=ticket, now=now
-        )
-        outcome.outbound_ids.append(message.id)  # type: ignore[arg-type]
-    return outcome
+    return after

@@ -12,6 +12,13 @@ from enum import StrEnum
 from models.enums import Channel
 
 
+class Keyword(StrEnum):
+    """A carrier keyword the channel recognised; the engine acts on it before anything else."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+
+
 class MediaKind(StrEnum):
     """Non-text things a person can send; flows answer them kindly rather than guess."""
 
@@ -48,6 +55,8 @@ class IncomingEvent:
 
     `provider_id` is the provider's own id for this delivery (a Telegram update, a Twilio
     message) and makes a redelivery recognisable; `choice` is the id of a pressed option.
+    `keyword` is an opt-out or opt-in word as the channel's carriers define it, and
+    `provider_confirms_opt_out` says the provider itself answers an opt-out (Twilio on SMS).
     """
 
     channel: Channel
@@ -60,6 +69,8 @@ class IncomingEvent:
     display_name: str | None = None
     phone: str | None = None
     profile: dict[str, str] = field(default_factory=dict)
+    keyword: Keyword | None = None
+    provider_confirms_opt_out: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,8 @@ class Turn:
         return (self.event.text or "").strip()
 
     def t(self, key: str, /, **values: object) -> str:
-        """A catalog text in the person's language."""
-        return t(key, self.lang, **values)
+        """A catalog text in the person's language, worded for their channel where that differs."""
+        return t(key, self.lang, variant=self.identity.channel.value, **values)
 
     def say(
         self, text: str, options: Sequence[Option] = (), *, ticket: Ticket | None = None
@@ -73,8 +73,10 @@ class Turn:
         """The id of the shown option the person picked, by button, number or words."""
         shown = self.shown_options()
         ids = {option_id for option_id, _ in shown}
-        if self.event.choice is not None:
-            return self.event.choice if self.event.choice in ids else None
+        if self.event.choice in ids:
+            return self.event.choice
+        # A button the bot did not send (a template's quick reply) may still carry words that
+        # match; a stale button without words matches nothing.
         if self.text:
             return match_option(self.text, shown)
         return None

@@ -166,3 +166,17 @@ def test_set_webhook_without_a_token_says_so(tmp_path: Path) -> None:
     result = run_helpbot("telegram", "set-webhook", cwd=tmp_path)
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_set_webhook_refused_by_telegram_is_one_line(tmp_path: Path) -> None:
+    with serve("654321:CLI-token") as bot_api:
+        env = {
+            "TELEGRAM_BOT_TOKEN": "999:not-the-double-token",
+            "TELEGRAM_WEBHOOK_SECRET": "cli-secret_1",
+            "TELEGRAM_API_BASE_URL": bot_api.base_url,
+        }
+        result = run_helpbot("telegram", "set-webhook", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("helpbot: Telegram refused the webhook")
+    assert "Traceback" not in result.stderr
+    assert "not-the-double-token" not in result.stderr
