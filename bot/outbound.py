@@ -178,7 +178,9 @@ class OutboxDelivery:
         try:
             provider_id = await sender.send(outgoing)
         except DeliveryError as exc:
-            log.warning("delivery of message %s failed: %s", message_id, exc.reason)
+            # The reason is kept on the message for staff; providers' texts can quote numbers.
+            outcome = "will retry" if exc.retryable else "gave up"
+            log.warning("delivery of message %s failed; %s", message_id, outcome)
             await self._record(message_id, error=exc)
             return DeliveryStatus.QUEUED if exc.retryable else DeliveryStatus.FAILED
         except Exception as exc:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.events import IncomingEvent, Reply
 from handlers.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
-from models.enums import ActorType, DeliveryStatus, Direction, EventKind
+from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind
 from models.messages import BODY_LIMIT
 
 
@@ -113,3 +115,61 @@ async def link_inbound(
         message_id=message.id,
         now=now,
     )
+
+
+# How far along a message is; a late report of an earlier stage never overwrites a later one.
+_PROGRESS = {
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
+}
+
+
+async def do_record_delivery_status(
+    *,
+    session: AsyncSession,
+    channels: Sequence[Channel],
+    provider_id: str,
+    status: DeliveryStatus,
+    now: datetime,
+    reason: str | None = None,
+    opted_out: bool = False,
+) -> bool:
+    """Apply a provider's delivery report to our outbound message, never moving it backwards.
+
+    A failure counts only before delivery; `opted_out` also marks the person's identity. False
+    when no outbound message on `channels` has that provider id.
+    """
+    statement = (
+        select(Message)
+        .where(
+            col(Message.channel).in_(channels),
+            Message.direction == Direction.OUT,
+            Message.provider_message_id == provider_id,
+        )
+        # Reports for one message can arrive together at two processes.
+        .with_for_update()
+    )
+    message = (await session.exec(statement)).first()
+    if message is None:
+        return False
+    current = _PROGRESS.get(message.status)
+    if current is None:
+        # Already failed, or still ours to send: a report does not bring it back.
+        return True
+    if status is DeliveryStatus.FAILED:
+        if current >= _PROGRESS[DeliveryStatus.DELIVERED]:
+            return True
+        message.status = DeliveryStatus.FAILED
+        message.error = (reason or "failed")[:500]
+        if opted_out:
+            identity = await session.get(ChannelIdentity, message.identity_id)
+            if identity is not None:
+                identity.opted_out = True
+    elif status in _PROGRESS and _PROGRESS[status] > current:
+        message.status = status
+    else:
+        return True
+    message.updated_at = now
+    return True

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from twilio.base.exceptions import (  # type: ignore[import-untyped]
     TwilioRestException,
@@ -30,9 +29,9 @@ from bot.channels.text import numbered
 from bot.config import Settings
 from bot.outbound import DeliveryError, OutboundMessage
 from handlers.events import IncomingEvent, Keyword, Location, Media, MediaKind
-from models import ChannelIdentity, Message
+from handlers.messages import do_record_delivery_status
 from models.base import utcnow
-from models.enums import Channel, DeliveryStatus, Direction
+from models.enums import Channel, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -340,13 +339,7 @@ class TwilioChannel:
 
 # --- delivery status callbacks ------------------------------------------------------------
 
-# Twilio's statuses by how far along they are; earlier ones never overwrite later ones.
-_PROGRESS = {
-    DeliveryStatus.SENDING: 1,
-    DeliveryStatus.SENT: 2,
-    DeliveryStatus.DELIVERED: 3,
-    DeliveryStatus.READ: 4,
-}
+# Twilio's statuses in our words; the rule that they never go backwards is the domain's.
 _STATUS = {
     "sent": DeliveryStatus.SENT,
     "delivered": DeliveryStatus.DELIVERED,
@@ -388,41 +381,19 @@ class StatusReport:
 
 
 async def record_status(session: AsyncSession, report: StatusReport) -> bool:
-    """Apply a status callback to our outbound message; False when we have no such message."""
-    statement = (
-        select(Message)
-        .where(
-            col(Message.channel).in_([Channel.WHATSAPP, Channel.SMS]),
-            Message.direction == Direction.OUT,
-            Message.provider_message_id == report.sid,
-        )
-        # Callbacks for one message can arrive together at two processes.
-        .with_for_update()
-    )
-    message = (await session.exec(statement)).first()
-    if message is None:
-        return False
+    """Hand a status callback to the domain; False when we have no such message."""
     target = _STATUS.get(report.status)
     if target is None:
         if report.status not in _BEFORE_SENT:
             log.warning("ignored an unknown Twilio status %r", report.status[:20])
-        return True
-    current = _PROGRESS.get(message.status)
-    if current is None:
-        # Already failed (or never sent by us): a later report does not bring it back.
-        return True
-    if target is DeliveryStatus.FAILED:
-        if current >= _PROGRESS[DeliveryStatus.DELIVERED]:
-            return True
-        message.status = DeliveryStatus.FAILED
-        message.error = report.reason[:500]
-        if report.error_code == OPTED_OUT_CODE:
-            identity = await session.get(ChannelIdentity, message.identity_id)
-            if identity is not None:
-                identity.opted_out = True
-    elif _PROGRESS[target] > current:
-        message.status = target
-    else:
-        return True
-    message.updated_at = utcnow()
-    return True
+        # Still ours only if we know the message; "sending" adds nothing to "sent".
+        target = DeliveryStatus.SENDING
+    return await do_record_delivery_status(
+        session=session,
+        channels=(Channel.WHATSAPP, Channel.SMS),
+        provider_id=report.sid,
+        status=target,
+        now=utcnow(),
+        reason=report.reason,
+        opted_out=report.error_code == OPTED_OUT_CODE,
+    )
