@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,6 +26,7 @@ from handlers.events import IncomingEvent, Keyword, Option
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.identities import get_or_create_identity
+from handlers.matching import normalise
 from handlers.messages import link_inbound, queue_reply, record_inbound
 from handlers.safeguarding import Alert, AlertKind, check_text
 from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
@@ -53,7 +53,6 @@ _COMMANDS = {
     "cancel": "cancel",
     "help": "help",
 }
-_NOT_WORDS = re.compile(r"[^\w\s]")
 
 
 @dataclass
@@ -66,8 +65,7 @@ class Outcome:
 
 def command_in(text: str) -> str | None:
     """The navigation command a message is, if it is only that ("Menu", "/help", "back.")."""
-    words = " ".join(_NOT_WORDS.sub(" ", text.casefold()).split())
-    return _COMMANDS.get(words)
+    return _COMMANDS.get(normalise(text))
 
 
 async def _load_conversation(

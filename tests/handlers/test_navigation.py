@@ -34,7 +34,14 @@ POSITIONS = [
 
 # How people actually type the words: any case, with stray punctuation or a slash.
 SPELLINGS = {
-    "menu": ("menu", "MENU", "Menu.", "/menu", "main menu"),
+    "menu": (
+        "menu",
+        "MENU",
+        "Menu.",
+        "/menu",
+        "main menu",
+        "\uff2d\uff25\uff2e\uff35",
+    ),  # full-width, as some keyboards type it
     "back": ("back", "Back", "BACK!", "/back", "go back"),
     "cancel": ("cancel", "Cancel.", "CANCEL", "/cancel", "cancel!"),
     "help": ("help", "Help?", "/help", "HELP", "help!"),
