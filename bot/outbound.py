@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlmodel import col, select, update
 
 from bot.db import SessionFactory, transaction
-from handlers.events import Option
+from handlers.conversation.events import Option
 from models import ChannelIdentity, Message
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus, Direction

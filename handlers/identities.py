@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.events import IncomingEvent
+from handlers.conversation.events import IncomingEvent
 from models import ChannelIdentity, Contact
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.events import IncomingEvent, Reply
+from handlers.conversation.events import IncomingEvent, Reply
 from handlers.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
 from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind

@@ -16,9 +16,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.audit import do_record_audit
-from handlers.catalog import t
+from handlers.conversation.catalog import t
+from handlers.conversation.events import Reply
 from handlers.errors import ConflictError, InvalidError, NotFoundError
-from handlers.events import Reply
 from handlers.messages import link_inbound, queue_reply
 from handlers.tickets import add_event
 from models import ChannelIdentity, Contact, Message, Staff, Ticket, TicketEvent

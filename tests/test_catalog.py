@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from handlers.catalog import has, messages, t
+from handlers.conversation.catalog import has, messages, t
+from handlers.conversation.forms import FORMS
+from handlers.conversation.turn import MENU_ITEMS
 from handlers.flows.menu import FORMS_BY_ITEM
-from handlers.forms import FORMS
-from handlers.turn import MENU_ITEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 # Literal keys passed to t(...) or turn.t(...); keys built with f-strings are checked below.

@@ -11,8 +11,8 @@ from bot.config import Settings
 from bot.db import transaction
 from bot.outbound import OutboundMessage, OutboxDelivery
 from bot.services import database
-from handlers.conversation import handle_event
-from handlers.events import IncomingEvent
+from handlers.conversation.engine import handle_event
+from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
 
 QUIT = {"quit", "exit", "/quit"}

@@ -15,7 +15,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.outbound import DeliveryError, OutboundMessage
-from handlers.events import IncomingEvent, Location, Media, MediaKind
+from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
 from models.enums import Channel
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.events import Option
+from handlers.conversation.events import Option
 
 
 def numbered(text: str, options: Sequence[Option]) -> str:

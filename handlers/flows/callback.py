@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.flows import answers
-from handlers.forms import Form, Question, register
+from handlers.conversation.forms import Form, Question, register
+from handlers.conversation.parsers import answers
 from models.enums import TicketCategory
 
 CALLBACK = register(

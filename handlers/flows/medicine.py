@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from handlers.flows import answers
-from handlers.forms import Form, Question, register
+from handlers.conversation.forms import Form, Question, register
+from handlers.conversation.parsers import answers
 from models.enums import TicketCategory
 
 # Signs that waiting for a volunteer may be too slow; the person is pointed to 111 or 999.

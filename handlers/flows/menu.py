@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from handlers.conversation.forms import start_form
+from handlers.conversation.intents import detect_intent
+from handlers.conversation.turn import State, Turn
 from handlers.flows.callback import CALLBACK
 from handlers.flows.food import FOOD
 from handlers.flows.medicine import MEDICINE
@@ -9,9 +12,6 @@ from handlers.flows.my_requests import show_requests
 from handlers.flows.respite import RESPITE
 from handlers.flows.staff_thread import answer_staff
 from handlers.flows.transport import TRANSPORT
-from handlers.forms import start_form
-from handlers.intents import detect_intent
-from handlers.turn import State, Turn
 
 FORMS_BY_ITEM = {
     "food": FOOD,

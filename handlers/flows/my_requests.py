@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.conversation.turn import State, Turn
 from handlers.tickets import list_open_tickets
-from handlers.turn import State, Turn
 
 
 async def show_requests(turn: Turn) -> State:

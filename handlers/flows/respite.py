@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.conversation.events import Option
+from handlers.conversation.forms import Form, Question, register, start_form
+from handlers.conversation.parsers import answers
+from handlers.conversation.turn import State, Turn
 from handlers.directory import find_services
-from handlers.events import Option
-from handlers.flows import answers
 from handlers.flows.callback import CALLBACK
-from handlers.forms import Form, Question, register, start_form
-from handlers.turn import State, Turn
 from models.enums import TicketCategory
 
 

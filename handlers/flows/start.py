@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.events import Option
-from handlers.turn import State, Turn
+from handlers.conversation.events import Option
+from handlers.conversation.turn import State, Turn
 from models.enums import ContactRole
 
 

@@ -14,7 +14,7 @@ import pytest
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
-from handlers.events import IncomingEvent
+from handlers.conversation.events import IncomingEvent
 from handlers.identities import get_or_create_identity
 from handlers.staff import do_create_staff, do_issue_token
 from handlers.tickets import do_create_ticket

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.db import transaction
-from handlers.events import IncomingEvent
+from handlers.conversation.events import IncomingEvent
 from handlers.messages import record_inbound
 from handlers.ticket_actions import (
     REOPEN_WINDOW,

@@ -6,7 +6,7 @@ import pytest
 
 from bot.channels.gsm import fits_segments, is_gsm7, length, segments, split, to_gsm7
 from bot.channels.twilio import sms_parts, translate_form
-from handlers.events import Keyword, MediaKind
+from handlers.conversation.events import Keyword, MediaKind
 from models.enums import Channel
 
 

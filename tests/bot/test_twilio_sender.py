@@ -15,7 +15,7 @@ from bot.channels.twilio import TwilioChannel, sms_parts
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from bot.outbound import OPTED_OUT, OutboundMessage, OutboxDelivery
-from handlers.events import Option
+from handlers.conversation.events import Option
 from models import ChannelIdentity, Contact, Message
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus, Direction

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
-from handlers.catalog import t
+from handlers.conversation.catalog import t
 from models import ChannelIdentity, Contact, DirectoryEntry, Message, Ticket, TicketEvent
 from models.enums import Direction
 from tests.support.chat import Chat

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
-from handlers.events import MediaKind
+from handlers.conversation.events import MediaKind
 from models import ChannelIdentity, Contact, Message, Ticket, TicketEvent
 from models.enums import Channel, EventKind, TicketCategory, TicketPriority
 from models.messages import BODY_LIMIT

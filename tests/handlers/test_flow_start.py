@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.db import SessionFactory
-from handlers.catalog import t
+from handlers.conversation.catalog import t
 from models.enums import ContactRole
 from tests.handlers.flow_helpers import MENU_LABELS, all_tickets, contact_of
 from tests.support.chat import Chat

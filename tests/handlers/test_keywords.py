@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, transaction
-from handlers.catalog import has, t
-from handlers.conversation import handle_event
-from handlers.events import IncomingEvent, Keyword
+from handlers.conversation.catalog import has, t
+from handlers.conversation.engine import handle_event
+from handlers.conversation.events import IncomingEvent, Keyword
 from models import ChannelIdentity, Conversation, Message
 from models.enums import Channel, TicketPriority
 from tests.handlers.flow_helpers import MENU_LABELS, all_tickets

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.matching import match_option, normalise
+from handlers.conversation.matching import match_option, normalise
 
 
 def wide(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.db import SessionFactory
-from handlers.catalog import t
+from handlers.conversation.catalog import t
 from tests.handlers.flow_helpers import (
     FORM_STEPS,
     MENU_LABELS,

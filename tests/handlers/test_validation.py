@@ -6,16 +6,10 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from handlers.validation import (
-    Postcode,
-    parse_count,
-    parse_date,
-    parse_date_time,
-    parse_district,
-    parse_postcode,
-    parse_time,
-    parse_uk_phone,
-)
+from handlers.conversation.parsers.counts import parse_count
+from handlers.conversation.parsers.dates import parse_date, parse_date_time, parse_time
+from handlers.conversation.parsers.phones import parse_uk_phone
+from handlers.conversation.parsers.postcodes import Postcode, parse_district, parse_postcode
 
 
 def wide(text: str) -> str:

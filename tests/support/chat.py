@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, transaction
-from handlers.conversation import Outcome, handle_event
-from handlers.events import IncomingEvent, Location, Media, MediaKind
+from handlers.conversation.engine import Outcome, handle_event
+from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
 from models import Message
 from models.enums import Channel
 

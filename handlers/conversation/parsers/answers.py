@@ -1,36 +1,13 @@
-"""Turning typed answers into stored values and the words shown back to the person."""
+"""Form answers: each parser's value to keep, with the words shown back to the person."""
 
 from __future__ import annotations
 
-from handlers.forms import Answer
-from handlers.turn import Turn
-from handlers.validation import (
-    parse_count,
-    parse_date,
-    parse_district,
-    parse_postcode,
-    parse_time,
-    parse_uk_phone,
-)
-
-
-def display_phone(e164: str) -> str:
-    """A UK number as people write it: +447700900123 becomes 07700 900123.
-
-    Cities with a short code keep it apart, as printed: 0113 496 0000, 020 7946 0000.
-    """
-    national = "0" + e164.removeprefix("+44")
-    if len(national) != 11:
-        return national
-    if national.startswith("02"):
-        return f"{national[:3]} {national[3:7]} {national[7:]}"
-    if national.startswith(("011", "03", "08")) or (
-        national.startswith("01") and national[3] == "1"
-    ):
-        return f"{national[:4]} {national[4:7]} {national[7:]}"
-    if national.startswith(("07", "01")):
-        return f"{national[:5]} {national[5:]}"
-    return national
+from handlers.conversation.forms import Answer
+from handlers.conversation.parsers.counts import parse_count
+from handlers.conversation.parsers.dates import parse_date, parse_time
+from handlers.conversation.parsers.phones import display_phone, parse_uk_phone
+from handlers.conversation.parsers.postcodes import parse_district, parse_postcode
+from handlers.conversation.turn import Turn
 
 
 def postcode(text: str, turn: Turn) -> Answer | None:

@@ -1,16 +1,7 @@
-"""Parsers for answers people type: postcodes, phone numbers, dates, times and head counts.
-
-Each parser returns a normalised value, or None when the text does not fit so the caller can
-ask again.  They forgive case, spacing and stray punctuation, and refuse anything that could
-sensibly be read two ways: a wrong guess about an appointment is worse than asking again.
+"""Dates and times, as people type them ("tuesday at 10am", "12th March", "1430").
 
 Rules chosen here:
 
-- Only ASCII digits count (full-width digits become ASCII through NFKC); other scripts' digits
-  and any text longer than 200 characters give None.
-- Postcodes are checked for shape, not existence: the six outward forms plus a 9AA inward code.
-- Phone numbers must be UK numbers starting 01, 02, 03 or 07 nationally: eleven digits, or
-  ten for the few 01 areas that still use them.  "+44 (0)..." is understood.
 - A weekday ("monday", "mon", "next monday", "this monday") is the next such day strictly
   after today, so "monday" typed on a Monday means a week today.
 - A date without a year is the next such date on or after today.  Dates in the past or after
@@ -30,114 +21,14 @@ Rules chosen here:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final, TypeVar
 
-__all__ = [
-    "Postcode",
-    "parse_count",
-    "parse_date",
-    "parse_date_time",
-    "parse_district",
-    "parse_postcode",
-    "parse_time",
-    "parse_uk_phone",
-]
-
-# Long enough for any honest answer; anything longer is not an answer to a short question.
-_MAX_INPUT: Final = 200
+from handlers.conversation.parsers.text import MAX_INPUT, normalise_free
 
 _T = TypeVar("_T")
-
-
-# --- postcodes -------------------------------------------------------------------------------
-
-_OUTWARD: Final = r"(?:[A-Z][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z]{2}[0-9]{1,2}|[A-Z]{2}[0-9][A-Z])"
-_POSTCODE_RE: Final = re.compile(rf"(?P<out>{_OUTWARD}) ?(?P<in>[0-9][A-Z]{{2}})|(?P<gir>GIR) ?0AA")
-_DISTRICT_RE: Final = re.compile(_OUTWARD)
-_EDGE_JUNK: Final = " \t\r\n.,;:!?\"'()[]"
-
-
-@dataclass(frozen=True)
-class Postcode:
-    """A UK postcode split into its outward (district) and inward parts."""
-
-    outward: str
-    inward: str
-
-    def __str__(self) -> str:
-        return f"{self.outward} {self.inward}"
-
-
-def _clean_code(text: str) -> str | None:
-    if len(text) > _MAX_INPUT:
-        return None
-    cleaned = unicodedata.normalize("NFKC", text).upper().strip(_EDGE_JUNK)
-    return " ".join(cleaned.split())
-
-
-def parse_postcode(text: str) -> Postcode | None:
-    """A full UK postcode in any case, with or without the space, or None."""
-    cleaned = _clean_code(text)
-    if cleaned is None:
-        return None
-    found = _POSTCODE_RE.fullmatch(cleaned)
-    if found is None:
-        return None
-    if found["gir"]:
-        return Postcode("GIR", "0AA")
-    return Postcode(found["out"], found["in"])
-
-
-def parse_district(text: str) -> str | None:
-    """A postcode district such as "LS6", or the district of a full postcode, uppercased."""
-    full = parse_postcode(text)
-    if full is not None:
-        return full.outward
-    cleaned = _clean_code(text)
-    if cleaned is None or _DISTRICT_RE.fullmatch(cleaned) is None:
-        return None
-    return cleaned
-
-
-# --- phone numbers ---------------------------------------------------------------------------
-
-_PHONE_RE: Final = re.compile(r"\+?[0-9 ()\-.]+")
-
-
-def parse_uk_phone(text: str) -> str | None:
-    """A UK landline or mobile number as people type it, in E.164 form ("+447700900123")."""
-    if len(text) > _MAX_INPUT:
-        return None
-    typed = unicodedata.normalize("NFKC", text).strip().rstrip(".")
-    if _PHONE_RE.fullmatch(typed) is None:
-        return None
-    digits = re.sub(r"[^0-9]", "", typed)
-    if typed.startswith("+") or digits.startswith("00"):
-        international = digits if typed.startswith("+") else digits[2:]
-        if not international.startswith("44"):
-            return None
-        national_rest = international[2:]
-        # "+44 (0)7700 900123" keeps the trunk 0 people are used to writing.
-        if national_rest.startswith("0"):
-            national_rest = national_rest[1:]
-    elif digits.startswith("0"):
-        national_rest = digits[1:]
-    else:
-        return None
-    national = "0" + national_rest
-    if national[:2] not in {"01", "02", "03", "07"}:
-        return None
-    allowed_lengths = {10, 11} if national.startswith("01") else {11}
-    if len(national) not in allowed_lengths:
-        return None
-    return "+44" + national_rest
-
-
-# --- dates and times -------------------------------------------------------------------------
 
 # Not glued to a word, a number or a date/time separator on either side.
 _B: Final = r"(?<![\w./:\-])"
@@ -217,18 +108,6 @@ _FILLERS: Final = frozenset(
 )
 
 
-def _normalise_free(text: str) -> str:
-    """Casefold and tidy typed text while keeping the separators dates and times rely on."""
-    cleaned = unicodedata.normalize("NFKC", text).casefold()
-    cleaned = cleaned.replace("'", "").replace("\u2019", "")
-    cleaned = re.sub(r"(?<![a-z])([ap])\.\s?m(?![a-z])\.?", r"\1m", cleaned)
-    cleaned = cleaned.replace("@", " at ")
-    cleaned = re.sub(r"[,;!?()\[\]\"]", " ", cleaned)
-    # Full stops that end a sentence or abbreviation, not those inside "10.30" or "1.3.27".
-    cleaned = re.sub(r"(?:(?<=\s)|^)\.+|\.+(?=\s|$)", " ", cleaned)
-    return " ".join(cleaned.split())
-
-
 def _one_year_after(today: date) -> date:
     try:
         return today.replace(year=today.year + 1)
@@ -287,9 +166,9 @@ class _Scan:
 
 def _scan(text: str) -> _Scan | None:
     """Find every date, time and part of the day; None if anything else is left over."""
-    if len(text) > _MAX_INPUT:
+    if len(text) > MAX_INPUT:
         return None
-    rest = _normalise_free(text)
+    rest = normalise_free(text)
     found = _Scan(dates=[], times=[], meridiems=set())
 
     def take(pattern: re.Pattern[str]) -> Iterable[re.Match[str]]:
@@ -409,46 +288,3 @@ def parse_date_time(text: str, now: datetime) -> tuple[date | None, time | None]
         if moment < now.replace(second=0, microsecond=0):
             found_time = None
     return found_date, found_time
-
-
-# --- head counts -----------------------------------------------------------------------------
-
-NUMBER_WORDS: Final = {  # shared with option matching ("two" picks option 2)
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_COUNT_LEAD: Final = r"(?:(?:we are|there are|there is|theres|there will be|its|it is)\s+)?"
-_ALONE_RE: Final = re.compile(
-    rf"{_COUNT_LEAD}(?:just\s+|only\s+)?(?:me|myself|me alone|alone|me on my own|on my own"
-    r"|me only|myself only)"
-)
-_COUNT_RE: Final = re.compile(
-    rf"{_COUNT_LEAD}(?:just\s+|only\s+)?(?P<n>[0-9]{{1,3}}|{'|'.join(NUMBER_WORDS)})"
-    r"\s*(?:people|persons|person|ppl|of us)?(?:\s+(?:in total|total|altogether))?"
-)
-
-
-def parse_count(text: str, maximum: int = 20) -> int | None:
-    """A number of people from "3", "three", "3 people" or "just me", from 1 to `maximum`."""
-    if len(text) > _MAX_INPUT:
-        return None
-    typed = _normalise_free(text)
-    if _ALONE_RE.fullmatch(typed):
-        count = 1
-    else:
-        found = _COUNT_RE.fullmatch(typed)
-        if found is None:
-            return None
-        number = found["n"]
-        count = NUMBER_WORDS[number] if number in NUMBER_WORDS else int(number)
-    return count if 1 <= count <= maximum else None

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.catalog import t
-from handlers.events import IncomingEvent, Option, Reply
-from handlers.matching import match_option
+from handlers.conversation.catalog import t
+from handlers.conversation.events import IncomingEvent, Option, Reply
+from handlers.conversation.matching import match_option
 from models import ChannelIdentity, Contact, Message, Ticket
 
 

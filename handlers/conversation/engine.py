@@ -20,17 +20,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers import forms
-from handlers.catalog import has
-from handlers.events import IncomingEvent, Keyword, Option
+from handlers.conversation import forms
+from handlers.conversation.catalog import has
+from handlers.conversation.events import IncomingEvent, Keyword, Option
+from handlers.conversation.matching import normalise
+from handlers.conversation.turn import State, Turn
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.identities import get_or_create_identity
-from handlers.matching import normalise
 from handlers.messages import link_inbound, queue_reply, record_inbound
 from handlers.safeguarding import Alert, AlertKind, check_text
 from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
-from handlers.turn import State, Turn
 from models import ChannelIdentity, Conversation
 from models.base import utcnow
 from models.enums import ActorType, EventKind, TicketCategory, TicketPriority

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Final
 
-from handlers.validation import NUMBER_WORDS
+from handlers.conversation.parsers.counts import NUMBER_WORDS
 
 __all__ = ["match_option", "normalise"]
 
