@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from handlers.conversation.catalog import has, messages, t
-from handlers.conversation.forms import FORMS
-from handlers.conversation.turn import MENU_ITEMS
-from handlers.flows.menu import FORMS_BY_ITEM
+from handlers.flows.registry import FORMS, MENU, MENU_ITEMS, form_named
 
 ROOT = Path(__file__).resolve().parent.parent
 # Literal keys passed to t(...) or turn.t(...); keys built with f-strings are checked below.
@@ -29,7 +27,8 @@ def test_literal_keys_are_found() -> None:
 
 
 def test_every_menu_form_is_registered() -> None:
-    assert set(FORMS_BY_ITEM) <= set(FORMS)
+    menu_forms = {flow.item: flow.form for flow in MENU if flow.form is not None}
+    assert all(form_named(item) is form for item, form in menu_forms.items())
     assert {"food", "medicine", "transport", "respite", "callback"} <= set(FORMS)
 
 

@@ -21,38 +21,30 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.conversation import forms
-from handlers.conversation.catalog import has
-from handlers.conversation.events import IncomingEvent, Keyword, Option
-from handlers.conversation.matching import normalise
+from handlers.conversation.events import IncomingEvent, Keyword
+from handlers.conversation.navigation import (
+    IN_FLOW,
+    command_in,
+    current_form,
+    navigate,
+    reprompt,
+    resume,
+)
 from handlers.conversation.turn import State, Turn
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
+from handlers.flows.registry import MENU_ITEMS
 from handlers.identities import get_or_create_identity
-from handlers.messages import link_inbound, queue_reply, record_inbound
-from handlers.safeguarding import Alert, AlertKind, check_text
-from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
+from handlers.messages import queue_reply, record_inbound
+from handlers.safeguarding.alerts import AlertKind
+from handlers.safeguarding.detection import check_text
+from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
 from models.base import utcnow
-from models.enums import ActorType, EventKind, TicketCategory, TicketPriority
 
 log = logging.getLogger(__name__)
 
 IDLE_AFTER = timedelta(minutes=30)
-# A second alarming message soon after the first joins the same urgent ticket.
-ALERT_WINDOW = timedelta(hours=2)
-
-# States in the middle of a request, where a long silence earns "carry on or start again?".
-_IN_FLOW = (State.QUESTION, State.CONFIRM, State.RESPITE_OFFER)
-
-_COMMANDS = {
-    "menu": "menu",
-    "main menu": "menu",
-    "start": "menu",
-    "back": "back",
-    "go back": "back",
-    "cancel": "cancel",
-    "help": "help",
-}
 
 
 @dataclass
@@ -61,11 +53,6 @@ class Outcome:
 
     duplicate: bool = False
     outbound_ids: list[int] = field(default_factory=list)
-
-
-def command_in(text: str) -> str | None:
-    """The navigation command a message is, if it is only that ("Menu", "/help", "back.")."""
-    return _COMMANDS.get(normalise(text))
 
 
 async def _load_conversation(
@@ -92,83 +79,6 @@ async def _load_conversation(
     return conversation
 
 
-async def raise_alert(turn: Turn, alert: Alert) -> State:
-    """Answer an emergency at once with the right numbers, and put it before staff as urgent."""
-    ticket = await find_open_alert_ticket(
-        session=turn.session, contact_id=turn.contact.id or 0, since=turn.now - ALERT_WINDOW
-    )
-    if ticket is None:
-        ticket = await do_create_ticket(
-            session=turn.session,
-            contact=turn.contact,
-            identity=turn.identity,
-            category=TicketCategory.WELFARE,
-            priority=TicketPriority.URGENT,
-            details={"alert": alert.kind.value, "signal": alert.signal},
-            now=turn.now,
-        )
-    await add_event(
-        session=turn.session,
-        ticket=ticket,
-        kind=EventKind.ALERT,
-        actor_type=ActorType.SYSTEM,
-        now=turn.now,
-        data={"alert": alert.kind.value, "signal": alert.signal},
-    )
-    if turn.inbound is not None:
-        await link_inbound(session=turn.session, message=turn.inbound, ticket=ticket, now=turn.now)
-    text = turn.t(f"alert.{alert.kind.value}", ref=ticket.ref)
-    if has(f"alert.advice_{alert.signal}", turn.lang):
-        text = f"{turn.t(f'alert.advice_{alert.signal}')}\n\n{text}"
-    turn.say(text, ticket=ticket)
-    log.warning("safeguarding alert %s raised on ticket %s", alert.signal, ticket.ref)
-    return turn.state
-
-
-def _ask_resume(turn: Turn, lead: str | None = None) -> State:
-    saved = turn.data.get("resume", {})
-    flow = turn.t(f"flow.{saved.get('data', {}).get('form', 'food')}")
-    text = turn.t("expired.prompt", flow=flow)
-    options = [
-        Option("carry_on", turn.t("expired.carry_on")),
-        Option("restart", turn.t("expired.restart")),
-    ]
-    turn.say(f"{lead}\n\n{text}" if lead else text, options)
-    return State.RESUME
-
-
-def _resume(turn: Turn) -> State:
-    chosen = turn.chosen()
-    if chosen == "carry_on":
-        saved = turn.data.get("resume", {})
-        turn.data.clear()
-        turn.data.update(copy.deepcopy(saved.get("data", {})))
-        turn.state = State(saved.get("state", State.MENU.value))
-        return reprompt(turn)
-    if chosen == "restart":
-        turn.data.clear()
-        return turn.show_menu()
-    return _ask_resume(turn, turn.t("form.choose"))
-
-
-def reprompt(turn: Turn, lead: str | None = None) -> State:
-    """Ask again whatever the current state is waiting for, after `lead` if given."""
-    match turn.state:
-        case State.NEW | State.CONSENT:
-            return start.ask_consent(turn, lead)
-        case State.ROLE:
-            return start.ask_role(turn, lead)
-        case State.QUESTION | State.CONFIRM:
-            return forms.reprompt(turn, lead)
-        case State.RESPITE_OFFER:
-            return respite.reprompt_offer(turn, lead)
-        case State.RESUME:
-            return _ask_resume(turn, lead)
-        case _:
-            intro = f"{lead}\n\n{turn.t('menu.prompt')}" if lead else None
-            return turn.show_menu(intro)
-
-
 def _media_kind_name(turn: Turn) -> str:
     return turn.t(f"media.{turn.event.media[0].kind.value}")
 
@@ -177,12 +87,12 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
     """Decide what to do with the event for the current state."""
     alert = check_text(turn.event.text)
     if alert is not None:
-        after = await raise_alert(turn, alert)
+        after = await do_raise_alert(turn, alert)
         if alert.kind is AlertKind.URGENT and turn.state is State.QUESTION:
             # Not life-threatening: after the 111 advice the answer still counts, so the request
             # goes on (a medicine form marks itself urgent) rather than waiting unseen.
-            return await forms.answer_question(turn, advised=True)
-        if turn.state in _IN_FLOW:
+            return await forms.answer_question(turn, current_form(turn), advised=True)
+        if turn.state in IN_FLOW:
             # Show again what the request is waiting for, so the next words are not taken
             # as the answer to a question that has scrolled out of sight.
             return reprompt(turn, turn.t("alert.carry_on"))
@@ -198,28 +108,9 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
             return start.ask_consent(turn, turn.t("media.unsupported", kind=_media_kind_name(turn)))
         return start.consent(turn)
 
-    if (
-        turn.state in _IN_FLOW
-        and command not in ("menu", "cancel", "help")
-        and (turn.now - last_seen > idle_after)
-    ):
-        turn.data = {"resume": {"state": turn.state.value, "data": copy.deepcopy(turn.data)}}
-        return _ask_resume(turn)
-
-    if command == "help":
-        return reprompt(turn, turn.t("help.text"))
-    if command == "menu":
-        turn.data.clear()
-        return turn.show_menu()
-    if command == "cancel":
-        cancelled = turn.state in _IN_FLOW or turn.state is State.RESUME
-        turn.data.clear()
-        return turn.show_menu(turn.t("cancel.done") if cancelled else None)
-    if command == "back":
-        if turn.state in (State.QUESTION, State.CONFIRM):
-            return forms.go_back(turn)
-        turn.data.clear()
-        return turn.show_menu()
+    navigated = navigate(turn, command, last_seen, idle_after)
+    if navigated is not None:
+        return navigated
 
     if turn.event.media and not turn.text and turn.event.location is None:
         return reprompt(turn, turn.t("media.unsupported", kind=_media_kind_name(turn)))
@@ -230,13 +121,13 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
         case State.ROLE:
             return start.role(turn)
         case State.QUESTION:
-            return await forms.answer_question(turn)
+            return await forms.answer_question(turn, current_form(turn))
         case State.CONFIRM:
-            return await forms.confirm(turn)
+            return await forms.confirm(turn, current_form(turn))
         case State.RESPITE_OFFER:
             return await respite.offer_callback(turn)
         case State.RESUME:
-            return _resume(turn)
+            return resume(turn)
         case _:
             return await menu_flow.menu(turn)
 
@@ -263,7 +154,7 @@ async def _while_opted_out(turn: Turn) -> None:
     """Someone who sent STOP still matters: an emergency reaches staff, but nothing is sent."""
     alert = check_text(turn.event.text)
     if alert is not None:
-        await raise_alert(turn, alert)
+        await do_raise_alert(turn, alert)
     turn.replies.clear()
 
 
@@ -306,6 +197,7 @@ async def handle_event(
         state=state,
         data=copy.deepcopy(conversation.data),
         now=now,
+        menu=MENU_ITEMS,
     )
     keyword = event.keyword
     if keyword is Keyword.OPT_IN and not identity.opted_out:

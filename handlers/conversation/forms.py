@@ -70,15 +70,6 @@ class Form:
         return next(q for q in self.questions if q.key == key)
 
 
-FORMS: dict[str, Form] = {}
-
-
-def register(form: Form) -> Form:
-    """Make a form reachable by name from stored conversation state."""
-    FORMS[form.name] = form
-    return form
-
-
 def _label(turn: Turn, form: Form, question: Question, option: str) -> str:
     own = f"{form.name}.{question.key}_{option}"
     if has(own, turn.lang):
@@ -95,10 +86,6 @@ def _applies(question: Question, answers: Mapping[str, Any]) -> bool:
 def _answers(turn: Turn) -> dict[str, Any]:
     answers: dict[str, Any] = turn.data.setdefault("answers", {})
     return answers
-
-
-def current_form(turn: Turn) -> Form:
-    return FORMS[turn.data["form"]]
 
 
 def _ask(turn: Turn, form: Form, question: Question, lead: str | None = None) -> State:
@@ -165,9 +152,8 @@ def _show_summary(turn: Turn, form: Form) -> State:
     return State.CONFIRM
 
 
-def reprompt(turn: Turn, lead: str | None = None) -> State:
+def reprompt(turn: Turn, form: Form, lead: str | None = None) -> State:
     """Ask the current question (or show the summary) again, after `lead` if given."""
-    form = current_form(turn)
     key = turn.data.get("question")
     if key is None:
         if lead:
@@ -176,9 +162,8 @@ def reprompt(turn: Turn, lead: str | None = None) -> State:
     return _ask(turn, form, form.question(key), lead)
 
 
-def go_back(turn: Turn) -> State:
+def go_back(turn: Turn, form: Form) -> State:
     """Return to the previous question, forgetting its answer; from the first, to the menu."""
-    form = current_form(turn)
     answers = _answers(turn)
     current = turn.data.get("question")
     asked = [q for q in form.questions if _applies(q, answers)]
@@ -224,19 +209,20 @@ def _read_answer(turn: Turn, form: Form, question: Question) -> Answer | str:
     return Answer(turn.text, turn.text)
 
 
-async def answer_question(turn: Turn, *, advised: bool = False) -> State:
+async def answer_question(turn: Turn, form: Form, *, advised: bool = False) -> State:
     """Take the person's answer to the current question and move on.
 
     `advised` means an urgent-help message was already given this turn, so the form's own
     urgent advice is not repeated (the request is still marked urgent).
     """
-    form = current_form(turn)
     question = form.question(turn.data["question"])
     result = _read_answer(turn, form, question)
     if isinstance(result, str):
         limit = question.max_length
         return reprompt(
-            turn, turn.t(result, limit=limit) if result == "input.too_long" else turn.t(result)
+            turn,
+            form,
+            turn.t(result, limit=limit) if result == "input.too_long" else turn.t(result),
         )
     answers = _answers(turn)
     answers[question.key] = {"value": result.value, "display": result.display}
@@ -250,17 +236,16 @@ async def answer_question(turn: Turn, *, advised: bool = False) -> State:
     return _next(turn, form)
 
 
-async def confirm(turn: Turn) -> State:
+async def confirm(turn: Turn, form: Form) -> State:
     """Act on the summary: send the request, go back, or cancel."""
-    form = current_form(turn)
     chosen = turn.chosen()
     if chosen == "back":
-        return go_back(turn)
+        return go_back(turn, form)
     if chosen == "cancel":
         turn.data.clear()
         return turn.show_menu(turn.t("cancel.done"))
     if chosen != "send":
-        return reprompt(turn, turn.t("form.choose"))
+        return reprompt(turn, form, turn.t("form.choose"))
     answers = _answers(turn)
     details = {key: answer["value"] for key, answer in answers.items()}
     priority = form.priority(answers)

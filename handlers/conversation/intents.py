@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 
-# Checked in order: a prescription to pick up from the hospital is medicine, not transport.
-_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("my_requests", re.compile(r"\b(my requests?|my tickets?|hh-?\d+|reference|status of)\b")),
-    (
-        "medicine",
-        re.compile(
-            r"\b(medicines?|medication|meds|prescriptions?|pharmacy|chemist|tablets|pills|"
-            r"inhaler|insulin)\b"
-        ),
-    ),
-    (
-        "respite",
-        re.compile(
-            r"\b(respite|carers?|caring for|a break from caring|sitting service|short break|"
-            r"day centre|day care|(need|needs|want|wants|could do with|get) a (short |little )?"
-            r"break(?![- ]in))\b"
-        ),
-    ),
-    (
-        "transport",
-        re.compile(
-            r"\b(lift|ride|transport|taxi|drive me|driver|get to (the )?(hospital|gp|doctors?|"
-            r"surgery|clinic|appointment)|hospital appointment|gp appointment|vaccination|"
-            r"jab|booster|appointment)\b"
-        ),
-    ),
-    (
-        "food",
-        re.compile(
-            r"\b(food|hungry|groceries|grocery|shopping|meals?|food ?bank|nothing to eat|"
-            r"bread|milk|eat)\b"
-        ),
-    ),
-    (
-        "callback",
-        re.compile(
-            r"\b(call me|ring me|phone me|call back|callback|ring back|talk to (a|some)one|"
-            r"speak to (a|some)one|speak to a person)\b"
-        ),
-    ),
-)
+from handlers.conversation.menu_flow import MenuFlow
 
 
-def detect_intent(text: str) -> str | None:
-    """The menu item the text asks for, or None when it names no need we know."""
+def detect_intent(text: str, flows: Sequence[MenuFlow]) -> str | None:
+    """The menu item the text asks for, or None when it names no need we know.
+
+    Flows are tried by `intent_rank`: a prescription to pick up from the hospital is medicine,
+    not transport.
+    """
     lowered = text.casefold()
-    for item, pattern in _INTENTS:
-        if pattern.search(lowered):
-            return item
+    for flow in sorted(flows, key=lambda flow: flow.intent_rank):
+        if flow.intent.search(lowered):
+            return flow.item
     return None

@@ -29,9 +29,6 @@ class State(StrEnum):
     RESUME = "resume"
 
 
-MENU_ITEMS = ("food", "medicine", "transport", "respite", "callback", "my_requests")
-
-
 @dataclass
 class Turn:
     """Everything a flow step may read or change while handling one incoming event."""
@@ -45,6 +42,8 @@ class Turn:
     data: dict[str, Any]
     now: datetime
     replies: list[tuple[Reply, Ticket | None]] = field(default_factory=list)
+    # The main menu's item ids, in order; the engine fills them in from the flow registry.
+    menu: tuple[str, ...] = ()
 
     @property
     def lang(self) -> str:
@@ -82,7 +81,8 @@ class Turn:
         return None
 
     def menu_options(self) -> list[Option]:
-        return [Option(item, self.t(f"menu.{item}")) for item in MENU_ITEMS]
+        """The main menu's options, in the person's language."""
+        return [Option(item, self.t(f"menu.{item}")) for item in self.menu]
 
     def show_menu(self, intro: str | None = None) -> State:
         """Offer the main menu, after `intro` if given, and wait there."""

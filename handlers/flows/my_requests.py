@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from handlers.conversation.menu_flow import MenuFlow
 from handlers.conversation.turn import State, Turn
 from handlers.tickets import list_open_tickets
 
@@ -24,3 +27,12 @@ async def show_requests(turn: Turn) -> State:
         )
     turn.say("\n".join(lines))
     return turn.show_menu(turn.t("menu.again"))
+
+
+# Ahead of every need: "the status of my food request" asks about a request, not for food.
+FLOW = MenuFlow(
+    item="my_requests",
+    intent=re.compile(r"\b(my requests?|my tickets?|hh-?\d+|reference|status of)\b"),
+    intent_rank=10,
+    begin=show_requests,
+)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from handlers.conversation.events import Option
-from handlers.conversation.forms import Form, Question, register, start_form
+from handlers.conversation.forms import Form, Question, start_form
+from handlers.conversation.menu_flow import MenuFlow
 from handlers.conversation.parsers import answers
 from handlers.conversation.turn import State, Turn
 from handlers.directory import find_services
@@ -50,13 +52,23 @@ async def _show_services(turn: Turn, form: Form, given: dict[str, Any]) -> State
     return State.RESPITE_OFFER
 
 
-RESPITE = register(
-    Form(
-        name="respite",
-        category=TicketCategory.RESPITE,
-        complete=_show_services,
-        questions=(Question("district", parse=answers.district, accepts_location=True),),
-    )
+RESPITE = Form(
+    name="respite",
+    category=TicketCategory.RESPITE,
+    complete=_show_services,
+    questions=(Question("district", parse=answers.district, accepts_location=True),),
+)
+
+
+FLOW = MenuFlow(
+    item="respite",
+    intent=re.compile(
+        r"\b(respite|carers?|caring for|a break from caring|sitting service|short break|"
+        r"day centre|day care|(need|needs|want|wants|could do with|get) a (short |little )?"
+        r"break(?![- ]in))\b"
+    ),
+    intent_rank=30,
+    form=RESPITE,
 )
 
 

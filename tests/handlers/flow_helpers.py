@@ -10,20 +10,15 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from handlers.conversation.catalog import t
+from handlers.flows.registry import MENU_ITEMS
 from models import ChannelIdentity, Contact, DirectoryEntry, Message, Ticket, TicketEvent
 from models.enums import Direction
 from tests.support.chat import Chat
 
 REF = re.compile(r"\bHH-\d{6}\b")
 
-MENU_LABELS = [
-    "Food",
-    "Medicine",
-    "Transport",
-    "Carer respite information",
-    "Call me back",
-    "My requests",
-]
+# The main menu as the person sees it, in the registry's order.
+MENU_LABELS = [t(f"menu.{item}") for item in MENU_ITEMS]
 
 
 async def ready_chat(db: SessionFactory, **kwargs: Any) -> Chat:

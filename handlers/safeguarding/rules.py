@@ -1,14 +1,4 @@
-"""Spotting a message that says someone may be in danger, so the reply can lead with help.
-
-A message alerts when it names a person in a present bodily state ("mum fell and is on the
-floor", "I can't breathe") or a present danger in the home ("the flat is full of smoke"), not
-when a frightening word turns up in everyday speech ("fell behind on rent", "gas bill").  So
-most rules need a person or a state, not a keyword, and a few guards then drop matches that:
-
-- are negated just before ("no chest pain", "he isn't bleeding");
-- are hypothetical just before ("a pendant alarm in case I fall and can't get up");
-- for events that are often history, sit in a sentence that dates them ("had a fall last
-  year", "since her stroke"): tenants explain adaptations that way every day.
+"""The detector's rules, in the order they win: each names a kind of alert and its patterns.
 
 Which alert wins when several match:
 
@@ -18,113 +8,33 @@ Which alert wins when several match:
    reply already says 999 for danger now and also gives the Samaritans number.
 3. Then the other life-threatening signals as EMERGENCY, the gravest first.
 4. URGENT (111) last.
-
-Guards for negation and hypotheticals do not apply to suicide and self-harm: "I'm not going to
-kill myself but..." still deserves the Samaritans number, and "I might kill myself" is a threat,
-not a hypothetical.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
-__all__ = ["Alert", "AlertKind", "check_text"]
-
-
-class AlertKind(StrEnum):
-    """How serious an alert is, which decides the number the reply gives."""
-
-    EMERGENCY = "emergency"
-    SUICIDE = "suicide"
-    URGENT = "urgent"
-
-
-@dataclass(frozen=True)
-class Alert:
-    """The kind of help to offer and a short machine label for what was seen."""
-
-    kind: AlertKind
-    signal: str
-
-
-# An emergency is said in the first lines; past this we would only be slowing every reply.
-_MAX_CHARS: Final = 5000
-
-_APOSTROPHES: Final = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032`\u00b4", "'"))
-
-# --- Vocabulary shared by the rules. ---------------------------------------------------------
-
-_PEOPLE: Final = (
-    r"(?:mum|mam|mom|mummy|mother|dad|daddy|father|husband|wife|partner|son|daughter|child|"
-    r"baby|kid|boy|girl|nan|nana|nanna|nanny|gran|granny|grandma|grandmother|grandad|granddad|"
-    r"grandpa|grandfather|brother|sister|aunt|auntie|aunty|uncle|cousin|niece|nephew|"
-    r"neighbour|neighbor|friend|flatmate|lodger|carer|someone|somebody|man|woman|lady|"
-    r"gentleman|person|patient|client|resident|stepdad|stepmum)s?"
-)
-# Apostrophes are dropped before matching, so "he's" is "hes" and "I've" is "ive".
-_THIRD_PERSON_WORDS: Final = rf"he|hes|she|shes|they|theyre|theyve|{_PEOPLE}"
-_THIRD_PERSON: Final = rf"\b(?:{_THIRD_PERSON_WORDS})"
-_SUBJECT: Final = rf"\b(?:i|im|ive|we|weve|{_THIRD_PERSON_WORDS})"
-_AUX: Final = r"(?: (?:has|have|had|is|am|are|was|were|just|been|also|then|now|again|really)){0,3}"
-# Someone who might hurt the person writing: anyone but the writer.
-_ASSAILANT: Final = (
-    rf"\b(?:he|hes|hell|she|shes|shell|they|theyre|theyll|{_PEOPLE}|ex|guy|bloke|lad|"
-    r"boyfriend|girlfriend|landlord|men|gang|people|intruder)"
-)
-_CANT: Final = r"(?:cant|carnt|cnt|cannot|can not|unable to|not able to|struggling to|struggles to)"
-_GET_UP: Final = (
-    r"(?:get|stand|pick|lift|getting|standing)(?: myself| him| her| them| herself| himself)?"
-    r"(?: back)? up"
-    r"(?! (?:to|the|in|early|at|for|before|on time))"
-)
-_PILLS: Final = (
-    r"(?:pills|tablets|paracetamol|painkillers|meds|medication|medicine|antidepressants|"
-    r"insulin|sleeping (?:pills|tablets))"
-)
-# Words that make "fire" a thing in the building rather than a blaze ("fire door is broken").
-_FIRE: Final = (
-    r"\bfire\b(?! (?:door|doors|alarm|alarms|exit|exits|safety|extinguisher|blanket|risk|hazard|"
-    r"escape|place|brigade|service|check|inspection|officer|drill|works|wood|fighter|fighters|"
-    r"proof|wall|station|guard|surround|box|regulations|regs))"
-)
-# Likewise "blood" as a modifier: "a lot of blood tests" is not a haemorrhage.
-_BLOOD: Final = (
-    r"\bblood\b(?! (?:test|tests|pressure|sugar|sugars|result|results|donor|donation|work|"
-    r"count|bank|type|group|clot|clots|thinner|thinners|sample|samples))"
-)
-_OBJECT: Final = rf"(?:me|us|him|her|them|my {_PEOPLE})"
-
-# --- Guards. ----------------------------------------------------------------------------------
-
-_NEGATORS: Final = frozenset(
-    {"not", "no", "never", "isnt", "wasnt", "arent", "dont", "doesnt", "didnt", "hasnt"}
-    | {"havent", "without", "nothing", "none"}
-)
-# Uncertainty is not a hypothetical: "she might be having a fit" must still alert.
-_HYPOTHETICALS: Final = frozenset({"if", "case", "incase", "whether", "prevent", "avoid", "risk"})
-_WINDOW_WORDS: Final = 3
-
-# Dates an event into the past; "days ago" is left out on purpose, as that may still need help.
-_HISTORY: Final = re.compile(
-    r"\b(?:last (?:year|month|week|winter|summer|spring|autumn|christmas)|"
-    r"(?:years?|months?|weeks?|ages|a while|a long time|some time) ago|a while back|"
-    r"in the past|previously|history of|used to|in (?:19|20)[0-9][0-9]|"
-    r"(?:since|after) (?:(?:my|his|her|their|the|a|that) (?:fall|stroke|heart attack|seizure|"
-    r"overdose|accident|operation)|(?:i|he|she|they|we|mum|dad) (?:fell|had)))\b"
-)
-# Smoke from someone smoking is a neighbour complaint, not a fire.
-_TOBACCO: Final = re.compile(
-    r"\b(?:smoking|smokes|smoker|smokers|cigarettes?|fags?|cannabis|weed|skunk|vape|vaping|"
-    r"bbq|barbecue|incense)\b"
+from handlers.safeguarding.alerts import AlertKind
+from handlers.safeguarding.vocabulary import (
+    ASSAILANT,
+    AUX,
+    BLOOD,
+    CANT,
+    FIRE,
+    GET_UP,
+    OBJECT,
+    PEOPLE,
+    PILLS,
+    SUBJECT,
+    THIRD_PERSON,
+    TOBACCO,
 )
 
 
 @dataclass(frozen=True)
-class _Rule:
+class Rule:
     kind: AlertKind
     signal: str
     pattern: re.Pattern[str]
@@ -142,9 +52,9 @@ def _rules(
     recent_only: bool = False,
     guarded: bool = True,
     veto: re.Pattern[str] | None = None,
-) -> tuple[_Rule, ...]:
+) -> tuple[Rule, ...]:
     return tuple(
-        _Rule(kind, signal, re.compile(pattern), recent_only, guarded, veto) for pattern in patterns
+        Rule(kind, signal, re.compile(pattern), recent_only, guarded, veto) for pattern in patterns
     )
 
 
@@ -154,7 +64,7 @@ _U = AlertKind.URGENT
 
 # In the order they win (see the module docstring).  Gaps between words are bounded character
 # classes, never nested quantifiers, so matching stays linear in the length of a sentence.
-_RULES: Final[tuple[_Rule, ...]] = (
+RULES: Final[tuple[Rule, ...]] = (
     *_rules(
         _E,
         "overdose",
@@ -162,14 +72,14 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"\b(?:is|am|are|im|hes|shes|theyre|been) overdo[sz]ing\b",
         r"\b(?:took|taken|had|swallowed|done|necked) (?:an|a massive|a big|another) overdo[sz]e\b",
         rf"\b(?:took|taken|swallowed|had|necked|downed) (?:way |far )?too many\b[^.!?]{{0,25}}"
-        rf"\b{_PILLS}\b",
+        rf"\b{PILLS}\b",
         r"\b(?:took|taken|swallowed|necked|downed)[^.!?,]{0,12}\b(?:a|the) (?:whole|full|entire) "
         r"(?:box|bottle|packet|pack|strip|tub|load)",
         rf"\b(?:took|taken|swallowed|necked|downed) (?:loads|lots|a load|a lot|handfuls|"
-        rf"a handful|boxes|bottles|packets) of\b[^.!?,]{{0,20}}\b{_PILLS}\b",
+        rf"a handful|boxes|bottles|packets) of\b[^.!?,]{{0,20}}\b{PILLS}\b",
         rf"\b(?:took|taken|swallowed|necked|downed) (?:about |around |over |like )?(?:[2-9][0-9]|"
-        rf"[1-9][0-9][0-9]|twenty|thirty|forty|fifty) {_PILLS}\b",
-        rf"\b(?:took|taken|swallowed) all (?:of )?(?:my|his|her|their|the) {_PILLS} "
+        rf"[1-9][0-9][0-9]|twenty|thirty|forty|fifty) {PILLS}\b",
+        rf"\b(?:took|taken|swallowed) all (?:of )?(?:my|his|her|their|the) {PILLS} "
         r"(?:at once|in one go|together)",
         recent_only=True,
     ),
@@ -194,7 +104,7 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"\bcant go on any ?(?:more|longer)\b",
         r"\b(?:going to|gonna|want to|wanna|thinking (?:of|about)|might|will|planning to|"
         r"tempted to) (?:just )?(?:take an overdo[sz]e|overdo[sz]e|overdo[sz]ing|"
-        rf"taking an overdo[sz]e|take all (?:of )?(?:my|the) {_PILLS})\b",
+        rf"taking an overdo[sz]e|take all (?:of )?(?:my|the) {PILLS})\b",
         guarded=False,
     ),
     *_rules(
@@ -218,20 +128,20 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"\b(?:out cold|no pulse|lifeless)\b",
         # "Not responding to my emails" and "not moving out" are about something else; and
         # whoever is writing is awake.
-        rf"{_THIRD_PERSON}{_AUX} (?:(?:not|isnt|is not|hasnt|has not) "
+        rf"{THIRD_PERSON}{AUX} (?:(?:not|isnt|is not|hasnt|has not) "
         r"(?:moving|responding|waking up|woken up)|"
         r"(?:wont|will not|cant|cannot) (?:wake up|wake(?! up)|respond))"
         r"\b(?! (?:to (?:my|our|the|any|his|her|their)|out|in|into|away|forward|on|house|home|"
         r"flat)\b)",
-        rf"\b{_CANT} (?:wake|rouse) (?:him|her|them|{_PEOPLE}|my {_PEOPLE})\b",
-        rf"{_THIRD_PERSON}{_AUX} (?:been )?knocked out\b",
+        rf"\b{CANT} (?:wake|rouse) (?:him|her|them|{PEOPLE}|my {PEOPLE})\b",
+        rf"{THIRD_PERSON}{AUX} (?:been )?knocked out\b",
         r"\b(?:think|thinks|might|could|maybe|worried|scared|afraid)[^.!?,]{0,20}"
-        rf"{_THIRD_PERSON}(?: has| is| might have| might be)? (?:died|dead)\b",
+        rf"{THIRD_PERSON}(?: has| is| might have| might be)? (?:died|dead)\b",
     ),
     *_rules(
         _E,
         "breathing",
-        rf"\b{_CANT} (?:breathe?|breathing|catch (?:my|his|her|their) breath|"
+        rf"\b{CANT} (?:breathe?|breathing|catch (?:my|his|her|their) breath|"
         r"get (?:my|his|her|their|a) breath|get (?:any )?air)\b",
         r"\b(?:struggling|struggles|struggle|fighting|battling|gasping) (?:to breathe?|"
         r"for (?:breath|air)|to get (?:his|her|my|their) breath)\b",
@@ -247,11 +157,11 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"\b(?:on fire|caught fire|catching fire|in flames|ablaze|(?:is|are|set|was) alight)\b",
         r"\b(?:flames|fire) (?:coming|pouring|spreading|everywhere|out of)\b",
         r"\b(?:theres|there is|theres been|there has been|weve got|we have|ive got|got) "
-        rf"a (?:big |small |massive |huge |little |kitchen |chip pan |house )?{_FIRE}",
-        rf"\b(?:chip pan|pan|kitchen|house|flat|electrical|cooker|oven|bin|sofa) {_FIRE}",
+        rf"a (?:big |small |massive |huge |little |kitchen |chip pan |house )?{FIRE}",
+        rf"\b(?:chip pan|pan|kitchen|house|flat|electrical|cooker|oven|bin|sofa) {FIRE}",
         r"(?<!the )(?<!my )(?<!our )(?<!his )(?<!her )(?<!gas )(?<!electric )(?<!coal )"
-        rf"(?<!log )(?<!open )(?<!real ){_FIRE} (?:in|on|at|upstairs|downstairs|next door)\b",
-        rf"(?:^|, )(?:help,? )?{_FIRE}(?: fire)*(?:,|$)",
+        rf"(?<!log )(?<!open )(?<!real ){FIRE} (?:in|on|at|upstairs|downstairs|next door)\b",
+        rf"(?:^|, )(?:help,? )?{FIRE}(?: fire)*(?:,|$)",
         r"\b(?:kitchen|flat|house|home|room|bedroom|building|block|cooker|oven|pan|sofa|bed|"
         r"curtains|microwave|toaster|heater|socket|plug|tv|dryer|fridge|shed|garage) "
         r"(?:is |are )?(?:burning|alight)\b",
@@ -266,7 +176,7 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"under|through)\b",
         r"\b(?:smell(?:s|ing|ed)?|smelt) (?:of )?(?:smoke|burning)\b",
         r"\b(?:something (?:is )?burning|burning smell|smoky|smokey)\b",
-        veto=_TOBACCO,
+        veto=TOBACCO,
     ),
     *_rules(
         _E,
@@ -283,21 +193,21 @@ _RULES: Final[tuple[_Rule, ...]] = (
     *_rules(
         _E,
         "violence",
-        rf"{_ASSAILANT}{_AUX} (?:hit|hitting|hits|punched|punching|kicked|kicking|beat|beating|"
+        rf"{ASSAILANT}{AUX} (?:hit|hitting|hits|punched|punching|kicked|kicking|beat|beating|"
         r"beaten|slapped|slapping|attacked|attacking|assaulted|strangled|strangling|choked|"
         r"choking|stabbed|stabbing|battered|battering|pushed|shoved|grabbed|hurt|hurting|"
-        rf"headbutted|bit) {_OBJECT}\b(?! up| with (?!(?:a |an |the |his |her )?(?:knife|bat|"
+        rf"headbutted|bit) {OBJECT}\b(?! up| with (?!(?:a |an |the |his |her )?(?:knife|bat|"
         r"stick|bottle|hammer|belt|chair|weapon|brick|pan|iron|fist)))",
         r"\bbeing (?:attacked|beaten|assaulted|stabbed|strangled|mugged|punched|choked|"
         r"battered)\b",
         r"\b(?:i|we|he|she|im|ive|weve) (?:was |were |been |just |have been |has been )?"
         r"(?:attacked|assaulted|stabbed|mugged|beaten up)\b",
-        rf"\bthreat(?:ening|ened|ens)?(?: {_OBJECT})? with (?:a |an |his |her )?(?:knife|gun|"
+        rf"\bthreat(?:ening|ened|ens)?(?: {OBJECT})? with (?:a |an |his |her )?(?:knife|gun|"
         r"weapon|machete|bat|hammer|blade|axe)\b",
         r"\b(?:threatening|threatened|threatens|trying|tried|hell|shell|theyll|he will|she will|"
         r"says hell|said hell|says shell|"
         rf"said shell|says theyll|said theyd) (?:to )?(?:kill|hurt|stab|hit|beat up|beat) "
-        rf"{_OBJECT}\b",
+        rf"{OBJECT}\b",
         r"\b(?:got|has|holding|waving|pulled|pulling|brandishing|carrying) (?:a |an )?"
         r"(?:knife|gun|machete|weapon|blade|axe)\b(?! (?:block|drawer|set|and fork|crime))",
         recent_only=True,
@@ -382,15 +292,15 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"\b(?:wont|will not|cant|cannot|doesnt|does not|isnt) stop(?:ping)? ble(?:e|a)ding\b",
         r"\b(?:ble(?:e|a)ding|nosebleed|bleed) (?:wont|will not|doesnt|does not|isnt|hasnt|"
         r"has not) stop",
-        rf"(?:{_BLOOD}|\bble(?:e|a)ding) (?:is )?(?:everywhere|pouring|gushing|spurting|pumping|"
+        rf"(?:{BLOOD}|\bble(?:e|a)ding) (?:is )?(?:everywhere|pouring|gushing|spurting|pumping|"
         r"squirting|all over)\b",
         rf"\b(?:a lot of|lots of|so much|loads of|pools? of|covered in|losing|lost)(?: so much)?"
-        rf" {_BLOOD}",
+        rf" {BLOOD}",
     ),
     *_rules(
         _E,
         "collapse",
-        rf"{_SUBJECT}{_AUX} (?:coll?apsed|passed out|fainted|blacked out|keeled over)\b"
+        rf"{SUBJECT}{AUX} (?:coll?apsed|passed out|fainted|blacked out|keeled over)\b"
         r"(?! (?:leaflets|flyers|letters|forms|the|some|a))",
         r"(?:^|, )(?:just )?(?:coll?apsed|fainted|passed out|blacked out)\b",
         recent_only=True,
@@ -400,19 +310,19 @@ _RULES: Final[tuple[_Rule, ...]] = (
         "fall",
         # A fall with the state that makes it an emergency; the fall needs no named person.
         rf"\b(?:fell|fallen|fall|falls|falling|fallin|slipped|tripped|gone down|went down)\b"
-        rf"[^.!?]{{0,40}}\b{_CANT} "
-        rf"(?:{_GET_UP}|get out(?=,|$| of (?:the |my )?(?:bath|shower|bed)))",
-        rf"\b{_CANT} {_GET_UP}\b[^.!?]{{0,30}}\b(?:fell|fallen|fall|falling|fallin)\b",
-        rf"\b{_CANT} {_GET_UP} (?:off|from)(?: the)? (?:floor|ground)\b",
-        rf"{_SUBJECT}{_AUX}(?: (?:lying|laying|lay|lain|stuck|sat|sitting|fallen|fell|still|"
+        rf"[^.!?]{{0,40}}\b{CANT} "
+        rf"(?:{GET_UP}|get out(?=,|$| of (?:the |my )?(?:bath|shower|bed)))",
+        rf"\b{CANT} {GET_UP}\b[^.!?]{{0,30}}\b(?:fell|fallen|fall|falling|fallin)\b",
+        rf"\b{CANT} {GET_UP} (?:off|from)(?: the)? (?:floor|ground)\b",
+        rf"{SUBJECT}{AUX}(?: (?:lying|laying|lay|lain|stuck|sat|sitting|fallen|fell|still|"
         r"down)){0,2} on the (?:bathroom |kitchen |bedroom |hall |hallway |landing |lounge |"
         r"toilet |living room )?(?:floor|ground)\b",
-        rf"\b(?:found|find|finding) (?:him|her|them|{_PEOPLE}|my {_PEOPLE}) (?:lying |laying )?"
+        rf"\b(?:found|find|finding) (?:him|her|them|{PEOPLE}|my {PEOPLE}) (?:lying |laying )?"
         r"on the (?:bathroom |kitchen |bedroom |hall |hallway |landing |lounge |toilet |"
         r"living room )?(?:floor|ground)\b",
         # Falling over, down the stairs, out of bed: the words after "fell" tell a body's fall
         # from "fell behind", "fell asleep" or "fell out with".
-        rf"{_SUBJECT}{_AUX} (?:fell|fallen)(?= (?:over|down|badly|again|hard|in the|in her|"
+        rf"{SUBJECT}{AUX} (?:fell|fallen)(?= (?:over|down|badly|again|hard|in the|in her|"
         r"in his|in my|on the|on her|on his|onto|off (?:the|a|his|her|my) (?:bed|chair|ladder|"
         r"stairs|steps|step|toilet|loo|bath|stool)|out of (?:bed|the bed|the bath|the chair|"
         r"(?:his|her|my) (?:chair|wheelchair|bed))|from|and|just now|now|earlier|this morning|"
@@ -441,48 +351,3 @@ _RULES: Final[tuple[_Rule, ...]] = (
         r"\b(?:having a|gone|going) hypo\b",
     ),
 )
-
-_DROP: Final = re.compile(r"[^a-z0-9.!?,;:]+")
-_COMMAS: Final = re.compile(r" ?,[ ,]*")
-_SENTENCE_END: Final = re.compile(r"[.!?;:]+")
-
-
-def _sentences(text: str) -> list[str]:
-    """Lowercased sentences, apostrophes dropped, anything but letters and digits a space."""
-    text = unicodedata.normalize("NFKC", text[:_MAX_CHARS])[:_MAX_CHARS]
-    text = text.lower().translate(_APOSTROPHES)
-    # "can't", "cant" and "can t" (a lost curly quote) must all read the same to one rule.
-    text = text.replace("'", "")
-    # Emoji, Arabic script and hyphens become spaces, so "I've fallen 😢 and can't get up"
-    # reads as plain words and "self-harm" as "self harm".
-    text = _DROP.sub(" ", text)
-    text = _COMMAS.sub(", ", text)
-    return [part.strip(" ,") for part in _SENTENCE_END.split(text) if part.strip(" ,")]
-
-
-def _blocked_by_words_before(sentence: str, start: int) -> bool:
-    clause = sentence[:start].rsplit(",", 1)[-1]
-    before = clause.split()[-_WINDOW_WORDS:]
-    return any(word in _NEGATORS or word in _HYPOTHETICALS for word in before)
-
-
-def _matches(rule: _Rule, sentence: str) -> bool:
-    if rule.veto is not None and rule.veto.search(sentence):
-        return False
-    if rule.recent_only and _HISTORY.search(sentence):
-        return False
-    for match in rule.pattern.finditer(sentence):
-        if not rule.guarded or not _blocked_by_words_before(sentence, match.start()):
-            return True
-    return False
-
-
-def check_text(text: str | None) -> Alert | None:
-    """The most serious emergency signal in a message, or None."""
-    if not text:
-        return None
-    sentences = _sentences(text)
-    for rule in _RULES:
-        if any(_matches(rule, sentence) for sentence in sentences):
-            return Alert(rule.kind, rule.signal)
-    return None

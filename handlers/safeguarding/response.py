@@ -1,0 +1,51 @@
+"""Answering an alert: the right numbers at once, and an urgent ticket put before staff."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from handlers.conversation.catalog import has
+from handlers.conversation.turn import State, Turn
+from handlers.messages import link_inbound
+from handlers.safeguarding.alerts import Alert
+from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
+from models.enums import ActorType, EventKind, TicketCategory, TicketPriority
+
+log = logging.getLogger(__name__)
+
+# A second alarming message soon after the first joins the same urgent ticket.
+ALERT_WINDOW = timedelta(hours=2)
+
+
+async def do_raise_alert(turn: Turn, alert: Alert) -> State:
+    """Answer an emergency at once with the right numbers, and put it before staff as urgent."""
+    ticket = await find_open_alert_ticket(
+        session=turn.session, contact_id=turn.contact.id or 0, since=turn.now - ALERT_WINDOW
+    )
+    if ticket is None:
+        ticket = await do_create_ticket(
+            session=turn.session,
+            contact=turn.contact,
+            identity=turn.identity,
+            category=TicketCategory.WELFARE,
+            priority=TicketPriority.URGENT,
+            details={"alert": alert.kind.value, "signal": alert.signal},
+            now=turn.now,
+        )
+    await add_event(
+        session=turn.session,
+        ticket=ticket,
+        kind=EventKind.ALERT,
+        actor_type=ActorType.SYSTEM,
+        now=turn.now,
+        data={"alert": alert.kind.value, "signal": alert.signal},
+    )
+    if turn.inbound is not None:
+        await link_inbound(session=turn.session, message=turn.inbound, ticket=ticket, now=turn.now)
+    text = turn.t(f"alert.{alert.kind.value}", ref=ticket.ref)
+    if has(f"alert.advice_{alert.signal}", turn.lang):
+        text = f"{turn.t(f'alert.advice_{alert.signal}')}\n\n{text}"
+    turn.say(text, ticket=ticket)
+    log.warning("safeguarding alert %s raised on ticket %s", alert.signal, ticket.ref)
+    return turn.state
