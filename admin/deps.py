@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
 
 from bot.deps import ServicesDep, SessionDep
-from handlers.staff import access_staff_by_token
+from handlers.actions.staff import access_staff_by_token
 from models import Staff, StaffToken
 from models.base import utcnow
 from models.staff import StaffRole

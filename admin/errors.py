@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from handlers.errors import ActionError, ConflictError, InvalidError, NotFoundError
-from models.schemas import ErrorPublic
+from admin.schemas.tickets import ErrorPublic
+from handlers.actions.errors import ActionError, ConflictError, InvalidError, NotFoundError
 
 STATUS_FOR: dict[type[ActionError], int] = {
     NotFoundError: status.HTTP_404_NOT_FOUND,

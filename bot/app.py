@@ -20,7 +20,7 @@ from bot.db import SessionFactory, transaction
 from bot.outbound import InProcessDispatcher, OutboxDelivery, Sender
 from bot.routes import health, telegram, twilio
 from bot.services import Services, database
-from handlers.staff import do_ensure_bootstrap_admin
+from handlers.actions.staff import do_ensure_bootstrap_admin
 from models.base import utcnow
 from models.enums import Channel
 

@@ -95,8 +95,8 @@ async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.db import create_engine, create_session_factory, transaction
     from bot.migrate import upgrade
-    from handlers.errors import ConflictError
-    from handlers.staff import do_create_staff
+    from handlers.actions.errors import ConflictError
+    from handlers.actions.staff import do_create_staff
     from models.base import utcnow
     from models.staff import StaffCreate
 

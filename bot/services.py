@@ -12,9 +12,9 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
 from bot.outbound import Dispatcher, OutboxDelivery, Sender
+from handlers.actions.ticket_work import ReplyWindow
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
-from handlers.ticket_actions import ReplyWindow
 from models.enums import Channel
 
 log = logging.getLogger(__name__)

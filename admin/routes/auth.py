@@ -9,9 +9,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from admin.deps import AuthDep, SessionDep, unauthorized
 from admin.errors import AUTH_ERRORS, error_response
-from handlers.staff import do_login, do_sign_out
+from admin.schemas.tickets import AccessToken
+from handlers.actions.staff import do_login, do_sign_out
 from models.base import utcnow
-from models.schemas import AccessToken
 from models.staff import StaffPublic
 from models.text import check_clean
 

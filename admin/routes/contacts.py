@@ -8,16 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from admin.deps import AgentDep, SessionDep, SupervisorDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, NOT_FOUND
-from handlers.audit import list_contact_audit
-from handlers.contact_actions import (
-    access_contact,
-    access_contact_detail,
-    contact_detail,
-    do_update_contact,
-    search_contacts,
-)
-from models.base import utcnow
-from models.schemas import (
+from admin.schemas.tickets import (
     AuditEntriesPublic,
     ContactDetail,
     ContactFilters,
@@ -25,6 +16,15 @@ from models.schemas import (
     ContactUpdate,
     PageFilters,
 )
+from handlers.actions.audit import list_contact_audit
+from handlers.actions.contacts import (
+    access_contact,
+    access_contact_detail,
+    contact_detail,
+    do_update_contact,
+    search_contacts,
+)
+from models.base import utcnow
 from models.text import MAX_DB_ID
 
 router = APIRouter(prefix="/contacts", tags=["contacts"], responses={**AUTH_ERRORS})

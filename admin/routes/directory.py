@@ -8,7 +8,14 @@ from fastapi import APIRouter, Path, Query, status
 
 from admin.deps import SessionDep, SupervisorDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, NOT_FOUND
-from handlers.directory_actions import (
+from admin.schemas.tickets import (
+    DirectoryEntriesPublic,
+    DirectoryEntryCreate,
+    DirectoryEntryPublic,
+    DirectoryEntryUpdate,
+    DirectoryFilters,
+)
+from handlers.actions.directory import (
     access_directory_entry,
     do_create_directory_entry,
     do_delete_directory_entry,
@@ -17,13 +24,6 @@ from handlers.directory_actions import (
     list_directory,
 )
 from models.base import utcnow
-from models.schemas import (
-    DirectoryEntriesPublic,
-    DirectoryEntryCreate,
-    DirectoryEntryPublic,
-    DirectoryEntryUpdate,
-    DirectoryFilters,
-)
 from models.text import MAX_DB_ID
 
 router = APIRouter(prefix="/directory", tags=["directory"], responses={**AUTH_ERRORS})

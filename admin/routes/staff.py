@@ -8,7 +8,15 @@ from fastapi import APIRouter, Path, Query, status
 
 from admin.deps import AdminDep, SessionDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND
-from handlers.staff import (
+from admin.schemas.tickets import (
+    PageFilters,
+    StaffCreated,
+    StaffListPublic,
+    StaffTokensPublic,
+    TokenCreate,
+    TokenCreated,
+)
+from handlers.actions.staff import (
     access_staff,
     do_create_staff,
     do_issue_token,
@@ -18,14 +26,6 @@ from handlers.staff import (
     list_tokens,
 )
 from models.base import utcnow
-from models.schemas import (
-    PageFilters,
-    StaffCreated,
-    StaffListPublic,
-    StaffTokensPublic,
-    TokenCreate,
-    TokenCreated,
-)
 from models.staff import StaffCreate, StaffPublic, StaffTokenPublic, StaffUpdate
 from models.text import MAX_DB_ID
 

@@ -8,18 +8,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from admin.deps import AgentDep, ServicesDep, SessionDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND, error_response
-from handlers.ticket_actions import (
-    access_ticket,
-    access_ticket_detail,
-    do_add_note,
-    do_change_ticket,
-    do_staff_reply,
-    ticket_public,
-    timeline_event,
-)
-from handlers.ticket_search import search_tickets
-from models.base import utcnow
-from models.schemas import (
+from admin.schemas.tickets import (
     NoteCreate,
     ReplyCreate,
     TicketDetail,
@@ -29,6 +18,17 @@ from models.schemas import (
     TicketUpdate,
     TimelineEventPublic,
 )
+from handlers.actions.ticket_search import search_tickets
+from handlers.actions.ticket_work import (
+    access_ticket,
+    access_ticket_detail,
+    do_add_note,
+    do_change_ticket,
+    do_staff_reply,
+    ticket_public,
+    timeline_event,
+)
+from models.base import utcnow
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses={**AUTH_ERRORS})
 

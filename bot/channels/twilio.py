@@ -28,8 +28,8 @@ from bot.channels.gsm import fits_segments, loses_letters, split, to_gsm7
 from bot.channels.text import numbered
 from bot.config import Settings
 from bot.outbound import DeliveryError, OutboundMessage
+from handlers.actions.outbox import do_record_delivery_status
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
-from handlers.messages import do_record_delivery_status
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 

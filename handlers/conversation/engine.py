@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.identities import get_or_create_identity
+from handlers.actions.outbox import queue_reply, record_inbound
 from handlers.conversation import forms
 from handlers.conversation.events import IncomingEvent, Keyword
 from handlers.conversation.navigation import (
@@ -34,8 +36,6 @@ from handlers.conversation.turn import State, Turn
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.flows.registry import MENU_ITEMS
-from handlers.identities import get_or_create_identity
-from handlers.messages import queue_reply, record_inbound
 from handlers.safeguarding.alerts import AlertKind
 from handlers.safeguarding.detection import check_text
 from handlers.safeguarding.response import do_raise_alert

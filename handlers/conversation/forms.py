@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.actions.tickets import do_create_ticket
 from handlers.conversation.catalog import has
 from handlers.conversation.events import Option
 from handlers.conversation.turn import State, Turn
-from handlers.tickets import do_create_ticket
 from models.enums import TicketCategory, TicketPriority
 
 

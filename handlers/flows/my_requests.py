@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from handlers.actions.tickets import list_open_tickets
 from handlers.conversation.menu_flow import MenuFlow
 from handlers.conversation.turn import State, Turn
-from handlers.tickets import list_open_tickets
 
 
 async def show_requests(turn: Turn) -> State:

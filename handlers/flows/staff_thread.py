@@ -6,14 +6,14 @@ answering "10am at the hospital" to a question from staff means the ticket, not 
 
 from __future__ import annotations
 
-from handlers.conversation.matching import normalise
-from handlers.conversation.turn import State, Turn
-from handlers.ticket_actions import (
+from handlers.actions.ticket_work import (
     do_contact_answer,
     do_reopen_by_contact,
     find_reopenable_ticket,
     find_ticket_awaiting_reply,
 )
+from handlers.conversation.matching import normalise
+from handlers.conversation.turn import State, Turn
 
 REOPEN_WORDS = {"reopen", "re open", "open again"}
 

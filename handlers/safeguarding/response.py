@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from handlers.actions.outbox import link_inbound
+from handlers.actions.tickets import add_event, do_create_ticket, find_open_alert_ticket
 from handlers.conversation.catalog import has
 from handlers.conversation.turn import State, Turn
-from handlers.messages import link_inbound
 from handlers.safeguarding.alerts import Alert
-from handlers.tickets import add_event, do_create_ticket, find_open_alert_ticket
 from models.enums import ActorType, EventKind, TicketCategory, TicketPriority
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ import pytest
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
+from handlers.actions.identities import get_or_create_identity
+from handlers.actions.staff import do_create_staff, do_issue_token
+from handlers.actions.tickets import do_create_ticket
 from handlers.conversation.events import IncomingEvent
-from handlers.identities import get_or_create_identity
-from handlers.staff import do_create_staff, do_issue_token
-from handlers.tickets import do_create_ticket
 from models import ChannelIdentity, Contact, Staff, Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketCategory, TicketPriority

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from admin.schemas.tickets import DirectoryEntryCreate
 from bot.db import transaction
-from handlers.directory_actions import do_create_directory_entry
-from handlers.staff import do_revoke_token, hash_token
+from handlers.actions.directory import do_create_directory_entry
+from handlers.actions.staff import do_revoke_token, hash_token
 from models import StaffToken
 from models.base import utcnow
-from models.schemas import DirectoryEntryCreate
 from models.staff import StaffRole
 from tests.admin.conftest import BAD_TOKEN, Account, Api, extra_token, make_staff, seed_ticket
 

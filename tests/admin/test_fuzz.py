@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bot.db import SessionFactory, transaction
-from handlers.staff import hash_token, new_token
+from handlers.actions.staff import hash_token, new_token
 from models import Staff, StaffToken
 from models.base import utcnow
 from models.enums import Channel

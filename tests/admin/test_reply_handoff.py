@@ -7,9 +7,8 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.db import transaction
-from handlers.conversation.events import IncomingEvent
-from handlers.messages import record_inbound
-from handlers.ticket_actions import (
+from handlers.actions.outbox import record_inbound
+from handlers.actions.ticket_work import (
     REOPEN_WINDOW,
     do_contact_answer,
     do_reopen_by_contact,
@@ -17,6 +16,7 @@ from handlers.ticket_actions import (
     find_reopenable_ticket,
     find_ticket_awaiting_reply,
 )
+from handlers.conversation.events import IncomingEvent
 from models import Ticket, TicketEvent
 from models.base import utcnow
 from models.enums import ActorType, EventKind, TicketStatus

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.app import create_app
 from bot.config import Settings
 from bot.db import transaction
-from handlers.staff import hash_token
+from handlers.actions.staff import hash_token
 from models import StaffToken
 from models.base import utcnow
 from tests.admin.conftest import Api

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, transaction
-from handlers.ticket_actions import do_add_note
+from handlers.actions.ticket_work import do_add_note
 from models import Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus

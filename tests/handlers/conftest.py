@@ -10,7 +10,7 @@ import pytest
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Show the safeguarding detector's recall and false alarms whenever they were measured."""
     # Looked up rather than imported, so a run that never collected the module prints nothing.
-    module = sys.modules.get(f"{__package__}.test_safeguarding")
+    module = sys.modules.get(f"{__package__}.safeguarding.test_detection")
     figures: dict[str, int] = getattr(module, "SAFEGUARDING_FIGURES", {})
     if not figures:
         return

@@ -9,10 +9,10 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.pagination import Key, after, decode_cursor, encode_cursor, order_by
+from admin.schemas.tickets import AuditEntriesPublic, AuditEntryView, StaffActor
+from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
 from models import AuditEntry, Staff
 from models.audit import AuditAction
-from models.schemas import AuditEntriesPublic, AuditEntryView, StaffActor
 
 
 async def do_record_audit(

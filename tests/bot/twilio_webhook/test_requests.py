@@ -31,7 +31,7 @@ WHATSAPP_FROM = "whatsapp:+447700900100"
 SMS_FROM = "+447700900200"
 # What Twilio is told to call; the service itself listens elsewhere, as behind a proxy.
 PUBLIC_BASE_URL = "https://helpline.example.org"
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "twilio"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "twilio"
 REF = re.compile(r"\bHH-\d{6}\b")
 NUMBERED = re.compile(r"^\d+\. ", re.MULTILINE)
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from admin.schemas.tickets import TicketUpdate
 from bot.db import SessionFactory, transaction
-from handlers.staff import do_create_staff
-from handlers.ticket_actions import do_change_ticket, do_staff_reply
+from handlers.actions.staff import do_create_staff
+from handlers.actions.ticket_work import do_change_ticket, do_staff_reply
 from models import Message, Staff, Ticket, TicketEvent
 from models.base import utcnow
 from models.enums import EventKind, TicketStatus
-from models.schemas import TicketUpdate
 from models.staff import StaffRole
-from tests.handlers.flow_helpers import MENU_LABELS, all_tickets, ready_chat, ref_in
 from tests.support.chat import Chat
+from tests.support.flows import MENU_LABELS, all_tickets, ready_chat, ref_in
 
 
 async def _officer(db: SessionFactory) -> Staff:

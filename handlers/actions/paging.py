@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 
-from handlers.errors import InvalidError
+from handlers.actions.errors import InvalidError
 from models.text import MAX_DB_ID
 
 

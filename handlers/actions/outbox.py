@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.tickets import add_event
 from handlers.conversation.events import IncomingEvent, Reply
-from handlers.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
 from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind
 from models.messages import BODY_LIMIT

@@ -9,7 +9,8 @@ from handlers.conversation.events import MediaKind
 from models import ChannelIdentity, Contact, Message, Ticket, TicketEvent
 from models.enums import Channel, EventKind, TicketCategory, TicketPriority
 from models.messages import BODY_LIMIT
-from tests.handlers.flow_helpers import (
+from tests.support.chat import Chat
+from tests.support.flows import (
     MENU_LABELS,
     all_tickets,
     contact_of,
@@ -21,7 +22,6 @@ from tests.handlers.flow_helpers import (
     ticket_by_ref,
     walk,
 )
-from tests.support.chat import Chat
 
 # --- Coming back after a long silence --------------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.db import SessionFactory
 from models import DirectoryEntry
 from models.enums import TicketCategory
-from tests.handlers.flow_helpers import (
+from tests.support.chat import Chat
+from tests.support.flows import (
     MENU_LABELS,
     all_tickets,
     ready_chat,
@@ -13,7 +14,6 @@ from tests.handlers.flow_helpers import (
     seed_directory,
     ticket_by_ref,
 )
-from tests.support.chat import Chat
 
 
 async def _ask_for_area(chat: Chat, area: str) -> None:

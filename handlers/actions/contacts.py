@@ -7,13 +7,7 @@ from datetime import datetime
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.audit import do_record_audit
-from handlers.errors import NotFoundError
-from handlers.pagination import Key, after, decode_cursor, encode_cursor, order_by
-from handlers.ticket_actions import ticket_public
-from models import ChannelIdentity, Contact, Staff, Ticket
-from models.audit import AuditAction
-from models.schemas import (
+from admin.schemas.tickets import (
     ConsentPublic,
     ContactDetail,
     ContactFilters,
@@ -22,6 +16,12 @@ from models.schemas import (
     ContactUpdate,
     IdentityPublic,
 )
+from handlers.actions.audit import do_record_audit
+from handlers.actions.errors import NotFoundError
+from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
+from handlers.actions.ticket_work import ticket_public
+from models import ChannelIdentity, Contact, Staff, Ticket
+from models.audit import AuditAction
 
 _CONTACT_KEYS = [Key(col(Contact.id), descending=True)]
 

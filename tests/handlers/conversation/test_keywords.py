@@ -10,8 +10,8 @@ from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent, Keyword
 from models import ChannelIdentity, Conversation, Message
 from models.enums import Channel, TicketPriority
-from tests.handlers.flow_helpers import MENU_LABELS, all_tickets
 from tests.support.chat import Chat, Said
+from tests.support.flows import MENU_LABELS, all_tickets
 
 
 async def keyword(

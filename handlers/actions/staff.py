@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.audit import do_record_audit
-from handlers.errors import ConflictError, NotFoundError
-from handlers.pagination import Key, after, decode_cursor, encode_cursor, order_by
+from admin.schemas.tickets import StaffListPublic
+from handlers.actions.audit import do_record_audit
+from handlers.actions.errors import ConflictError, NotFoundError
+from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
 from models import Staff, StaffToken
 from models.audit import AuditAction
-from models.schemas import StaffListPublic
 from models.staff import StaffPublic, StaffRole, StaffUpdate
 
 TOKEN_PREFIX = "hbt_"

@@ -10,7 +10,7 @@ import pytest
 from handlers.conversation.catalog import has, messages, t
 from handlers.flows.registry import FORMS, MENU, MENU_ITEMS, form_named
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 # Literal keys passed to t(...) or turn.t(...); keys built with f-strings are checked below.
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
 

@@ -27,7 +27,7 @@ from tests.support.servers import ThreadedServer, wait_for_idle_outbox
 TOKEN = "123456:TEST-token"
 SECRET = "s3cret-token"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "telegram"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "telegram"
 CHAT_ID = 387654321
 
 # Update and callback ids only need to be unique within a run; the tables are emptied per test.

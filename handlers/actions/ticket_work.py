@@ -15,16 +15,7 @@ from enum import Enum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.audit import do_record_audit
-from handlers.conversation.catalog import t
-from handlers.conversation.events import Reply
-from handlers.errors import ConflictError, InvalidError, NotFoundError
-from handlers.messages import link_inbound, queue_reply
-from handlers.tickets import add_event
-from models import ChannelIdentity, Contact, Message, Staff, Ticket, TicketEvent
-from models.audit import AuditAction
-from models.enums import OPEN_STATUSES, ActorType, EventKind, TicketStatus
-from models.schemas import (
+from admin.schemas.tickets import (
     Actor,
     ContactActor,
     ContactSummary,
@@ -36,6 +27,15 @@ from models.schemas import (
     TicketUpdate,
     TimelineEventPublic,
 )
+from handlers.actions.audit import do_record_audit
+from handlers.actions.errors import ConflictError, InvalidError, NotFoundError
+from handlers.actions.outbox import link_inbound, queue_reply
+from handlers.actions.tickets import add_event
+from handlers.conversation.catalog import t
+from handlers.conversation.events import Reply
+from models import ChannelIdentity, Contact, Message, Staff, Ticket, TicketEvent
+from models.audit import AuditAction
+from models.enums import OPEN_STATUSES, ActorType, EventKind, TicketStatus
 from models.text import MAX_DB_ID
 from models.tickets import parse_ref
 

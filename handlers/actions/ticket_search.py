@@ -10,11 +10,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.pagination import Key, after, decode_cursor, encode_cursor, order_by
-from handlers.ticket_actions import ticket_public
+from admin.schemas.tickets import TicketFilters, TicketSort, TicketsPublic
+from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
+from handlers.actions.ticket_work import ticket_public
 from models import Contact, Staff, Ticket, TicketEvent
 from models.enums import EventKind, TicketPriority
-from models.schemas import TicketFilters, TicketSort, TicketsPublic
 from models.tickets import parse_ref
 
 PRIORITY_RANK = {

@@ -7,18 +7,18 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.audit import do_record_audit
-from handlers.errors import NotFoundError
-from handlers.pagination import Key, after, decode_cursor, encode_cursor, order_by
-from models import DirectoryEntry, Staff
-from models.audit import AuditAction
-from models.schemas import (
+from admin.schemas.tickets import (
     DirectoryEntriesPublic,
     DirectoryEntryCreate,
     DirectoryEntryPublic,
     DirectoryEntryUpdate,
     DirectoryFilters,
 )
+from handlers.actions.audit import do_record_audit
+from handlers.actions.errors import NotFoundError
+from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
+from models import DirectoryEntry, Staff
+from models.audit import AuditAction
 
 _KEYS = [Key(col(DirectoryEntry.area), kind="str"), Key(col(DirectoryEntry.id))]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.db import SessionFactory
 from models.enums import Channel, EventKind, TicketCategory, TicketPriority, TicketStatus
-from tests.handlers.flow_helpers import (
+from tests.support.chat import Chat
+from tests.support.flows import (
     MENU_LABELS,
     all_tickets,
     events_of,
@@ -12,7 +13,6 @@ from tests.handlers.flow_helpers import (
     ref_in,
     ticket_by_ref,
 )
-from tests.support.chat import Chat
 
 
 async def _answer_up_to_postcode(chat: Chat, *, when: str = "Tomorrow") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.db import SessionFactory
 from models.enums import EventKind, TicketCategory, TicketPriority
-from tests.handlers.flow_helpers import (
+from tests.support.flows import (
     MENU_LABELS,
     all_tickets,
     events_of,

@@ -7,8 +7,8 @@ from sqlmodel import select
 from bot.db import SessionFactory
 from models import Ticket
 from models.enums import TicketStatus
-from tests.handlers.flow_helpers import MENU_LABELS, ready_chat, ref_in, walk_to_summary
 from tests.support.chat import Chat
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in, walk_to_summary
 
 
 async def _send_request(chat: Chat, form: str) -> str:

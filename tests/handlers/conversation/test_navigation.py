@@ -6,7 +6,8 @@ import pytest
 
 from bot.db import SessionFactory
 from handlers.conversation.catalog import t
-from tests.handlers.flow_helpers import (
+from tests.support.chat import Chat
+from tests.support.flows import (
     FORM_STEPS,
     MENU_LABELS,
     all_tickets,
@@ -16,7 +17,6 @@ from tests.handlers.flow_helpers import (
     shows_menu,
     walk,
 )
-from tests.support.chat import Chat
 
 HELP_TEXT = "You can type these words at any time"
 SUMMARY = "Please check your request"

@@ -1,0 +1,1 @@
+"""The staff API's request and response shapes, one module per resource."""
