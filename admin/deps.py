@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from bot.deps import ServicesDep, SessionDep
+from bot.deps import SessionDep
+from handlers.actions.reply_window import ReplyWindows
 from handlers.actions.staff import access_staff_by_token
 from models import Staff, StaffToken
 from models.base import utcnow
@@ -19,7 +20,7 @@ __all__ = [
     "Auth",
     "AuthDep",
     "CurrentStaff",
-    "ServicesDep",
+    "ReplyWindowsDep",
     "SessionDep",
     "require_role",
 ]
@@ -78,6 +79,14 @@ def require_role(role: StaffRole) -> Callable[[Staff], Awaitable[Staff]]:
 
     return check
 
+
+def get_reply_windows(request: Request) -> ReplyWindows:
+    """The channels' rules for staff replies, which the service puts on the app at start-up."""
+    windows: ReplyWindows = request.app.state.reply_windows
+    return windows
+
+
+ReplyWindowsDep = Annotated[ReplyWindows, Depends(get_reply_windows)]
 
 AgentDep = Annotated[Staff, Depends(require_role(StaffRole.AGENT))]
 SupervisorDep = Annotated[Staff, Depends(require_role(StaffRole.SUPERVISOR))]

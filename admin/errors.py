@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from admin.schemas.tickets import ErrorPublic
+from admin.schemas.common import ErrorPublic
 from handlers.actions.errors import ActionError, ConflictError, InvalidError, NotFoundError
 
 STATUS_FOR: dict[type[ActionError], int] = {

@@ -90,15 +90,36 @@ async def _set_webhook(settings: Settings) -> int:
     return 0
 
 
+async def _chat(settings: Settings, user: str) -> None:
+    """Talk to the bot as `user` until end of input or "quit", on the web app's own services."""
+    from bot.channels.console import ConsoleSender, typed_event
+    from bot.services import running
+
+    async with running(settings, console=ConsoleSender()) as services:
+        print(f"Talking to the help line as {user!r}. Type quit to leave. Say hello to start.")
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "you: ")
+            except EOFError:
+                break
+            event = typed_event(user, line)
+            if event is None:
+                break
+            outcome = await services.receive(event)
+            # Only this chat's own replies: other channels' queued messages are not ours to send.
+            for message_id in outcome.outbound_ids:
+                await services.delivery.deliver(message_id)
+
+
 async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from admin.schemas.staff import StaffCreate
     from bot.db import create_engine, create_session_factory, transaction
     from bot.migrate import upgrade
     from handlers.actions.errors import ConflictError
     from handlers.actions.staff import do_create_staff
     from models.base import utcnow
-    from models.staff import StaffCreate
 
     password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
     try:
@@ -149,9 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("The database is up to date.")
             return 0
         if args.command == "chat":
-            from bot.channels.console import chat
-
-            asyncio.run(chat(settings, args.user or getpass.getuser()))
+            asyncio.run(_chat(settings, args.user or getpass.getuser()))
             return 0
         if args.command == "staff":
             return asyncio.run(_add_staff(settings, args))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -34,9 +35,27 @@ def create_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True)
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, *, after_commit: Callable[[Session], None] | None = None
+) -> SessionFactory:
+    """Sessions that keep loaded objects usable after commit; `after_commit` runs after each
+    commit of a whole transaction."""
+    if after_commit is None:
+        return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    # A class of its own, so the hook belongs to this factory's sessions and no others.
+    class _HookedSession(Session):
+        pass
+
+    def committed(session: Session) -> None:
+        # Releasing a savepoint fires after_commit too; only the real commit makes rows visible.
+        if not session.in_nested_transaction():
+            after_commit(session)
+
+    event.listen(_HookedSession, "after_commit", committed)
+    return async_sessionmaker(
+        engine, class_=AsyncSession, sync_session_class=_HookedSession, expire_on_commit=False
+    )
 
 
 @asynccontextmanager

@@ -1,25 +1,35 @@
-"""The running service's parts, built once at start-up and shared by every route and command."""
+"""The running service's parts, built once per process and shared by every route and command.
+
+`running` builds them the same way for the web app and for `helpbot chat`: the database
+(migrated first when it is SQLite), sessions that wake outbound delivery after each commit,
+the channels, and the outbox's delivery.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import Session
+from telegram.error import TelegramError
 
+from bot import migrate
+from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel
+from bot.channels.twilio import TwilioChannel
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
-from bot.outbound import Dispatcher, OutboxDelivery, Sender
-from handlers.actions.ticket_work import ReplyWindow
+from bot.outbound import Dispatcher, InProcessDispatcher, OutboxDelivery
+from handlers.actions.outbox import queued_ids
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
-
-WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -32,28 +42,100 @@ class Services:
     delivery: OutboxDelivery
     dispatcher: Dispatcher
     telegram: TelegramChannel | None = None
+    twilio: TwilioChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
 
-    def reply_window(self, channel: Channel) -> ReplyWindow | None:
-        """The provider's limit on free-form messages for a channel, if it has one.
-
-        WhatsApp allows free text only within 24 hours of the person's last message; after
-        that, only an approved template.
-        """
-        if channel is Channel.WHATSAPP:
-            return ReplyWindow(WHATSAPP_WINDOW, self.settings.twilio_template_reply_sid)
-        return None
-
     async def receive(self, event: IncomingEvent) -> Outcome:
-        """Handle one incoming event in its own transaction, then wake outbound delivery."""
+        """Handle one incoming event in its own transaction; its commit wakes delivery."""
         idle = timedelta(minutes=self.settings.conversation_idle_minutes)
         async with transaction(self.session_factory) as session:
-            outcome = await handle_event(session=session, event=event, idle_after=idle)
-        self.dispatcher.notify(outcome.outbound_ids)
-        return outcome
+            return await handle_event(session=session, event=event, idle_after=idle)
 
 
-def database(settings: Settings) -> tuple[AsyncEngine, SessionFactory]:
-    """The engine and session factory for the configured database."""
+async def _start_telegram(settings: Settings) -> TelegramChannel | None:
+    if not settings.telegram_enabled:
+        log.info(
+            "Telegram is off: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET to turn it on"
+        )
+        return None
+    channel = TelegramChannel(settings)
+    try:
+        await channel.start()
+    except TelegramError as exc:
+        log.error("Telegram is off: the Bot API did not accept the token (%s)", type(exc).__name__)
+        return None
+    log.info("Telegram is on")
+    return channel
+
+
+async def _start_twilio(settings: Settings) -> TwilioChannel | None:
+    if not settings.twilio_enabled:
+        if settings.twilio_account_sid:
+            log.info("WhatsApp and SMS are off: set TWILIO_WHATSAPP_FROM or TWILIO_SMS_FROM")
+        else:
+            log.info("WhatsApp and SMS are off: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        return None
+    channel = TwilioChannel(settings)
+    await channel.start()
+    names = {Channel.WHATSAPP: "WhatsApp", Channel.SMS: "SMS"}
+    on = " and ".join(names[c] for c in channel.channels)
+    off = [name for c, name in names.items() if c not in channel.channels]
+    log.info("Twilio is on for %s%s", on, f"; {off[0]} is off (no from-number)" if off else "")
+    return channel
+
+
+@asynccontextmanager
+async def running(settings: Settings, *, console: Sender | None = None) -> AsyncIterator[Services]:
+    """The process's services, started for the length of the block and stopped after it.
+
+    For the web app, the provider channels that are configured start, and delivery runs in the
+    background. With `console` (a terminal chat), only the console sends and nothing is
+    delivered in the background: the chat delivers its own replies, and other channels' queued
+    messages are not its to send.
+    """
+    if settings.is_sqlite:
+        # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
+        await migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
-    return engine, create_session_factory(engine)
+
+    def wake_delivery(session: Session) -> None:
+        # After the commit, so delivery never looks for a message that is not stored yet.
+        ids = queued_ids(session.info)
+        if ids:
+            dispatcher.notify(ids)
+
+    session_factory = create_session_factory(engine, after_commit=wake_delivery)
+    telegram = twilio = None
+    senders: dict[Channel, Sender] = {}
+    if console is not None:
+        senders[Channel.CONSOLE] = console
+    else:
+        telegram = await _start_telegram(settings)
+        if telegram is not None:
+            senders[Channel.TELEGRAM] = telegram
+        twilio = await _start_twilio(settings)
+        if twilio is not None:
+            senders.update(dict.fromkeys(twilio.channels, twilio))
+    delivery = OutboxDelivery(session_factory, senders)
+    dispatcher = InProcessDispatcher(delivery)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        delivery=delivery,
+        dispatcher=dispatcher,
+        telegram=telegram,
+        twilio=twilio,
+        senders=senders,
+    )
+    if console is None:
+        await dispatcher.start()
+    try:
+        yield services
+    finally:
+        await dispatcher.stop()
+        if telegram is not None:
+            await telegram.stop()
+        if twilio is not None:
+            await twilio.stop()
+        await engine.dispose()

@@ -1,4 +1,4 @@
-"""Tables and schemas. Importing this package registers every table on `SQLModel.metadata`."""
+"""Tables and their vocabularies. Importing this registers every table on `SQLModel.metadata`."""
 
 from models.audit import AuditEntry
 from models.contacts import ChannelIdentity, Contact

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, StrictBool, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -62,27 +62,6 @@ class StaffBase(SQLModel):
     role: StaffRole = Field(sa_type=enum_type(StaffRole))
 
 
-class StaffCreate(StaffBase):
-    """A new account; without a password it signs in only with the token it is given."""
-
-    password: Password | None = None
-
-    model_config = {
-        "json_schema_extra": {
-            "examples": [{"email": "sam@example.org", "name": "Sam Patel", "role": "agent"}]
-        }
-    }
-
-
-class StaffUpdate(SQLModel):
-    """Changes an admin may make to an account; only the fields given change."""
-
-    name: StaffName | None = None
-    role: StaffRole | None = None
-    is_active: StrictBool | None = None
-    password: Password | None = None
-
-
 class Staff(StaffBase, table=True):
     """A staff member. Deactivating one locks out every token they hold."""
 
@@ -93,14 +72,6 @@ class Staff(StaffBase, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class StaffPublic(StaffBase):
-    """A staff member as the API shows them (never their password or tokens)."""
-
-    id: int
-    is_active: bool
-    created_at: datetime
 
 
 class StaffToken(SQLModel, table=True):
@@ -115,13 +86,3 @@ class StaffToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class StaffTokenPublic(SQLModel):
-    """A token's record, without the token."""
-
-    id: int
-    label: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None

@@ -9,10 +9,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from admin.deps import AuthDep, SessionDep, unauthorized
 from admin.errors import AUTH_ERRORS, error_response
-from admin.schemas.tickets import AccessToken
+from admin.schemas.staff import AccessToken, StaffPublic
 from handlers.actions.staff import do_login, do_sign_out
 from models.base import utcnow
-from models.staff import StaffPublic
 from models.text import check_clean
 
 router = APIRouter(tags=["auth"])
@@ -49,4 +48,4 @@ async def sign_out(auth: AuthDep, session: SessionDep) -> None:
 @router.get("/me", response_model=StaffPublic, responses={**AUTH_ERRORS})
 async def me(auth: AuthDep) -> StaffPublic:
     """The staff member the token belongs to."""
-    return StaffPublic.model_validate(auth.staff, from_attributes=True)
+    return StaffPublic.of(auth.staff)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from admin.deps import SessionDep, SupervisorDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, NOT_FOUND
-from admin.schemas.tickets import (
+from admin.schemas.directory import (
     DirectoryEntriesPublic,
     DirectoryEntryCreate,
     DirectoryEntryPublic,
@@ -20,8 +20,7 @@ from handlers.actions.directory import (
     do_create_directory_entry,
     do_delete_directory_entry,
     do_update_directory_entry,
-    entry_public,
-    list_directory,
+    list_directory_entries,
 )
 from models.base import utcnow
 from models.text import MAX_DB_ID
@@ -36,7 +35,10 @@ async def list_entries(
     filters: Annotated[DirectoryFilters, Query()], staff: SupervisorDep, session: SessionDep
 ) -> DirectoryEntriesPublic:
     """Entries by area; `area` narrows to one postcode district."""
-    return await list_directory(session=session, filters=filters)
+    page = await list_directory_entries(
+        session=session, area=filters.area, cursor=filters.cursor, limit=filters.limit
+    )
+    return DirectoryEntriesPublic.of(page)
 
 
 @router.post(
@@ -51,7 +53,7 @@ async def create_entry(
     """Add a service."""
     row = await do_create_directory_entry(session=session, staff=staff, entry=entry, now=utcnow())
     await session.commit()
-    return entry_public(row)
+    return DirectoryEntryPublic.of(row)
 
 
 @router.get("/{entry_id}", response_model=DirectoryEntryPublic, responses={**NOT_FOUND})
@@ -59,7 +61,7 @@ async def get_entry(
     entry_id: EntryId, staff: SupervisorDep, session: SessionDep
 ) -> DirectoryEntryPublic:
     """One entry."""
-    return entry_public(await access_directory_entry(session=session, entry_id=entry_id))
+    return DirectoryEntryPublic.of(await access_directory_entry(session=session, entry_id=entry_id))
 
 
 @router.patch(
@@ -71,10 +73,10 @@ async def change_entry(
     """Change the fields given."""
     entry = await access_directory_entry(session=session, entry_id=entry_id)
     await do_update_directory_entry(
-        session=session, staff=staff, entry=entry, changes=changes, now=utcnow()
+        session=session, staff=staff, entry=entry, changes=changes.changes(), now=utcnow()
     )
     await session.commit()
-    return entry_public(entry)
+    return DirectoryEntryPublic.of(entry)
 
 
 @router.delete("/{entry_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND})

@@ -8,11 +8,15 @@ from fastapi import APIRouter, Path, Query, status
 
 from admin.deps import AdminDep, SessionDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND
-from admin.schemas.tickets import (
-    PageFilters,
+from admin.schemas.common import PageFilters
+from admin.schemas.staff import (
+    StaffCreate,
     StaffCreated,
     StaffListPublic,
+    StaffPublic,
+    StaffTokenPublic,
     StaffTokensPublic,
+    StaffUpdate,
     TokenCreate,
     TokenCreated,
 )
@@ -26,7 +30,6 @@ from handlers.actions.staff import (
     list_tokens,
 )
 from models.base import utcnow
-from models.staff import StaffCreate, StaffPublic, StaffTokenPublic, StaffUpdate
 from models.text import MAX_DB_ID
 
 router = APIRouter(prefix="/staff", tags=["staff"], responses={**AUTH_ERRORS})
@@ -35,16 +38,14 @@ StaffId = Annotated[int, Path(ge=1, le=MAX_DB_ID, examples=[3])]
 TokenId = Annotated[int, Path(ge=1, le=MAX_DB_ID, examples=[7])]
 
 
-def _public(staff: object) -> StaffPublic:
-    return StaffPublic.model_validate(staff, from_attributes=True)
-
-
 @router.get("", response_model=StaffListPublic)
 async def list_accounts(
     page: Annotated[PageFilters, Query()], admin: AdminDep, session: SessionDep
 ) -> StaffListPublic:
     """Every staff account, oldest first."""
-    return await list_staff(session=session, cursor=page.cursor, limit=page.limit)
+    return StaffListPublic.of(
+        await list_staff(session=session, cursor=page.cursor, limit=page.limit)
+    )
 
 
 @router.post(
@@ -65,13 +66,13 @@ async def create_account(new: StaffCreate, admin: AdminDep, session: SessionDep)
         now=utcnow(),
     )
     await session.commit()
-    return StaffCreated(staff=_public(staff), token=token)
+    return StaffCreated(staff=StaffPublic.of(staff), token=token)
 
 
 @router.get("/{staff_id}", response_model=StaffPublic, responses={**NOT_FOUND})
 async def get_account(staff_id: StaffId, admin: AdminDep, session: SessionDep) -> StaffPublic:
     """One account."""
-    return _public(await access_staff(session=session, staff_id=staff_id))
+    return StaffPublic.of(await access_staff(session=session, staff_id=staff_id))
 
 
 @router.patch(
@@ -86,9 +87,11 @@ async def change_account(
     themselves.
     """
     staff = await access_staff(session=session, staff_id=staff_id)
-    await do_update_staff(session=session, staff=staff, changes=changes, actor=admin, now=utcnow())
+    await do_update_staff(
+        session=session, staff=staff, changes=changes.changes(), actor=admin, now=utcnow()
+    )
     await session.commit()
-    return _public(staff)
+    return StaffPublic.of(staff)
 
 
 @router.get("/{staff_id}/tokens", response_model=StaffTokensPublic, responses={**NOT_FOUND})
@@ -98,9 +101,7 @@ async def list_account_tokens(
     """An account's tokens, newest first, without the tokens themselves."""
     staff = await access_staff(session=session, staff_id=staff_id)
     records = await list_tokens(session=session, staff=staff)
-    return StaffTokensPublic(
-        items=[StaffTokenPublic.model_validate(r, from_attributes=True) for r in records]
-    )
+    return StaffTokensPublic(items=[StaffTokenPublic.of(r) for r in records])
 
 
 @router.post(
@@ -118,9 +119,7 @@ async def create_account_token(
         session=session, staff=staff, label=new.label, actor=admin, now=utcnow()
     )
     await session.commit()
-    return TokenCreated(
-        token=token, record=StaffTokenPublic.model_validate(record, from_attributes=True)
-    )
+    return TokenCreated(token=token, record=StaffTokenPublic.of(record))
 
 
 @router.delete(

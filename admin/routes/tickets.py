@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from admin.deps import AgentDep, ServicesDep, SessionDep
+from admin.deps import AgentDep, ReplyWindowsDep, SessionDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND, error_response
 from admin.schemas.tickets import (
     NoteCreate,
@@ -19,15 +19,9 @@ from admin.schemas.tickets import (
     TimelineEventPublic,
 )
 from handlers.actions.ticket_search import search_tickets
-from handlers.actions.ticket_work import (
-    access_ticket,
-    access_ticket_detail,
-    do_add_note,
-    do_change_ticket,
-    do_staff_reply,
-    ticket_public,
-    timeline_event,
-)
+from handlers.actions.ticket_timeline import access_ticket_record, access_timeline_entry
+from handlers.actions.ticket_work import do_add_note, do_change_ticket, do_staff_reply
+from handlers.actions.tickets import access_ticket
 from models.base import utcnow
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses={**AUTH_ERRORS})
@@ -47,15 +41,16 @@ async def list_tickets(
     filters: Annotated[TicketFilters, Query()], staff: AgentDep, session: SessionDep
 ) -> TicketsPublic:
     """Tickets matching the filters, a page at a time; newest first unless `sort` says otherwise."""
-    return await search_tickets(session=session, staff=staff, filters=filters)
+    query = filters.query(staff_id=staff.id or 0)
+    return TicketsPublic.of(await search_tickets(session=session, query=query))
 
 
 @router.get("/{ref}", response_model=TicketDetail, responses={**NOT_FOUND})
 async def get_ticket(ref: Ref, staff: AgentDep, session: SessionDep) -> TicketDetail:
     """A ticket with its contact and whole timeline, oldest first. The read is audited."""
-    detail = await access_ticket_detail(session=session, staff=staff, ref=ref, now=utcnow())
+    record = await access_ticket_record(session=session, staff=staff, ref=ref, now=utcnow())
     await session.commit()
-    return detail
+    return TicketDetail.of_record(record)
 
 
 @router.patch(
@@ -68,7 +63,7 @@ async def get_ticket(ref: Ref, staff: AgentDep, session: SessionDep) -> TicketDe
     },
 )
 async def change_ticket(
-    ref: Ref, changes: TicketUpdate, staff: AgentDep, session: SessionDep, services: ServicesDep
+    ref: Ref, changes: TicketUpdate, staff: AgentDep, session: SessionDep
 ) -> TicketPublic:
     """Change status, priority, category or assignee; each change joins the timeline.
 
@@ -78,12 +73,11 @@ async def change_ticket(
     reopen.
     """
     ticket = await access_ticket(session=session, ref=ref, for_update=True)
-    outcome = await do_change_ticket(
-        session=session, staff=staff, ticket=ticket, changes=changes, now=utcnow()
+    await do_change_ticket(
+        session=session, staff=staff, ticket=ticket, changes=changes.changes(), now=utcnow()
     )
     await session.commit()
-    services.dispatcher.notify(outcome.outbound_ids)
-    return ticket_public(outcome.ticket)
+    return TicketPublic.of(ticket)
 
 
 @router.post(
@@ -101,7 +95,8 @@ async def add_note(
         session=session, staff=staff, ticket=ticket, text=note.text, now=utcnow()
     )
     await session.commit()
-    return await timeline_event(session=session, ticket=ticket, event=event)
+    entry = await access_timeline_entry(session=session, ticket=ticket, event=event)
+    return TimelineEventPublic.of(entry)
 
 
 @router.post(
@@ -111,7 +106,7 @@ async def add_note(
     responses={**NOT_FOUND, **CONFLICT, **BAD_BODY},
 )
 async def reply(
-    ref: Ref, reply: ReplyCreate, staff: AgentDep, session: SessionDep, services: ServicesDep
+    ref: Ref, reply: ReplyCreate, staff: AgentDep, session: SessionDep, windows: ReplyWindowsDep
 ) -> TimelineEventPublic:
     """Send the person a message on the ticket's channel, headed with the reference.
 
@@ -119,14 +114,14 @@ async def reply(
     as it changes. A new or in-progress ticket moves to `waiting`.
     """
     ticket = await access_ticket(session=session, ref=ref, for_update=True)
-    sent = await do_staff_reply(
+    event = await do_staff_reply(
         session=session,
         staff=staff,
         ticket=ticket,
         text=reply.text,
         now=utcnow(),
-        window=services.reply_window(ticket.channel),
+        window=windows.for_channel(ticket.channel),
     )
     await session.commit()
-    services.dispatcher.notify(sent.outbound_ids)
-    return await timeline_event(session=session, ticket=ticket, event=sent.event)
+    entry = await access_timeline_entry(session=session, ticket=ticket, event=event)
+    return TimelineEventPublic.of(entry)

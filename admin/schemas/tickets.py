@@ -1,24 +1,37 @@
-"""What the staff API reads and writes: request and response shapes for each resource."""
+"""Tickets as the staff API reads and writes them, and the timeline that comes with each."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
     StringConstraints,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
-from sqlmodel import SQLModel
 
+from admin.schemas.common import (
+    Actor,
+    ContactActor,
+    Cursor,
+    Limit,
+    StaffActor,
+    SystemActor,
+    reject_nulls,
+    staff_actor,
+)
+from handlers.actions.paging import Page
+from handlers.actions.ticket_search import TicketQuery, TicketSort
+from handlers.actions.ticket_timeline import TicketRecord, TimelineEntry
+from handlers.actions.ticket_work import TicketChanges
+from models import Message, Ticket
 from models.enums import (
+    ActorType,
     Channel,
     ContactRole,
     DeliveryStatus,
@@ -28,8 +41,7 @@ from models.enums import (
     TicketPriority,
     TicketStatus,
 )
-from models.staff import StaffPublic, StaffTokenPublic
-from models.text import MAX_DB_ID, BodyId, DbId, LongText, SearchText, UTCTimestamp, check_clean
+from models.text import MAX_DB_ID, BodyId, DbId, LongText, SearchText, UTCTimestamp
 
 TICKET_EXAMPLE: dict[str, Any] = {
     "ref": "HH-000123",
@@ -48,49 +60,6 @@ TICKET_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _reject_nulls(model: BaseModel, *names: str) -> None:
-    """An update may leave these fields out, but may not set them to null."""
-    for name in names:
-        if name in model.model_fields_set and getattr(model, name) is None:
-            raise ValueError(f"{name} may be left out but not set to null")
-
-
-class ErrorPublic(BaseModel):
-    """Every error the API returns."""
-
-    detail: str = Field(examples=["Ticket HH-000999 was not found."])
-
-
-# Timeline actors ------------------------------------------------------------------------------
-
-
-class StaffActor(BaseModel):
-    """A staff member who did something."""
-
-    type: Literal["staff"] = "staff"
-    id: int
-    email: str
-    name: str
-
-
-class ContactActor(BaseModel):
-    """The person the ticket is about."""
-
-    type: Literal["contact"] = "contact"
-
-
-class SystemActor(BaseModel):
-    """The bot itself."""
-
-    type: Literal["system"] = "system"
-
-
-Actor = Annotated[StaffActor | ContactActor | SystemActor, Field(discriminator="type")]
-
-
-# Tickets -------------------------------------------------------------------------------------
-
-
 class MessagePublic(BaseModel):
     """A message in or out, with where its delivery stands."""
 
@@ -102,6 +71,31 @@ class MessagePublic(BaseModel):
     error: str | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, message: Message) -> Self:
+        """A stored message as the timeline shows it."""
+        return cls(
+            id=message.id or 0,
+            direction=message.direction,
+            channel=message.channel,
+            text=message.body,
+            status=message.status,
+            error=message.error,
+            created_at=message.created_at,
+            updated_at=message.updated_at,
+        )
+
+
+def _actor(entry: TimelineEntry) -> Actor:
+    event = entry.event
+    if event.actor_type == ActorType.STAFF and entry.staff is not None:
+        return staff_actor(entry.staff)
+    if event.actor_type == ActorType.STAFF:
+        return StaffActor(id=event.actor_id or 0, email="", name="Former staff member")
+    if event.actor_type == ActorType.CONTACT:
+        return ContactActor()
+    return SystemActor()
 
 
 class TimelineEventPublic(BaseModel):
@@ -134,6 +128,18 @@ class TimelineEventPublic(BaseModel):
     data: dict[str, Any]
     message: MessagePublic | None = None
 
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> Self:
+        """A timeline entry with its actor and message as the API shows them."""
+        return cls(
+            id=entry.event.id or 0,
+            kind=entry.event.kind,
+            actor=_actor(entry),
+            created_at=entry.event.created_at,
+            data=entry.event.data,
+            message=MessagePublic.of(entry.message) if entry.message is not None else None,
+        )
+
 
 class TicketPublic(BaseModel):
     """A ticket as lists show it."""
@@ -155,6 +161,11 @@ class TicketPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> Self:
+        """A ticket as the API shows it."""
+        return cls.model_validate(ticket, from_attributes=True)
 
 
 class ContactSummary(BaseModel):
@@ -231,6 +242,16 @@ class TicketDetail(TicketPublic):
     assignee: StaffActor | None
     timeline: list[TimelineEventPublic]
 
+    @classmethod
+    def of_record(cls, record: TicketRecord) -> Self:
+        """A ticket with its contact, assignee and timeline as the API shows them."""
+        return cls(
+            **TicketPublic.of(record.ticket).model_dump(),
+            contact=ContactSummary.model_validate(record.contact, from_attributes=True),
+            assignee=staff_actor(record.assignee) if record.assignee is not None else None,
+            timeline=[TimelineEventPublic.of(entry) for entry in record.timeline],
+        )
+
 
 class TicketsPublic(BaseModel):
     """One page of tickets; pass `next_cursor` back as `cursor` for the next."""
@@ -238,11 +259,10 @@ class TicketsPublic(BaseModel):
     items: list[TicketPublic]
     next_cursor: str | None
 
-
-class TicketSort(StrEnum):
-    NEWEST = "-created_at"
-    PRIORITY = "priority"
-    DUE = "due_at"
+    @classmethod
+    def of(cls, page: Page[Ticket]) -> Self:
+        """A page of tickets as the API shows it."""
+        return cls(items=[TicketPublic.of(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 def _check_assignee(value: str) -> str:
@@ -257,10 +277,6 @@ AssigneeFilter = Annotated[
     AfterValidator(_check_assignee),
     Field(description="A staff id, `none` for unassigned, or `me`."),
 ]
-Cursor = Annotated[
-    str, StringConstraints(min_length=1, max_length=500, pattern=r"^[A-Za-z0-9_=-]+$")
-]
-Limit = Annotated[int, Field(ge=1, le=200)]
 
 
 class TicketFilters(BaseModel):
@@ -287,6 +303,29 @@ class TicketFilters(BaseModel):
     cursor: Cursor | None = None
     limit: Limit = 50
 
+    def query(self, staff_id: int) -> TicketQuery:
+        """The domain's query for these filters; `me` is the staff member asking."""
+        assignee_id = None
+        if self.assignee == "me":
+            assignee_id = staff_id
+        elif self.assignee is not None and self.assignee != "none":
+            assignee_id = int(self.assignee)
+        return TicketQuery(
+            status=self.status,
+            category=self.category,
+            priority=self.priority,
+            channel=self.channel,
+            assignee_id=assignee_id,
+            unassigned=self.assignee == "none",
+            contact_id=self.contact_id,
+            words=self.q,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            sort=self.sort,
+            cursor=self.cursor,
+            limit=self.limit,
+        )
+
 
 class TicketUpdate(BaseModel):
     """Changes to a ticket; only the fields given change. `assignee_id: null` unassigns."""
@@ -303,8 +342,12 @@ class TicketUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        _reject_nulls(self, "status", "priority", "category")
+        reject_nulls(self, "status", "priority", "category")
         return self
+
+    def changes(self) -> TicketChanges:
+        """The domain's changes: only the fields the request gave."""
+        return TicketChanges(**self.model_dump(exclude_unset=True))
 
 
 class NoteCreate(BaseModel):
@@ -327,281 +370,3 @@ class ReplyCreate(BaseModel):
     )
 
     text: LongText
-
-
-# Contacts ------------------------------------------------------------------------------------
-
-
-class IdentityPublic(BaseModel):
-    """One channel the person reaches us from."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    channel: Channel
-    external_id: str
-    phone: str | None
-    opted_out: bool
-    last_inbound_at: datetime | None
-    created_at: datetime
-
-
-class ConsentPublic(BaseModel):
-    """Which privacy notice the person agreed to, and when (both null if not yet)."""
-
-    version: str | None
-    consented_at: datetime | None
-
-
-class ContactPublic(ContactSummary):
-    """A contact as lists show them."""
-
-    created_at: datetime
-    updated_at: datetime
-
-
-class ContactDetail(ContactPublic):
-    """A contact's whole record: identities, flags, notes, consent and tickets (newest first)."""
-
-    notes: str | None
-    consent: ConsentPublic
-    identities: list[IdentityPublic]
-    tickets: list[TicketPublic]
-
-
-class ContactsPublic(BaseModel):
-    """One page of contacts."""
-
-    items: list[ContactPublic]
-    next_cursor: str | None
-
-
-ContactNotes = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(check_clean)
-]
-
-
-class ContactUpdate(BaseModel):
-    """Changes to a contact's flags and notes; `notes: null` clears them."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"vulnerable": True, "notes": "Prefers a call after 2pm."}]
-        },
-    )
-
-    vulnerable: StrictBool | SkipJsonSchema[None] = None
-    telecare: StrictBool | SkipJsonSchema[None] = None
-    has_carer: StrictBool | SkipJsonSchema[None] = None
-    notes: ContactNotes | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        _reject_nulls(self, "vulnerable", "telecare", "has_carer")
-        return self
-
-
-class ContactFilters(BaseModel):
-    """What `GET /contacts` can narrow by."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    q: SearchText | None = Field(default=None, description="Part of the person's name.")
-    cursor: Cursor | None = None
-    limit: Limit = 50
-
-
-# Directory -----------------------------------------------------------------------------------
-
-Area = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$"
-    ),
-    Field(description="A postcode district, e.g. `LS6`.", examples=["LS6"]),
-]
-Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ()-]{3,31}$")
-]
-Website = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^https?://[^\s\x00]+$")
-]
-Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(check_clean)
-]
-EntryName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(check_clean),
-]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
-
-
-class DirectoryEntryBase(SQLModel):
-    """A service carers can be pointed to."""
-
-    name: EntryName
-    area: Area
-    phone: Phone | None = None
-    website: Website | None = None
-    description: Description = ""
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-
-
-class DirectoryEntryCreate(DirectoryEntryBase):
-    """A new directory entry."""
-
-    model_config = ConfigDict(  # type: ignore[assignment]
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Headingley Carers Café",
-                    "area": "LS6",
-                    "phone": "0113 496 0101",
-                    "website": "https://example.org/carers-cafe",
-                    "description": "A weekly drop-in for unpaid carers.",
-                    "latitude": 53.82,
-                    "longitude": -1.576,
-                }
-            ]
-        },
-    )
-
-
-class DirectoryEntryUpdate(SQLModel):
-    """Changes to an entry; only the fields given change."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    name: EntryName | SkipJsonSchema[None] = None
-    area: Area | SkipJsonSchema[None] = None
-    phone: Phone | None = None
-    website: Website | None = None
-    description: Description | SkipJsonSchema[None] = None
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        _reject_nulls(self, "name", "area", "description")
-        return self
-
-
-class DirectoryEntryPublic(DirectoryEntryBase):
-    """A directory entry as the API shows it."""
-
-    id: int
-    is_sample: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-class DirectoryEntriesPublic(BaseModel):
-    """One page of directory entries, by area then name."""
-
-    items: list[DirectoryEntryPublic]
-    next_cursor: str | None
-
-
-class DirectoryFilters(BaseModel):
-    """What `GET /directory` can narrow by."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    area: Area | None = None
-    cursor: Cursor | None = None
-    limit: Limit = 50
-
-
-# Audit, staff and sign-in --------------------------------------------------------------------
-
-
-class AuditEntryView(BaseModel):
-    """One audit record, with the staff member who made it."""
-
-    id: int
-    action: str
-    object_type: str
-    object_id: str
-    contact_id: int | None
-    staff: StaffActor
-    data: dict[str, Any]
-    created_at: datetime
-
-
-class AuditEntriesPublic(BaseModel):
-    """One page of audit records, newest first."""
-
-    items: list[AuditEntryView]
-    next_cursor: str | None
-
-
-class PageFilters(BaseModel):
-    """Just a cursor and a page size."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cursor: Cursor | None = None
-    limit: Limit = 50
-
-
-class StaffListPublic(BaseModel):
-    """One page of staff accounts."""
-
-    items: list[StaffPublic]
-    next_cursor: str | None
-
-
-class StaffCreated(BaseModel):
-    """A new account and its first API token, shown this once."""
-
-    staff: StaffPublic
-    token: str
-
-
-class TokenCreate(BaseModel):
-    """A new API token for a staff member."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "laptop"}]})
-
-    label: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(check_clean)
-    ] = ""
-
-
-class TokenCreated(BaseModel):
-    """A new API token, shown this once, and its record."""
-
-    token: str
-    record: StaffTokenPublic
-
-
-class StaffTokensPublic(BaseModel):
-    """A staff member's tokens, newest first, without the tokens themselves."""
-
-    items: list[StaffTokenPublic]
-    next_cursor: str | None = None
-
-
-class AccessToken(BaseModel):
-    """The OAuth2 answer to a password sign-in."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "access_token": "hbt_3q2-7wEXAMPLEonly",
-                    "token_type": "bearer",
-                    "expires_at": "2026-11-23T21:00:00Z",
-                }
-            ]
-        }
-    )
-
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime | None

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
-from bot import migrate
+from bot.channels.base import OutboundMessage
 from bot.channels.text import numbered
-from bot.config import Settings
-from bot.db import transaction
-from bot.outbound import OutboundMessage, OutboxDelivery
-from bot.services import database
-from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
 
@@ -29,33 +23,8 @@ class ConsoleSender:
         return f"console:{message.message_id}"
 
 
-async def chat(
-    settings: Settings,
-    user: str,
-    read: Callable[[], str] = lambda: input("you: "),
-    write: Callable[[str], None] = print,
-) -> None:
-    """Talk to the bot as `user` until end of input or "quit"."""
-    if settings.is_sqlite:
-        await migrate.upgrade(settings.database_url)
-    engine, session_factory = database(settings)
-    delivery = OutboxDelivery(session_factory, {Channel.CONSOLE: ConsoleSender(write)})
-    write(f"Talking to the help line as {user!r}. Type quit to leave. Say hello to start.")
-    try:
-        while True:
-            try:
-                line = await asyncio.to_thread(read)
-            except EOFError:
-                break
-            if line.strip().lower() in QUIT:
-                break
-            event = IncomingEvent(
-                channel=Channel.CONSOLE, external_id=user, text=line, display_name=user
-            )
-            async with transaction(session_factory) as session:
-                outcome = await handle_event(session=session, event=event)
-            # Only this chat's own replies: other channels' queued messages are not ours to send.
-            for message_id in outcome.outbound_ids:
-                await delivery.deliver(message_id)
-    finally:
-        await engine.dispose()
+def typed_event(user: str, line: str) -> IncomingEvent | None:
+    """What `user` typed as an incoming event; None when the line asks to leave."""
+    if line.strip().lower() in QUIT:
+        return None
+    return IncomingEvent(channel=Channel.CONSOLE, external_id=user, text=line, display_name=user)

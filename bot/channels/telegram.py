@@ -13,8 +13,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.base import DeliveryError, OutboundMessage
 from bot.config import Settings
-from bot.outbound import DeliveryError, OutboundMessage
 from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
 from models.enums import Channel
 

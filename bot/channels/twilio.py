@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from sqlmodel.ext.asyncio.session import AsyncSession
 from twilio.base.exceptions import (  # type: ignore[import-untyped]
     TwilioRestException,
     TwilioServiceException,
@@ -24,13 +23,11 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
+from bot.channels.base import DeliveryError, OutboundMessage
 from bot.channels.gsm import fits_segments, loses_letters, split, to_gsm7
 from bot.channels.text import numbered
 from bot.config import Settings
-from bot.outbound import DeliveryError, OutboundMessage
-from handlers.actions.outbox import do_record_delivery_status
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
-from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -373,27 +370,23 @@ class StatusReport:
             code = None
         return cls(sid, status, code)
 
+    def delivery_status(self) -> DeliveryStatus:
+        """The report in our words; a stage before "sent" (or an unknown one) is "sending"."""
+        target = _STATUS.get(self.status)
+        if target is None:
+            if self.status not in _BEFORE_SENT:
+                log.warning("ignored an unknown Twilio status %r", self.status[:20])
+            # Still ours only if we know the message; "sending" adds nothing to "sent".
+            target = DeliveryStatus.SENDING
+        return target
+
+    @property
+    def opted_out(self) -> bool:
+        """Whether Twilio says the person has opted out of messages."""
+        return self.error_code == OPTED_OUT_CODE
+
     @property
     def reason(self) -> str:
         known = ERROR_REASONS.get(self.error_code or 0, "")
         code = f"Twilio error {self.error_code}" if self.error_code else "no error code"
         return f"{self.status} ({code}{': ' + known if known else ''})"
-
-
-async def record_status(session: AsyncSession, report: StatusReport) -> bool:
-    """Hand a status callback to the domain; False when we have no such message."""
-    target = _STATUS.get(report.status)
-    if target is None:
-        if report.status not in _BEFORE_SENT:
-            log.warning("ignored an unknown Twilio status %r", report.status[:20])
-        # Still ours only if we know the message; "sending" adds nothing to "sent".
-        target = DeliveryStatus.SENDING
-    return await do_record_delivery_status(
-        session=session,
-        channels=(Channel.WHATSAPP, Channel.SMS),
-        provider_id=report.sid,
-        status=target,
-        now=utcnow(),
-        reason=report.reason,
-        opted_out=report.error_code == OPTED_OUT_CODE,
-    )

@@ -14,10 +14,13 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 
-from bot.channels.twilio import StatusReport, TwilioChannel, record_status
+from bot.channels.twilio import StatusReport, TwilioChannel
 from bot.db import transaction
 from bot.deps import ServicesDep
 from bot.services import Services
+from handlers.actions.outbox import do_record_delivery_status
+from models.base import utcnow
+from models.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +33,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def _channel(services: Services) -> TwilioChannel:
-    for sender in services.senders.values():
-        if isinstance(sender, TwilioChannel):
-            return sender
-    raise HTTPException(status.HTTP_404_NOT_FOUND, "the WhatsApp and SMS channels are off")
+    if services.twilio is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the WhatsApp and SMS channels are off")
+    return services.twilio
 
 
 async def _signed_form(request: Request, twilio: TwilioChannel) -> ImmutableMultiDict[str, str]:
@@ -81,7 +83,15 @@ async def twilio_status(request: Request, services: ServicesDep) -> Response:
         log.warning("acknowledged a Twilio status callback without a message or status")
         return _twiml()
     async with transaction(services.session_factory) as session:
-        known = await record_status(session, report)
+        known = await do_record_delivery_status(
+            session=session,
+            channels=(Channel.WHATSAPP, Channel.SMS),
+            provider_id=report.sid,
+            status=report.delivery_status(),
+            now=utcnow(),
+            reason=report.reason,
+            opted_out=report.opted_out,
+        )
     if not known:
         log.info("status %s for a message we do not know: %s", report.status[:20], report.sid)
     return _twiml()

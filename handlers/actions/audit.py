@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin.schemas.tickets import AuditEntriesPublic, AuditEntryView, StaffActor
-from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
+from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
 from models import AuditEntry, Staff
 from models.audit import AuditAction
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audit entry and the staff member who made it."""
+
+    entry: AuditEntry
+    staff: Staff
 
 
 async def do_record_audit(
@@ -46,7 +54,7 @@ _AUDIT_KEYS = [Key(col(AuditEntry.id), descending=True)]
 
 async def list_contact_audit(
     *, session: AsyncSession, contact_id: int, cursor: str | None, limit: int
-) -> AuditEntriesPublic:
+) -> Page[AuditRecord]:
     """Everything staff did to or read of one person's record, newest first."""
     listing = f"audit:{contact_id}"
     statement = (
@@ -57,18 +65,5 @@ async def list_contact_audit(
     if cursor is not None:
         statement = statement.where(after(_AUDIT_KEYS, decode_cursor(cursor, listing, _AUDIT_KEYS)))
     rows = (await session.exec(statement.order_by(*order_by(_AUDIT_KEYS)).limit(limit + 1))).all()
-    items = [
-        AuditEntryView(
-            id=entry.id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            contact_id=entry.contact_id,
-            staff=StaffActor(id=staff.id, email=staff.email, name=staff.name),
-            data=entry.data,
-            created_at=entry.created_at,
-        )
-        for entry, staff in rows[:limit]
-    ]
-    next_cursor = encode_cursor(listing, [items[-1].id]) if len(rows) > limit else None
-    return AuditEntriesPublic(items=items, next_cursor=next_cursor)
+    records = [AuditRecord(entry, staff) for entry, staff in rows]
+    return page_of(records, limit, listing, lambda record: [record.entry.id])

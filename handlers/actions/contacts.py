@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin.schemas.tickets import (
-    ConsentPublic,
-    ContactDetail,
-    ContactFilters,
-    ContactPublic,
-    ContactsPublic,
-    ContactUpdate,
-    IdentityPublic,
-)
 from handlers.actions.audit import do_record_audit
+from handlers.actions.changes import KEEP, Keep
 from handlers.actions.errors import NotFoundError
-from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
-from handlers.actions.ticket_work import ticket_public
+from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
 from models import ChannelIdentity, Contact, Staff, Ticket
 from models.audit import AuditAction
 
 _CONTACT_KEYS = [Key(col(Contact.id), descending=True)]
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """A person's whole record: the contact, the channels they use, and their tickets."""
+
+    contact: Contact
+    identities: list[ChannelIdentity]
+    tickets: list[Ticket]
+
+
+@dataclass(frozen=True)
+class ContactChanges:
+    """Changes to a person's flags and notes; a field left as KEEP stays, and empty notes clear."""
+
+    vulnerable: bool | Keep = KEEP
+    telecare: bool | Keep = KEEP
+    has_carer: bool | Keep = KEEP
+    notes: str | Keep | None = KEEP
 
 
 async def access_contact(*, session: AsyncSession, contact_id: int) -> Contact:
@@ -34,25 +45,23 @@ async def access_contact(*, session: AsyncSession, contact_id: int) -> Contact:
     return contact
 
 
-async def search_contacts(*, session: AsyncSession, filters: ContactFilters) -> ContactsPublic:
-    """One page of contacts, newest first, optionally those whose name contains `q`."""
+async def search_contacts(
+    *, session: AsyncSession, name: str | None, cursor: str | None, limit: int
+) -> Page[Contact]:
+    """One page of contacts, newest first, optionally those whose name contains `name`."""
     statement = select(Contact)
-    if filters.q is not None:
-        name = func.lower(func.coalesce(col(Contact.display_name), ""))
-        statement = statement.where(name.contains(filters.q.lower(), autoescape=True))
-    if filters.cursor is not None:
-        values = decode_cursor(filters.cursor, "contacts", _CONTACT_KEYS)
+    if name is not None:
+        lowered = func.lower(func.coalesce(col(Contact.display_name), ""))
+        statement = statement.where(lowered.contains(name.lower(), autoescape=True))
+    if cursor is not None:
+        values = decode_cursor(cursor, "contacts", _CONTACT_KEYS)
         statement = statement.where(after(_CONTACT_KEYS, values))
-    statement = statement.order_by(*order_by(_CONTACT_KEYS)).limit(filters.limit + 1)
+    statement = statement.order_by(*order_by(_CONTACT_KEYS)).limit(limit + 1)
     rows = (await session.exec(statement)).all()
-    items = [ContactPublic.model_validate(c, from_attributes=True) for c in rows[: filters.limit]]
-    next_cursor = None
-    if len(rows) > filters.limit:
-        next_cursor = encode_cursor("contacts", [items[-1].id])
-    return ContactsPublic(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, "contacts", lambda contact: [contact.id])
 
 
-async def contact_detail(*, session: AsyncSession, contact: Contact) -> ContactDetail:
+async def find_contact_record(*, session: AsyncSession, contact: Contact) -> ContactRecord:
     """A contact's whole record, without recording a read."""
     identities = (
         await session.exec(
@@ -66,18 +75,12 @@ async def contact_detail(*, session: AsyncSession, contact: Contact) -> ContactD
             select(Ticket).where(Ticket.contact_id == contact.id).order_by(col(Ticket.id).desc())
         )
     ).all()
-    return ContactDetail(
-        **ContactPublic.model_validate(contact, from_attributes=True).model_dump(),
-        notes=contact.notes,
-        consent=ConsentPublic(version=contact.consent_version, consented_at=contact.consented_at),
-        identities=[IdentityPublic.model_validate(i, from_attributes=True) for i in identities],
-        tickets=[ticket_public(t) for t in tickets],
-    )
+    return ContactRecord(contact=contact, identities=list(identities), tickets=list(tickets))
 
 
-async def access_contact_detail(
+async def access_contact_record(
     *, session: AsyncSession, staff: Staff, contact_id: int, now: datetime
-) -> ContactDetail:
+) -> ContactRecord:
     """A contact's whole record; the read is recorded in the audit log."""
     contact = await access_contact(session=session, contact_id=contact_id)
     await do_record_audit(
@@ -89,21 +92,20 @@ async def access_contact_detail(
         contact_id=contact_id,
         now=now,
     )
-    return await contact_detail(session=session, contact=contact)
+    return await find_contact_record(session=session, contact=contact)
 
 
 async def do_update_contact(
-    *, session: AsyncSession, staff: Staff, contact: Contact, changes: ContactUpdate, now: datetime
+    *, session: AsyncSession, staff: Staff, contact: Contact, changes: ContactChanges, now: datetime
 ) -> Contact:
     """Change a contact's flags or notes; the audit entry names what changed."""
-    given = changes.model_fields_set
     recorded: dict[str, object] = {}
     for flag in ("vulnerable", "telecare", "has_carer"):
         value = getattr(changes, flag)
-        if flag in given and value is not None and value != getattr(contact, flag):
+        if value is not KEEP and value != getattr(contact, flag):
             recorded[flag] = {"from": getattr(contact, flag), "to": value}
             setattr(contact, flag, value)
-    if "notes" in given:
+    if changes.notes is not KEEP:
         notes = changes.notes or None
         if notes != contact.notes:
             # The audit says the notes changed, not what they say: they may be sensitive.

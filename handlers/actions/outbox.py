@@ -1,4 +1,8 @@
-"""Recording messages in and queueing messages out, in the caller's transaction."""
+"""The outbox: recording messages in, queueing messages out, and providers' delivery reports.
+
+Everything happens in the caller's transaction. A queued message's id is also kept on the
+session (`queued_ids`), so whoever owns the session can wake delivery once it commits.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,14 @@ from handlers.conversation.events import IncomingEvent, Reply
 from models import ChannelIdentity, Message, Ticket
 from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind
 from models.messages import BODY_LIMIT
+
+_QUEUED = "outbox.queued_ids"
+
+
+def queued_ids(info: dict[Any, Any]) -> list[int]:
+    """Take the ids of the messages queued on a session (from its `info`) since last taken."""
+    ids: list[int] = info.pop(_QUEUED, [])
+    return ids
 
 
 def _inbound_payload(event: IncomingEvent) -> dict[str, Any]:
@@ -89,6 +101,7 @@ async def queue_reply(
     )
     session.add(message)
     await session.flush()
+    session.info.setdefault(_QUEUED, []).append(message.id)
     if ticket is not None:
         await add_event(
             session=session,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -20,6 +20,27 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from handlers.actions.errors import InvalidError
 from models.text import MAX_DB_ID
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing; `next_cursor` asks for the next, and is None on the last."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def page_of(
+    rows: Sequence[T], limit: int, listing: str, sort_values: Callable[[T], Sequence[Any]]
+) -> Page[T]:
+    """The first `limit` of `rows`, fetched as `limit + 1` so that one more says a page follows."""
+    items = list(rows[:limit])
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor(listing, sort_values(items[-1]))
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @dataclass(frozen=True)

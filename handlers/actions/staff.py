@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -18,17 +19,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin.schemas.tickets import StaffListPublic
 from handlers.actions.audit import do_record_audit
 from handlers.actions.errors import ConflictError, NotFoundError
-from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
+from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
 from models import Staff, StaffToken
 from models.audit import AuditAction
-from models.staff import StaffPublic, StaffRole, StaffUpdate
+from models.staff import StaffRole
 
 TOKEN_PREFIX = "hbt_"
 LOGIN_TOKEN_LIFETIME = timedelta(hours=12)
 BOOTSTRAP_EMAIL = "bootstrap-admin@helpbot.invalid"
+
+
+@dataclass(frozen=True)
+class StaffChanges:
+    """Changes an admin makes to an account; a field left as None stays as it is."""
+
+    name: str | None = None
+    role: StaffRole | None = None
+    is_active: bool | None = None
+    password: str | None = None
 
 
 @cache
@@ -188,16 +198,14 @@ async def access_staff(*, session: AsyncSession, staff_id: int) -> Staff:
 
 
 async def do_update_staff(
-    *, session: AsyncSession, staff: Staff, changes: StaffUpdate, actor: Staff, now: datetime
+    *, session: AsyncSession, staff: Staff, changes: StaffChanges, actor: Staff, now: datetime
 ) -> Staff:
     """Change an account's name, role, password or active flag.
 
     An admin cannot demote or deactivate themself, so the last admin cannot lock everyone out.
     """
-    given = changes.model_dump(exclude_unset=True)
     if staff.id == actor.id and (
-        given.get("is_active") is False
-        or ("role" in given and given["role"] is not None and given["role"] != StaffRole.ADMIN)
+        changes.is_active is False or (changes.role is not None and changes.role != StaffRole.ADMIN)
     ):
         raise ConflictError("You cannot deactivate your own account or remove your own admin role.")
     recorded: dict[str, object] = {}
@@ -265,15 +273,13 @@ async def do_revoke_token(
 _STAFF_KEYS = [Key(col(Staff.id))]
 
 
-async def list_staff(*, session: AsyncSession, cursor: str | None, limit: int) -> StaffListPublic:
+async def list_staff(*, session: AsyncSession, cursor: str | None, limit: int) -> Page[Staff]:
     """Staff accounts in the order they were made."""
     statement = select(Staff)
     if cursor is not None:
         statement = statement.where(after(_STAFF_KEYS, decode_cursor(cursor, "staff", _STAFF_KEYS)))
     rows = (await session.exec(statement.order_by(*order_by(_STAFF_KEYS)).limit(limit + 1))).all()
-    items = [StaffPublic.model_validate(s, from_attributes=True) for s in rows[:limit]]
-    next_cursor = encode_cursor("staff", [items[-1].id]) if len(rows) > limit else None
-    return StaffListPublic(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, "staff", lambda staff: [staff.id])
 
 
 async def do_ensure_bootstrap_admin(*, session: AsyncSession, token: str, now: datetime) -> Staff:

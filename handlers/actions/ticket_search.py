@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,12 +14,41 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from admin.schemas.tickets import TicketFilters, TicketSort, TicketsPublic
-from handlers.actions.paging import Key, after, decode_cursor, encode_cursor, order_by
-from handlers.actions.ticket_work import ticket_public
-from models import Contact, Staff, Ticket, TicketEvent
-from models.enums import EventKind, TicketPriority
+from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
+from models import Contact, Ticket, TicketEvent
+from models.enums import Channel, EventKind, TicketCategory, TicketPriority, TicketStatus
 from models.tickets import parse_ref
+
+
+# The orders the queue can be read in (no docstring: it would become the API's description).
+class TicketSort(StrEnum):
+    NEWEST = "-created_at"
+    PRIORITY = "priority"
+    DUE = "due_at"
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Which tickets to list: each given filter narrows; several values of one filter widen.
+
+    `unassigned` asks for tickets nobody has; `words` are looked for in the details, the notes
+    and the person's name, and a reference in them finds that ticket.
+    """
+
+    status: Sequence[TicketStatus] = ()
+    category: Sequence[TicketCategory] = ()
+    priority: Sequence[TicketPriority] = ()
+    channel: Sequence[Channel] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    contact_id: int | None = None
+    words: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sort: TicketSort = TicketSort.NEWEST
+    cursor: str | None = None
+    limit: int = 50
+
 
 PRIORITY_RANK = {
     TicketPriority.URGENT: 0,
@@ -86,51 +119,43 @@ def _text_search(words: str) -> ColumnElement[bool]:
     return sa.or_(*clauses)
 
 
-def _filters(filters: TicketFilters, staff: Staff) -> list[ColumnElement[bool]]:
+def _filters(query: TicketQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
-    if filters.status:
-        where.append(col(Ticket.status).in_(filters.status))
-    if filters.category:
-        where.append(col(Ticket.category).in_(filters.category))
-    if filters.priority:
-        where.append(col(Ticket.priority).in_(filters.priority))
-    if filters.channel:
-        where.append(col(Ticket.channel).in_(filters.channel))
-    if filters.assignee == "none":
+    if query.status:
+        where.append(col(Ticket.status).in_(query.status))
+    if query.category:
+        where.append(col(Ticket.category).in_(query.category))
+    if query.priority:
+        where.append(col(Ticket.priority).in_(query.priority))
+    if query.channel:
+        where.append(col(Ticket.channel).in_(query.channel))
+    if query.unassigned:
         where.append(col(Ticket.assignee_id).is_(None))
-    elif filters.assignee == "me":
-        where.append(col(Ticket.assignee_id) == staff.id)
-    elif filters.assignee is not None:
-        where.append(col(Ticket.assignee_id) == int(filters.assignee))
-    if filters.contact_id is not None:
-        where.append(col(Ticket.contact_id) == filters.contact_id)
-    if filters.created_after is not None:
-        where.append(col(Ticket.created_at) >= filters.created_after)
-    if filters.created_before is not None:
-        where.append(col(Ticket.created_at) < filters.created_before)
-    if filters.q is not None:
-        where.append(_text_search(filters.q))
+    elif query.assignee_id is not None:
+        where.append(col(Ticket.assignee_id) == query.assignee_id)
+    if query.contact_id is not None:
+        where.append(col(Ticket.contact_id) == query.contact_id)
+    if query.created_after is not None:
+        where.append(col(Ticket.created_at) >= query.created_after)
+    if query.created_before is not None:
+        where.append(col(Ticket.created_at) < query.created_before)
+    if query.words is not None:
+        where.append(_text_search(query.words))
     return where
 
 
-async def search_tickets(
-    *, session: AsyncSession, staff: Staff, filters: TicketFilters
-) -> TicketsPublic:
-    """One page of the tickets matching `filters`, in the order they ask for."""
-    keys = SORT_KEYS[filters.sort]
-    listing = f"tickets{filters.sort.value}"
+async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[Ticket]:
+    """One page of the tickets matching `query`, in the order it asks for."""
+    keys = SORT_KEYS[query.sort]
+    listing = f"tickets{query.sort.value}"
     statement = select(Ticket)
-    if filters.q is not None:
+    if query.words is not None:
         statement = statement.join(Contact, col(Contact.id) == Ticket.contact_id)
-    conditions = _filters(filters, staff)
-    if filters.cursor is not None:
-        conditions.append(after(keys, decode_cursor(filters.cursor, listing, keys)))
+    conditions = _filters(query)
+    if query.cursor is not None:
+        conditions.append(after(keys, decode_cursor(query.cursor, listing, keys)))
     if conditions:
         statement = statement.where(*conditions)
-    statement = statement.order_by(*order_by(keys)).limit(filters.limit + 1)
-    rows = list((await session.exec(statement)).all())
-    page = rows[: filters.limit]
-    next_cursor = None
-    if len(rows) > filters.limit:
-        next_cursor = encode_cursor(listing, _sort_values(filters.sort, page[-1]))
-    return TicketsPublic(items=[ticket_public(t) for t in page], next_cursor=next_cursor)
+    statement = statement.order_by(*order_by(keys)).limit(query.limit + 1)
+    rows = (await session.exec(statement)).all()
+    return page_of(rows, query.limit, listing, lambda ticket: _sort_values(query.sort, ticket))

@@ -1,4 +1,4 @@
-"""Domain actions on tickets, shared by the flows and the staff API."""
+"""Tickets: opening one, appending to its timeline, and finding them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.errors import NotFoundError
 from models import ChannelIdentity, Contact, Ticket, TicketEvent
 from models.enums import (
     OPEN_STATUSES,
@@ -17,6 +18,8 @@ from models.enums import (
     TicketCategory,
     TicketPriority,
 )
+from models.text import MAX_DB_ID
+from models.tickets import parse_ref
 
 
 async def add_event(
@@ -106,3 +109,17 @@ async def find_open_alert_ticket(
         .order_by(col(Ticket.id).desc())
     )
     return (await session.exec(statement)).first()
+
+
+async def access_ticket(*, session: AsyncSession, ref: str, for_update: bool = False) -> Ticket:
+    """The ticket with this reference; NotFoundError otherwise. `for_update` locks its row."""
+    ticket_id = parse_ref(ref)
+    ticket = None
+    if ticket_id is not None and 0 < ticket_id <= MAX_DB_ID:
+        statement = select(Ticket).where(Ticket.id == ticket_id)
+        if for_update:
+            statement = statement.with_for_update()
+        ticket = (await session.exec(statement)).first()
+    if ticket is None:
+        raise NotFoundError(f"Ticket {ref[:40]} was not found.")
+    return ticket

@@ -1,0 +1,1 @@
+"""One module per flow; `registry` lists the main menu's flows in the order the menu shows them."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from handlers.actions.directory import find_services_near
 from handlers.conversation.events import Option
 from handlers.conversation.forms import Form, Question, start_form
 from handlers.conversation.menu_flow import MenuFlow
 from handlers.conversation.parsers import answers
 from handlers.conversation.turn import State, Turn
-from handlers.directory import find_services
 from handlers.flows.callback import CALLBACK
 from models.enums import TicketCategory
 
@@ -26,12 +26,12 @@ async def _show_services(turn: Turn, form: Form, given: dict[str, Any]) -> State
     value = given["district"]["value"]
     if isinstance(value, dict):
         point = value["location"]
-        found = await find_services(
+        found = await find_services_near(
             session=turn.session, latitude=point["latitude"], longitude=point["longitude"]
         )
         area = turn.t("respite.your_location")
     else:
-        found = await find_services(session=turn.session, district=value)
+        found = await find_services_near(session=turn.session, district=value)
         area = value
     if found:
         entries = []

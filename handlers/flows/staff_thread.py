@@ -6,7 +6,7 @@ answering "10am at the hospital" to a question from staff means the ticket, not 
 
 from __future__ import annotations
 
-from handlers.actions.ticket_work import (
+from handlers.actions.ticket_threads import (
     do_contact_answer,
     do_reopen_by_contact,
     find_reopenable_ticket,

@@ -1,0 +1,69 @@
+"""What a channel needs to send a message, shared by the outbox and every channel adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from handlers.conversation.events import Option
+from models.enums import Channel
+
+
+@dataclass(frozen=True)
+class Template:
+    """A provider-approved template to send instead of a text (WhatsApp outside 24 hours)."""
+
+    content_sid: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, payload: Mapping[str, object]) -> Template | None:
+        """The template in an outbound message's payload, if it names one."""
+        data = payload.get("template")
+        if not isinstance(data, dict) or not isinstance(data.get("content_sid"), str):
+            return None
+        variables = data.get("variables")
+        values = variables if isinstance(variables, dict) else {}
+        return cls(data["content_sid"], {str(k): str(v) for k, v in values.items()})
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """What a channel needs to send one message."""
+
+    message_id: int
+    channel: Channel
+    external_id: str
+    text: str
+    options: tuple[Option, ...] = ()
+    template: Template | None = None
+    # Set when the person sent STOP and this is not the notice confirming it: never sent.
+    opted_out: bool = False
+
+
+class DeliveryError(Exception):
+    """A send that failed; `retryable` says whether trying again later may work."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        retry_after: timedelta | None = None,
+        opted_out: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        # The provider's own "not before" (Telegram's flood control), when it gives one.
+        self.retry_after = retry_after
+        # The provider says the person opted out (Twilio 21610): stop sending to them at all.
+        self.opted_out = opted_out
+
+
+class Sender(Protocol):
+    """One channel's way out: sends a message and returns the provider's id for it."""
+
+    async def send(self, message: OutboundMessage) -> str: ...
