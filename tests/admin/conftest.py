@@ -11,22 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import create_app
-from bot.config import Settings
 from bot.db import SessionFactory, transaction
-from handlers.actions.identities import get_or_create_identity
 from handlers.actions.staff import do_create_staff, do_issue_token
-from handlers.actions.tickets import do_create_ticket
-from handlers.conversation.events import IncomingEvent
-from models import ChannelIdentity, Contact, Staff, Ticket
+from models import Staff
 from models.base import utcnow
-from models.enums import Channel, TicketCategory, TicketPriority
 from models.staff import StaffRole
 from tests.doubles.telegram_api import TelegramApiDouble, serve
-from tests.support.servers import ThreadedServer
+from tests.support.app import serving, settings_for
 
 TELEGRAM_TOKEN = "123456:ADMIN-test-token"
-TELEGRAM_SECRET = "admin-test-secret"
 BAD_TOKEN = "hbt_not-a-token-anyone-was-given"
 
 _external_ids = itertools.count(500_000_001)
@@ -45,18 +38,8 @@ def app_url(database_url: str, bot_api: TelegramApiDouble) -> Iterator[str]:
     Module scope, because a live app's delivery loop would otherwise pick up messages that
     later modules' own servers queued on the same test database.
     """
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        telegram_bot_token=TELEGRAM_TOKEN,
-        telegram_webhook_secret=TELEGRAM_SECRET,
-        telegram_api_base_url=bot_api.base_url,
-    )
-    server = ThreadedServer(create_app(settings)).start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    with serving(settings_for(database_url, telegram=bot_api)) as url:
+        yield url
 
 
 @dataclass
@@ -98,54 +81,6 @@ async def extra_token(db: SessionFactory, account: Account) -> str:
     async with transaction(db) as session:
         _, token = await do_issue_token(session=session, staff=account.staff, now=utcnow())
     return token
-
-
-@dataclass
-class Seeded:
-    """A person and one of their tickets."""
-
-    contact: Contact
-    identity: ChannelIdentity
-    ticket: Ticket
-
-    @property
-    def ref(self) -> str:
-        return self.ticket.ref
-
-
-async def seed_ticket(
-    db: SessionFactory,
-    *,
-    channel: Channel = Channel.CONSOLE,
-    external_id: str | None = None,
-    name: str | None = "Margaret Jones",
-    category: TicketCategory = TicketCategory.FOOD,
-    priority: TicketPriority = TicketPriority.NORMAL,
-    details: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> Seeded:
-    """A person (new, unless `external_id` names one) with a new ticket, made as the flows do."""
-    now = now or utcnow()
-    event = IncomingEvent(
-        channel=channel,
-        external_id=external_id or str(next(_external_ids)),
-        display_name=name,
-    )
-    async with transaction(db) as session:
-        identity, contact = await get_or_create_identity(session=session, event=event, now=now)
-        identity.last_inbound_at = now  # the person's message that opened the ticket
-        contact.consent_version = "2026-11"
-        contact.consented_at = now
-        ticket = await do_create_ticket(
-            session=session,
-            contact=contact,
-            identity=identity,
-            category=category,
-            details=details or {"people": "2", "postcode": "LS6 2AB"},
-            priority=priority,
-            now=now,
-        )
-    return Seeded(contact, identity, ticket)
 
 
 @dataclass

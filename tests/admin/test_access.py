@@ -11,14 +11,15 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from admin.schemas.tickets import DirectoryEntryCreate
+from admin.schemas.directory import DirectoryEntryCreate
 from bot.db import transaction
 from handlers.actions.directory import do_create_directory_entry
 from handlers.actions.staff import do_revoke_token, hash_token
 from models import StaffToken
 from models.base import utcnow
 from models.staff import StaffRole
-from tests.admin.conftest import BAD_TOKEN, Account, Api, extra_token, make_staff, seed_ticket
+from tests.admin.conftest import BAD_TOKEN, Account, Api, extra_token, make_staff
+from tests.support.tickets import seed_ticket
 
 _unique = itertools.count(1)
 Setup = Callable[[Api], Awaitable[tuple[str, Any]]]

@@ -8,7 +8,8 @@ from sqlmodel import select
 from bot.db import transaction
 from models import AuditEntry
 from models.enums import Channel
-from tests.admin.conftest import Api, seed_ticket
+from tests.admin.conftest import Api
+from tests.support.tickets import seed_ticket
 
 
 async def test_a_contact_shows_identities_flags_consent_and_tickets(api: Api) -> None:

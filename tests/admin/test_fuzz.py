@@ -28,7 +28,8 @@ from models import Staff, StaffToken
 from models.base import utcnow
 from models.enums import Channel
 from models.staff import StaffRole
-from tests.admin.conftest import Api, seed_ticket
+from tests.admin.conftest import Api
+from tests.support.tickets import seed_ticket
 
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
 # The fuzzing admin's ids are far from the small ids and boundary values the fuzzer favours, so

@@ -8,19 +8,20 @@ from sqlmodel import col, select
 
 from bot.db import transaction
 from handlers.actions.outbox import record_inbound
-from handlers.actions.ticket_work import (
+from handlers.actions.ticket_threads import (
     REOPEN_WINDOW,
     do_contact_answer,
     do_reopen_by_contact,
-    do_staff_reply,
     find_reopenable_ticket,
     find_ticket_awaiting_reply,
 )
+from handlers.actions.ticket_work import do_staff_reply
 from handlers.conversation.events import IncomingEvent
 from models import Ticket, TicketEvent
 from models.base import utcnow
 from models.enums import ActorType, EventKind, TicketStatus
-from tests.admin.conftest import Api, seed_ticket
+from tests.admin.conftest import Api
+from tests.support.tickets import seed_ticket
 
 
 async def test_an_answer_to_staff_joins_the_ticket_and_moves_it_on(api: Api) -> None:

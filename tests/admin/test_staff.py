@@ -11,14 +11,12 @@ from pathlib import Path
 import httpx
 from sqlmodel import select
 
-from bot.app import create_app
-from bot.config import Settings
 from bot.db import transaction
 from handlers.actions.staff import hash_token
 from models import StaffToken
 from models.base import utcnow
 from tests.admin.conftest import Api
-from tests.support.servers import ThreadedServer
+from tests.support.app import serving, settings_for
 
 HELPBOT = str(Path(sys.executable).parent / "helpbot")
 
@@ -115,22 +113,17 @@ async def test_signing_out_revokes_the_token_and_sign_in_tokens_expire(api: Api)
 
 async def test_the_bootstrap_token_makes_an_admin_at_start(database_url: str, api: Api) -> None:
     token = "bootstrap-0123456789-abcdefghij"
-    settings = Settings(
-        _env_file=None, database_url=database_url, helpbot_bootstrap_admin_token=token
-    )
+    settings = settings_for(database_url, helpbot_bootstrap_admin_token=token)
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(2):  # a restart keeps the same admin
-        server = ThreadedServer(create_app(settings)).start()
-        try:
-            async with httpx.AsyncClient(base_url=server.url) as client:
+        with serving(settings) as url:
+            async with httpx.AsyncClient(base_url=url) as client:
                 me = await client.get("/api/v1/me", headers=headers)
                 assert me.status_code == 200, me.text
                 assert me.json()["role"] == "admin"
                 staff = await client.get("/api/v1/staff", headers=headers)
                 bootstrap = [s for s in staff.json()["items"] if s["email"].startswith("bootstrap")]
                 assert len(bootstrap) == 1
-        finally:
-            server.stop()
 
 
 def test_staff_add_prints_a_token_that_works(database_url: str, app_url: str, api: Api) -> None:

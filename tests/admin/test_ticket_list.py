@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import col, select
 
 from bot.db import SessionFactory, transaction
 from handlers.actions.ticket_work import do_add_note
 from models import Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
-from tests.admin.conftest import Api, Seeded, seed_ticket
+from tests.admin.conftest import Api
+from tests.support.tickets import Seeded, all_tickets, seed_ticket
 
 RANK = {TicketPriority.URGENT: 0, TicketPriority.HIGH: 1, TicketPriority.NORMAL: 2, "low": 3}
 BASE = datetime.fromisoformat("2026-11-20T09:00:00.123456+00:00")
@@ -72,11 +72,6 @@ async def insert(db: SessionFactory, rows: list[dict[str, Any]]) -> None:
     async with transaction(db) as session:
         connection = await session.connection()
         await connection.execute(sa.insert(Ticket), rows)
-
-
-async def all_tickets(db: SessionFactory) -> list[Ticket]:
-    async with db() as session:
-        return list((await session.exec(select(Ticket).order_by(col(Ticket.id)))).all())
 
 
 async def test_every_filter_and_sort_over_many_tickets_pages_exactly(api: Api) -> None:

@@ -12,9 +12,11 @@ from bot.db import SessionFactory, transaction
 from models import ChannelIdentity, Conversation, Message, Ticket
 from models.enums import Channel, DeliveryStatus, Direction, TicketStatus
 from models.staff import StaffRole
-from tests.admin.conftest import TELEGRAM_SECRET, Api, make_staff, seed_ticket
+from tests.admin.conftest import Api, make_staff
 from tests.doubles.telegram_api import TelegramApiDouble
+from tests.support.app import TELEGRAM_SECRET
 from tests.support.servers import wait_until
+from tests.support.tickets import seed_ticket
 
 S = TicketStatus
 ALLOWED = {

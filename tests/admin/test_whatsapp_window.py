@@ -11,16 +11,17 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import create_app
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from models import ChannelIdentity, Message
 from models.base import utcnow
 from models.enums import Channel, Direction
 from models.staff import StaffRole
-from tests.admin.conftest import Seeded, make_staff, seed_ticket
+from tests.admin.conftest import make_staff
 from tests.doubles.twilio_api import TwilioApiDouble, serve
-from tests.support.servers import ThreadedServer, wait_until
+from tests.support.app import serving, settings_for
+from tests.support.servers import wait_until
+from tests.support.tickets import Seeded, seed_ticket
 
 ACCOUNT_SID = "AC" + "7a1d" * 8
 AUTH_TOKEN = "3e5c7d9f1b3a5c7e9c1b7e0d4a2f46b8"
@@ -34,29 +35,23 @@ def twilio_api() -> Iterator[TwilioApiDouble]:
         yield double
 
 
-def _serve(database_url: str, twilio_api: TwilioApiDouble, template: str | None) -> ThreadedServer:
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
+def _settings(database_url: str, twilio_api: TwilioApiDouble, template: str | None) -> Settings:
+    return settings_for(
+        database_url,
+        twilio=twilio_api,
         twilio_whatsapp_from="whatsapp:+447700900100",
-        twilio_api_base_url=twilio_api.base_url,
         twilio_template_reply_sid=template,
     )
-    return ThreadedServer(create_app(settings)).start()
 
 
 @pytest.fixture(scope="module")
 def servers(database_url: str, twilio_api: TwilioApiDouble) -> Iterator[dict[str, str]]:
     """One service with a reply template configured and one without, on the same database."""
-    with_template = _serve(database_url, twilio_api, TEMPLATE_SID)
-    without = _serve(database_url, twilio_api, None)
-    try:
-        yield {"template": with_template.url, "none": without.url}
-    finally:
-        with_template.stop()
-        without.stop()
+    with (
+        serving(_settings(database_url, twilio_api, TEMPLATE_SID)) as with_template,
+        serving(_settings(database_url, twilio_api, None)) as without,
+    ):
+        yield {"template": with_template, "none": without}
 
 
 async def _whatsapp_ticket(db: SessionFactory, last_heard_hours_ago: float) -> Seeded:

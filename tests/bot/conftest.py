@@ -10,7 +10,7 @@ import pytest
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Show the longest SMS the Twilio tests made the bot send, whenever they ran."""
     # Looked up rather than imported, so a run that never collected the module prints nothing.
-    module = sys.modules.get(f"{__package__}.twilio_webhook.test_requests")
+    module = sys.modules.get(f"{__package__}.twilio_webhook.texter")
     figures: dict[str, int] = getattr(module, "SMS_FIGURES", {})
     if not figures.get("messages"):
         return

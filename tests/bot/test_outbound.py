@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.telegram import TelegramChannel
-from bot.config import Settings
 from bot.db import SessionFactory
 from bot.outbound import InProcessDispatcher, OutboxDelivery
 from models import Message
@@ -22,6 +21,7 @@ from tests.doubles.telegram_api import (
     rate_limited,
     serve,
 )
+from tests.support.app import settings_for
 from tests.support.chat import Chat
 from tests.support.servers import wait_until
 
@@ -38,14 +38,7 @@ def bot_api() -> Iterator[TelegramApiDouble]:
 @pytest.fixture
 async def channel(database_url: str, bot_api: TelegramApiDouble) -> AsyncIterator[TelegramChannel]:
     bot_api.reset()
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        telegram_bot_token=TOKEN,
-        telegram_webhook_secret="s3cret-token",
-        telegram_api_base_url=bot_api.base_url,
-    )
-    channel = TelegramChannel(settings)
+    channel = TelegramChannel(settings_for(database_url, telegram=bot_api))
     await channel.start()
     yield channel
     await channel.stop()

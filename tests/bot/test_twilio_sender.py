@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import create_app
+from bot.channels.base import OutboundMessage
 from bot.channels.gsm import is_gsm7, segments
 from bot.channels.twilio import TwilioChannel, sms_parts
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
-from bot.outbound import OPTED_OUT, OutboundMessage, OutboxDelivery
+from bot.outbound import OPTED_OUT, OutboxDelivery
 from handlers.conversation.events import Option
 from models import ChannelIdentity, Contact, Message
 from models.base import utcnow
@@ -27,7 +27,7 @@ from tests.doubles.twilio_api import (
     TwilioApiDouble,
     serve,
 )
-from tests.support.servers import ThreadedServer
+from tests.support.app import serving, settings_for
 
 ACCOUNT_SID = "AC" + "7a2c" * 8
 AUTH_TOKEN = "3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c"
@@ -45,14 +45,11 @@ def twilio_api() -> Iterator[TwilioApiDouble]:
 @pytest.fixture
 async def channel(twilio_api: TwilioApiDouble) -> AsyncIterator[TwilioChannel]:
     twilio_api.reset()
-    settings = Settings(
-        _env_file=None,
+    settings = settings_for(
+        twilio=twilio_api,
         public_base_url="https://helpline.example.org",
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
         twilio_whatsapp_from=WHATSAPP_FROM,
         twilio_sms_from=SMS_FROM,
-        twilio_api_base_url=twilio_api.base_url,
     )
     channel = TwilioChannel(settings)
     await channel.start()
@@ -242,13 +239,7 @@ async def test_the_opt_out_notice_itself_is_sent(
 async def test_wrong_credentials_are_not_retried(
     twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
-    settings = Settings(
-        _env_file=None,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token="wrong",
-        twilio_sms_from=SMS_FROM,
-        twilio_api_base_url=twilio_api.base_url,
-    )
+    settings = settings_for(twilio=twilio_api, twilio_auth_token="wrong", twilio_sms_from=SMS_FROM)
     channel = TwilioChannel(settings)
     await channel.start()
     try:
@@ -271,12 +262,8 @@ def test_twilio_settings_come_in_pairs() -> None:
 
 
 def test_the_webhooks_are_not_found_when_twilio_is_off(database_url: str) -> None:
-    settings = Settings(_env_file=None, database_url=database_url)
-    server = ThreadedServer(create_app(settings)).start()
-    try:
+    with serving(settings_for(database_url)) as url:
         for path in ("/webhooks/twilio", "/webhooks/twilio/status"):
-            response = httpx.post(server.url + path, data={"From": "+447700900456"})
+            response = httpx.post(url + path, data={"From": "+447700900456"})
             assert response.status_code == 404
             assert "detail" in response.json()
-    finally:
-        server.stop()

@@ -11,8 +11,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.support.servers import ThreadedServer, wait_until
+from tests.support.servers import serve_double, wait_until
 
 BOT_USER: dict[str, Any] = {
     "id": 123456,
@@ -209,13 +208,6 @@ class TelegramApiDouble:
         return message
 
 
-@contextmanager
-def serve(token: str) -> Iterator[TelegramApiDouble]:
+def serve(token: str) -> AbstractContextManager[TelegramApiDouble]:
     """A double for `token`, served over HTTP on 127.0.0.1 for the length of the block."""
-    double = TelegramApiDouble(token)
-    server = ThreadedServer(double.app).start()
-    double.base_url = server.url
-    try:
-        yield double
-    finally:
-        server.stop()
+    return serve_double(TelegramApiDouble(token))

@@ -11,8 +11,7 @@ import base64
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
@@ -23,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.channels.gsm import segments
-from tests.support.servers import ThreadedServer, wait_until
+from tests.support.servers import serve_double, wait_until
 
 API_VERSION = "2010-04-01"
 
@@ -187,13 +186,6 @@ class TwilioApiDouble:
         }
 
 
-@contextmanager
-def serve(account_sid: str, auth_token: str) -> Iterator[TwilioApiDouble]:
+def serve(account_sid: str, auth_token: str) -> AbstractContextManager[TwilioApiDouble]:
     """A double for one account, served over HTTP on 127.0.0.1 for the length of the block."""
-    double = TwilioApiDouble(account_sid, auth_token)
-    server = ThreadedServer(double.app).start()
-    double.base_url = server.url
-    try:
-        yield double
-    finally:
-        server.stop()
+    return serve_double(TwilioApiDouble(account_sid, auth_token))

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.db import SessionFactory
 from handlers.conversation.catalog import t
 from handlers.flows.registry import MENU_ITEMS
-from models import ChannelIdentity, Contact, DirectoryEntry, Message, Ticket, TicketEvent
+from models import ChannelIdentity, Contact, DirectoryEntry, Message
 from models.enums import Direction
 from tests.support.chat import Chat
 
@@ -38,27 +38,6 @@ def ref_in(text: str) -> str:
 
 def shows_menu(chat: Chat) -> bool:
     return chat.last.labels == MENU_LABELS
-
-
-async def all_tickets(db: SessionFactory) -> list[Ticket]:
-    async with db() as session:
-        return list((await session.exec(select(Ticket).order_by(col(Ticket.id)))).all())
-
-
-async def ticket_by_ref(db: SessionFactory, ref: str) -> Ticket:
-    tickets = [ticket for ticket in await all_tickets(db) if ticket.ref == ref]
-    assert len(tickets) == 1, f"no ticket {ref}"
-    return tickets[0]
-
-
-async def events_of(db: SessionFactory, ticket: Ticket) -> list[TicketEvent]:
-    async with db() as session:
-        statement = (
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket.id)
-            .order_by(col(TicketEvent.id))
-        )
-        return list((await session.exec(statement)).all())
 
 
 async def contact_of(db: SessionFactory, chat: Chat) -> Contact:

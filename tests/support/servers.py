@@ -6,8 +6,9 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 from sqlalchemy import func
@@ -64,6 +65,27 @@ class ThreadedServer:
         self.server.should_exit = True
         self._thread.join(timeout=START_TIMEOUT)
         self._socket.close()
+
+
+class ServedDouble(Protocol):
+    """A provider double: an ASGI app, and the address it is served at once started."""
+
+    app: Any
+    base_url: str
+
+
+D = TypeVar("D", bound=ServedDouble)
+
+
+@contextmanager
+def serve_double(double: D) -> Iterator[D]:
+    """Serve a provider double over HTTP on 127.0.0.1 for the length of the block."""
+    server = ThreadedServer(double.app).start()
+    double.base_url = server.url
+    try:
+        yield double
+    finally:
+        server.stop()
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], what: str) -> None:

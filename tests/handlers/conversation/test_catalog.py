@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from handlers.conversation.catalog import has, messages, t
-from handlers.flows.registry import FORMS, MENU, MENU_ITEMS, form_named
+from handlers.flows.registry import FORMS, MENU_ITEMS
 
 ROOT = Path(__file__).resolve().parents[3]
 # Literal keys passed to t(...) or turn.t(...); keys built with f-strings are checked below.
@@ -24,12 +24,6 @@ def literal_keys() -> set[str]:
 
 def test_literal_keys_are_found() -> None:
     assert "menu.prompt" in literal_keys()
-
-
-def test_every_menu_form_is_registered() -> None:
-    menu_forms = {flow.item: flow.form for flow in MENU if flow.form is not None}
-    assert all(form_named(item) is form for item, form in menu_forms.items())
-    assert {"food", "medicine", "transport", "respite", "callback"} <= set(FORMS)
 
 
 @pytest.mark.parametrize("key", sorted(literal_keys()))
@@ -61,18 +55,6 @@ def test_every_option_id_fits_in_telegram_callback_data() -> None:
     ]
     assert ids
     assert [i for i in ids if len(i.encode()) > 64] == []
-
-
-def test_menu_names_every_need() -> None:
-    labels = [t(f"menu.{item}") for item in MENU_ITEMS]
-    assert labels == [
-        "Food",
-        "Medicine",
-        "Transport",
-        "Carer respite information",
-        "Call me back",
-        "My requests",
-    ]
 
 
 def test_placeholders_are_filled() -> None:

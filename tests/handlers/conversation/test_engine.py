@@ -1,4 +1,4 @@
-"""The engine: idle expiry, safeguarding first, redeliveries, media, odd input, many people."""
+"""The engine: redeliveries, media, odd input, and many people at once."""
 
 from __future__ import annotations
 
@@ -6,244 +6,20 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from handlers.conversation.events import MediaKind
-from models import ChannelIdentity, Contact, Message, Ticket, TicketEvent
-from models.enums import Channel, EventKind, TicketCategory, TicketPriority
+from models import ChannelIdentity, Contact, Message
+from models.enums import Channel, EventKind
 from models.messages import BODY_LIMIT
 from tests.support.chat import Chat
 from tests.support.flows import (
     MENU_LABELS,
-    all_tickets,
     contact_of,
-    events_of,
     inbound_messages,
     ready_chat,
     ref_in,
     shows_menu,
-    ticket_by_ref,
     walk,
 )
-
-# --- Coming back after a long silence --------------------------------------------------------
-
-
-async def test_after_half_an_hour_the_person_is_welcomed_back(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "food", 2)
-    chat.wait(minutes=31)
-    await chat.send("Halal")
-
-    assert "Welcome back" in chat.text
-    assert "food" in chat.text
-    assert "carry on" in chat.text
-    assert chat.last.labels == ["Carry on", "Start again"]
-
-
-async def test_carry_on_resumes_the_same_question_with_earlier_answers_kept(
-    db: SessionFactory,
-) -> None:
-    chat = await ready_chat(db)
-    await chat.press("Food")
-    await chat.press("Someone else")
-    await chat.send("4")
-    assert "special diet" in chat.last.text
-    chat.wait(minutes=31)
-    await chat.send("Vegetarian")
-    await chat.press("Carry on")
-
-    assert "special diet" in chat.last.text
-    await chat.press("Vegetarian")
-    await chat.press("This week")
-    await chat.send("LS6 2AB")
-    assert "For: Someone else" in chat.last.text
-    assert "People: 4" in chat.last.text
-    await chat.press("Yes, send it")
-
-    ticket = await ticket_by_ref(db, ref_in(chat.text))
-    assert ticket.details == {
-        "who_for": "someone_else",
-        "people": 4,
-        "diet": "vegetarian",
-        "when": "this_week",
-        "postcode": "LS6 2AB",
-    }
-
-
-async def test_carry_on_at_the_summary_shows_the_summary_again(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "callback", 2)
-    chat.wait(hours=3)
-    await chat.press("Yes, send it")
-    assert "Welcome back" in chat.text
-    assert await all_tickets(db) == []
-    await chat.send("carry on")
-    assert "Please check your request" in chat.last.text
-    assert "Number: 07700 900123" in chat.last.text
-    await chat.press("Yes, send it")
-    assert len(await all_tickets(db)) == 1
-
-
-async def test_start_again_goes_to_the_menu_and_forgets_the_answers(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "food", 3)
-    chat.wait(minutes=45)
-    await chat.send("Today")
-    await chat.press("Start again")
-    assert shows_menu(chat)
-
-    await chat.press("Food")
-    assert "Who is the food for?" in chat.last.text
-    assert await all_tickets(db) == []
-
-
-async def test_under_half_an_hour_there_is_no_welcome_back(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "food", 2)
-    chat.wait(minutes=29)
-    await chat.press("Halal")
-    assert "Welcome back" not in chat.text
-    assert "How soon" in chat.last.text
-
-
-async def test_a_long_silence_at_the_menu_needs_no_welcome_back(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    chat.wait(days=2)
-    await chat.press("Medicine")
-    assert "Welcome back" not in chat.text
-    assert "Which pharmacy" in chat.last.text
-
-
-async def test_help_after_a_long_silence_helps_and_asks_the_same_question(
-    db: SessionFactory,
-) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "food", 3)
-    chat.wait(minutes=45)
-    await chat.send("help")
-    assert "Welcome back" not in chat.text
-    assert "go back one question" in chat.text
-    assert "How soon" in chat.last.text
-
-
-async def test_menu_after_a_long_silence_goes_straight_to_the_menu(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "transport", 3)
-    chat.wait(hours=1)
-    await chat.send("Menu")
-    assert "Welcome back" not in chat.text
-    assert shows_menu(chat)
-
-
-# --- Safeguarding comes first ----------------------------------------------------------------
-
-
-async def _welfare_tickets(db: SessionFactory) -> list[Ticket]:
-    return [t for t in await all_tickets(db) if t.category is TicketCategory.WELFARE]
-
-
-async def test_an_emergency_as_the_first_message_gets_999_before_any_notice(
-    db: SessionFactory,
-) -> None:
-    chat = Chat(db)
-    await chat.send("my mum has fallen and can't get up")
-
-    assert "999" in chat.text
-    assert "we keep what you tell us" not in chat.text
-    ref = ref_in(chat.text)
-    ticket = await ticket_by_ref(db, ref)
-    assert ticket.category is TicketCategory.WELFARE
-    assert ticket.priority is TicketPriority.URGENT
-    kinds = [event.kind for event in await events_of(db, ticket)]
-    assert EventKind.CREATED in kinds
-    assert EventKind.ALERT in kinds
-    assert EventKind.MESSAGE_IN in kinds
-    assert (await contact_of(db, chat)).consented_at is None
-
-
-async def test_chest_pain_mid_form_gets_999_and_the_form_waits(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await walk(chat, "food", 3)
-    assert "How soon" in chat.last.text
-    await chat.send("I have chest pain")
-
-    assert "999" in chat.text
-    welfare = await _welfare_tickets(db)
-    assert len(welfare) == 1
-    assert welfare[0].priority is TicketPriority.URGENT
-    assert ref_in(chat.text) == welfare[0].ref
-    # The 999 answer comes first; then the question the form waits on is shown again.
-    assert "999" in chat.replies[0].text
-    assert "How soon" in chat.last.text
-    assert chat.last.labels == ["Today", "Tomorrow", "This week"]
-
-    # The next answer carries on the same form from the same question.
-    await chat.send("Today")
-    assert "postcode" in chat.last.text
-    await chat.send("LS6 2AB")
-    assert "When: Today" in chat.last.text
-    await chat.press("Yes, send it")
-    food = [t for t in await all_tickets(db) if t.category is TicketCategory.FOOD]
-    assert len(food) == 1
-
-
-async def test_a_gas_smell_gets_the_gas_emergency_line_and_999(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await chat.send("I can smell gas in the kitchen")
-    assert "0800 111 999" in chat.text
-    assert "999 now" in chat.text
-    assert len(await _welfare_tickets(db)) == 1
-
-
-async def test_a_suicidal_message_gives_the_samaritans_number(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await chat.send("I want to kill myself")
-    assert "116 123" in chat.text
-    assert "999" in chat.text
-    welfare = await _welfare_tickets(db)
-    assert len(welfare) == 1
-    assert welfare[0].priority is TicketPriority.URGENT
-
-
-async def test_a_second_alarm_within_the_hour_joins_the_same_urgent_ticket(
-    db: SessionFactory,
-) -> None:
-    chat = await ready_chat(db)
-    await chat.send("chest pain")
-    first = ref_in(chat.text)
-    chat.wait(minutes=40)
-    await chat.send("he is not breathing")
-    assert "999" in chat.text
-    assert ref_in(chat.text) == first
-
-    welfare = await _welfare_tickets(db)
-    assert len(welfare) == 1
-    async with db() as session:
-        alerts = (
-            await session.exec(
-                select(TicketEvent).where(
-                    TicketEvent.ticket_id == welfare[0].id, TicketEvent.kind == EventKind.ALERT
-                )
-            )
-        ).all()
-    assert len(alerts) == 2
-
-
-async def test_everyday_worries_mid_form_raise_no_alarm(db: SessionFactory) -> None:
-    chat = await ready_chat(db)
-    await chat.press("Medicine")
-    await chat.send("I fell behind on rent so Boots on the corner")
-    assert "999" not in chat.text
-    assert "When will it be ready" in chat.last.text
-    assert await _welfare_tickets(db) == []
-
-
-async def test_an_alarm_reaches_another_persons_ticket_never(db: SessionFactory) -> None:
-    ann = await ready_chat(db, external_id="ann")
-    bob = await ready_chat(db, external_id="bob", name="Bob")
-    await ann.send("chest pain")
-    await bob.send("chest pain")
-    assert ref_in(ann.text) != ref_in(bob.text)
-    assert len(await _welfare_tickets(db)) == 2
-
+from tests.support.tickets import all_tickets, events_of, ticket_by_ref
 
 # --- Redelivery ------------------------------------------------------------------------------
 

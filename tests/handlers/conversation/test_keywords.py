@@ -11,7 +11,8 @@ from handlers.conversation.events import IncomingEvent, Keyword
 from models import ChannelIdentity, Conversation, Message
 from models.enums import Channel, TicketPriority
 from tests.support.chat import Chat, Said
-from tests.support.flows import MENU_LABELS, all_tickets
+from tests.support.flows import MENU_LABELS
+from tests.support.tickets import all_tickets
 
 
 async def keyword(

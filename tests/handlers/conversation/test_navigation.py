@@ -10,13 +10,13 @@ from tests.support.chat import Chat
 from tests.support.flows import (
     FORM_STEPS,
     MENU_LABELS,
-    all_tickets,
     ready_chat,
     ref_in,
     seed_directory,
     shows_menu,
     walk,
 )
+from tests.support.tickets import all_tickets
 
 HELP_TEXT = "You can type these words at any time"
 SUMMARY = "Please check your request"

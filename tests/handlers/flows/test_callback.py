@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.db import SessionFactory
 from models.enums import Channel, TicketCategory, TicketPriority
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in, ticket_by_ref
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.tickets import ticket_by_ref
 
 
 async def test_call_back_end_to_end(db: SessionFactory) -> None:

@@ -5,14 +5,8 @@ from __future__ import annotations
 from bot.db import SessionFactory
 from models.enums import Channel, EventKind, TicketCategory, TicketPriority, TicketStatus
 from tests.support.chat import Chat
-from tests.support.flows import (
-    MENU_LABELS,
-    all_tickets,
-    events_of,
-    ready_chat,
-    ref_in,
-    ticket_by_ref,
-)
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.tickets import all_tickets, events_of, ticket_by_ref
 
 
 async def _answer_up_to_postcode(chat: Chat, *, when: str = "Tomorrow") -> None:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from bot.db import SessionFactory
 from models.enums import EventKind, TicketCategory, TicketPriority
-from tests.support.flows import (
-    MENU_LABELS,
-    all_tickets,
-    events_of,
-    ready_chat,
-    ref_in,
-    ticket_by_ref,
-)
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.tickets import all_tickets, events_of, ticket_by_ref
 
 
 async def test_medicine_request_end_to_end(db: SessionFactory) -> None:

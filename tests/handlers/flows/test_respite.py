@@ -6,14 +6,8 @@ from bot.db import SessionFactory
 from models import DirectoryEntry
 from models.enums import TicketCategory
 from tests.support.chat import Chat
-from tests.support.flows import (
-    MENU_LABELS,
-    all_tickets,
-    ready_chat,
-    ref_in,
-    seed_directory,
-    ticket_by_ref,
-)
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in, seed_directory
+from tests.support.tickets import all_tickets, ticket_by_ref
 
 
 async def _ask_for_area(chat: Chat, area: str) -> None:

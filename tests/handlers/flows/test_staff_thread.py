@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from admin.schemas.tickets import TicketUpdate
 from bot.db import SessionFactory, transaction
 from handlers.actions.staff import do_create_staff
-from handlers.actions.ticket_work import do_change_ticket, do_staff_reply
+from handlers.actions.ticket_work import TicketChanges, do_change_ticket, do_staff_reply
 from models import Message, Staff, Ticket, TicketEvent
 from models.base import utcnow
 from models.enums import EventKind, TicketStatus
 from models.staff import StaffRole
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, all_tickets, ready_chat, ref_in
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.tickets import all_tickets, ticket_by_ref
 
 
 async def _officer(db: SessionFactory) -> Staff:
@@ -38,20 +38,15 @@ async def _food_request(chat: Chat) -> str:
     return ref_in(chat.text)
 
 
-async def _ticket(db: SessionFactory, ref: str) -> Ticket:
-    [ticket] = [t for t in await all_tickets(db) if t.ref == ref]
-    return ticket
-
-
 async def _staff_writes(db: SessionFactory, staff: Staff, ref: str, text: str) -> None:
     async with transaction(db) as session:
-        ticket = await session.get(Ticket, (await _ticket(db, ref)).id)
+        ticket = await session.get(Ticket, (await ticket_by_ref(db, ref)).id)
         assert ticket is not None
         await do_staff_reply(session=session, staff=staff, ticket=ticket, text=text, now=utcnow())
 
 
 async def _joined_texts(db: SessionFactory, ref: str) -> list[str]:
-    ticket = await _ticket(db, ref)
+    ticket = await ticket_by_ref(db, ref)
     async with db() as session:
         rows = await session.exec(
             select(Message.body)
@@ -69,7 +64,7 @@ async def test_an_answer_to_staff_joins_their_ticket_and_the_bot_says_so(
     chat = await ready_chat(db)
     ref = await _food_request(chat)
     await _staff_writes(db, staff, ref, "Which day suits you best?")
-    assert (await _ticket(db, ref)).status is TicketStatus.WAITING
+    assert (await ticket_by_ref(db, ref)).status is TicketStatus.WAITING
 
     # Words that would otherwise start a transport request belong to the ticket now.
     await chat.send("Tuesday, after my hospital appointment")
@@ -77,7 +72,7 @@ async def test_an_answer_to_staff_joins_their_ticket_and_the_bot_says_so(
     assert f"added this to your request {ref}" in chat.text
     assert chat.last.labels == MENU_LABELS
     assert await _joined_texts(db, ref) == ["Tuesday, after my hospital appointment"]
-    assert (await _ticket(db, ref)).status is TicketStatus.IN_PROGRESS
+    assert (await ticket_by_ref(db, ref)).status is TicketStatus.IN_PROGRESS
     assert len(await all_tickets(db)) == 1
 
     await chat.send("and please ring the bell twice")
@@ -117,13 +112,13 @@ async def test_after_resolving_words_no_longer_join_and_reopen_opens_it_again(
     ref = await _food_request(chat)
     await _staff_writes(db, staff, ref, "Delivered today.")
     async with transaction(db) as session:
-        ticket = await session.get(Ticket, (await _ticket(db, ref)).id)
+        ticket = await session.get(Ticket, (await ticket_by_ref(db, ref)).id)
         assert ticket is not None
         await do_change_ticket(
             session=session,
             staff=staff,
             ticket=ticket,
-            changes=TicketUpdate(status=TicketStatus.RESOLVED),
+            changes=TicketChanges(status=TicketStatus.RESOLVED),
             now=utcnow(),
         )
 
@@ -133,7 +128,7 @@ async def test_after_resolving_words_no_longer_join_and_reopen_opens_it_again(
 
     await chat.send("REOPEN")
     assert f"opened your request {ref} again" in chat.text
-    assert (await _ticket(db, ref)).status is TicketStatus.IN_PROGRESS
+    assert (await ticket_by_ref(db, ref)).status is TicketStatus.IN_PROGRESS
     assert await _joined_texts(db, ref) == ["REOPEN"]
 
 

@@ -6,7 +6,8 @@ from bot.db import SessionFactory
 from handlers.conversation.catalog import t
 from models.enums import ContactRole
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, all_tickets, contact_of
+from tests.support.flows import MENU_LABELS, contact_of
+from tests.support.tickets import all_tickets
 
 
 async def test_first_message_gets_a_greeting_and_the_privacy_notice(db: SessionFactory) -> None:

@@ -7,7 +7,8 @@ from datetime import date
 from bot.db import SessionFactory
 from models.enums import TicketCategory, TicketPriority
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in, ticket_by_ref
+from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.tickets import ticket_by_ref
 
 
 async def _to_date_question(chat: Chat, purpose: str = "Hospital appointment") -> None:
