@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from admin import api as admin_api
 from bot.config import Settings, get_settings
-from bot.db import SessionFactory, transaction
+from bot.db import DATABASE_ERRORS, SessionFactory, transaction
 from bot.routes import health, telegram, twilio
 from bot.services import running
 from handlers.actions.reply_window import ReplyWindows
@@ -60,14 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     admin_api.add_error_handlers(app)
     app.state.reply_windows = ReplyWindows(settings.twilio_template_reply_sid)
 
-    @app.exception_handler(DBAPIError)
-    async def _database_down(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # Telegram redelivers an update answered 503, so it is not lost; Twilio's forms never
+        # get here (see bot.inbound).
         log.error(
             "database error on %s %s: %s", request.method, request.url.path, type(exc).__name__
         )
         return JSONResponse(
-            {"detail": "The database is unavailable. Please try again."}, status_code=503
+            {"detail": "The database is unavailable. Please try again."},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
+
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, _database_down)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+# What a database that cannot be reached raises: the driver's errors (wrapped by SQLAlchemy), a
+# refused or dropped connection (asyncpg raises a plain OSError, TimeoutError among them), or
+# no free connection in the pool in time.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, OSError, PoolTimeout)
 
 
 def _unicode_lower(value: object) -> str | None:
@@ -63,3 +70,13 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back if it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+async def reachable(factory: SessionFactory) -> bool:
+    """Whether the database answers a trivial query now."""
+    try:
+        async with factory() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except DATABASE_ERRORS:
+        return False
+    return True
