@@ -13,8 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from admin import api as admin_api
 from bot.config import Settings, get_settings
 from bot.db import DATABASE_ERRORS, SessionFactory, transaction
+from bot.inbound import Inbound
 from bot.routes import health, telegram, twilio
 from bot.services import running
+from bot.spool import Spool
 from handlers.actions.reply_window import ReplyWindows
 from handlers.actions.staff import do_ensure_bootstrap_admin
 from models.base import utcnow
@@ -44,8 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with running(settings) as services:
             await _bootstrap_admin(settings, services.session_factory)
+            inbound = Inbound(services, Spool(settings.inbound_spool_dir))
             app.state.services = services
-            yield
+            app.state.inbound = inbound
+            await inbound.start()
+            try:
+                yield
+            finally:
+                await inbound.stop()
 
     app = FastAPI(
         title="housing-help-bot",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import Field, ValidationError, model_validator
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     twilio_template_reply_sid: str | None = None
 
     helpbot_bootstrap_admin_token: str | None = None
+
+    # Twilio webhooks the database could not take wait here (see bot/spool.py).
+    inbound_spool_dir: Path = Path("helpbot-spool")
 
     conversation_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     log_level: str = "INFO"

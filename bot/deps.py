@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.inbound import Inbound
 from bot.services import Services
 
 
@@ -17,6 +18,14 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_inbound(request: Request) -> Inbound:
+    inbound: Inbound = request.app.state.inbound
+    return inbound
+
+
+InboundDep = Annotated[Inbound, Depends(get_inbound)]
 
 
 async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:

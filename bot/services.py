@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session
@@ -45,11 +45,13 @@ class Services:
     twilio: TwilioChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
 
-    async def receive(self, event: IncomingEvent) -> Outcome:
-        """Handle one incoming event in its own transaction; its commit wakes delivery."""
+    async def receive(self, event: IncomingEvent, *, now: datetime | None = None) -> Outcome:
+        """Handle one incoming event in its own transaction; its commit wakes delivery.
+
+        `now` is when it arrived, for an event applied later (from the spool)."""
         idle = timedelta(minutes=self.settings.conversation_idle_minutes)
         async with transaction(self.session_factory) as session:
-            return await handle_event(session=session, event=event, idle_after=idle)
+            return await handle_event(session=session, event=event, now=now, idle_after=idle)
 
 
 async def _start_telegram(settings: Settings) -> TelegramChannel | None:

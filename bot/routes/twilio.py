@@ -3,6 +3,10 @@
 Twilio signs each request with the account's auth token over the URL it called and the form
 fields. That URL is ours as the world sees it (`PUBLIC_BASE_URL`), not the address this process
 listens on behind a proxy.
+
+Twilio sends each webhook once, so a signed, usable form is acknowledged only once it is
+committed or kept in the local spool (`bot.inbound`); only when neither can take it is the
+answer 503.
 """
 
 from __future__ import annotations
@@ -15,12 +19,9 @@ from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 
 from bot.channels.twilio import StatusReport, TwilioChannel
-from bot.db import transaction
-from bot.deps import ServicesDep
+from bot.deps import InboundDep, ServicesDep
+from bot.inbound import MESSAGE, STATUS, Inbound
 from bot.services import Services
-from handlers.actions.outbox import do_record_delivery_status
-from models.base import utcnow
-from models.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -58,40 +59,35 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
+async def _accept(inbound: Inbound, kind: str, form: dict[str, str]) -> Response:
+    try:
+        await inbound.accept(kind, form)
+    except OSError:
+        # Neither the database nor the spool could take it: only now is the answer an error.
+        log.exception("could not keep a Twilio %s: the spool cannot be written", kind)
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "The service cannot take messages now."
+        ) from None
+    return _twiml()
+
+
 @router.post("/webhooks/twilio", include_in_schema=False)
-async def twilio_webhook(request: Request, services: ServicesDep) -> Response:
+async def twilio_webhook(request: Request, services: ServicesDep, inbound: InboundDep) -> Response:
     """Receive one WhatsApp or SMS message; anything signed but unusable is acknowledged."""
     twilio = _channel(services)
-    form = await _signed_form(request, twilio)
-    event = twilio.translate_form(dict(form))
-    if event is None:
+    form = dict(await _signed_form(request, twilio))
+    if twilio.translate_form(form) is None:
         log.warning("acknowledged a Twilio webhook that was not a usable message")
         return _twiml()
-    outcome = await services.receive(event)
-    if outcome.duplicate:
-        log.info("acknowledged a repeated Twilio message %s", event.provider_id)
-    return _twiml()
+    return await _accept(inbound, MESSAGE, form)
 
 
 @router.post("/webhooks/twilio/status", include_in_schema=False)
-async def twilio_status(request: Request, services: ServicesDep) -> Response:
+async def twilio_status(request: Request, services: ServicesDep, inbound: InboundDep) -> Response:
     """Record a delivery status callback on the message it is about."""
     twilio = _channel(services)
-    form = await _signed_form(request, twilio)
-    report = StatusReport.of(dict(form))
-    if report is None:
+    form = dict(await _signed_form(request, twilio))
+    if StatusReport.of(form) is None:
         log.warning("acknowledged a Twilio status callback without a message or status")
         return _twiml()
-    async with transaction(services.session_factory) as session:
-        known = await do_record_delivery_status(
-            session=session,
-            channels=(Channel.WHATSAPP, Channel.SMS),
-            provider_id=report.sid,
-            status=report.delivery_status(),
-            now=utcnow(),
-            reason=report.reason,
-            opted_out=report.opted_out,
-        )
-    if not known:
-        log.info("status %s for a message we do not know: %s", report.status[:20], report.sid)
-    return _twiml()
+    return await _accept(inbound, STATUS, form)

@@ -3,8 +3,10 @@ real HTTP from a background thread."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
@@ -24,8 +26,10 @@ def settings_for(
     **overrides: Any,
 ) -> Settings:
     """Settings that read nothing from the environment: the database, each double given
-    switched on against its fake API, and then `overrides` (e.g. the Twilio from-numbers)."""
-    values: dict[str, Any] = {}
+    switched on against its fake API, a fresh spool directory, and then `overrides` (e.g. the
+    Twilio from-numbers)."""
+    # Each service under test spools into a directory of its own, never the working directory.
+    values: dict[str, Any] = {"inbound_spool_dir": Path(tempfile.mkdtemp(prefix="helpbot-spool-"))}
     if database_url is not None:
         values["database_url"] = database_url
     if telegram is not None:

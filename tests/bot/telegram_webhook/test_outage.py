@@ -3,32 +3,15 @@ delivers it again, and the redelivery is answered once the database is back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
-from bot.db import SessionFactory, create_engine, create_session_factory
+from bot.db import SessionFactory
 from models import Message
 from models.enums import Direction
 from tests.bot.telegram_webhook.person import SECRET, Person, count, text_of
 from tests.doubles.telegram_api import TelegramApiDouble
 from tests.support.app import serving, settings_for
-from tests.support.outage import OutageDatabase, outage_database
-
-
-@pytest.fixture
-async def outage() -> AsyncIterator[OutageDatabase]:
-    async with outage_database() as database:
-        yield database
-
-
-@pytest.fixture
-async def direct(outage: OutageDatabase) -> AsyncIterator[SessionFactory]:
-    """Sessions on the same database, past the relay the service goes through."""
-    engine = create_engine(outage.direct_url)
-    yield create_session_factory(engine)
-    await engine.dispose()
+from tests.support.outage import OutageDatabase
 
 
 async def test_an_update_refused_during_an_outage_is_answered_when_redelivered(

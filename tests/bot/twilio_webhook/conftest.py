@@ -12,14 +12,12 @@ from bot.db import SessionFactory
 from tests.bot.twilio_webhook.texter import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    PUBLIC_BASE_URL,
     SMS_FIGURES,
-    SMS_FROM,
-    WHATSAPP_FROM,
     Texter,
+    texting_settings,
 )
 from tests.doubles.twilio_api import TwilioApiDouble, serve
-from tests.support.app import serving, settings_for
+from tests.support.app import serving
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +29,7 @@ def twilio_api() -> Iterator[TwilioApiDouble]:
 @pytest.fixture(scope="module")
 def app_url(database_url: str, twilio_api: TwilioApiDouble) -> Iterator[str]:
     """The service over HTTP, sending to the fake Twilio, once per database kind."""
-    settings = settings_for(
-        database_url,
-        twilio=twilio_api,
-        public_base_url=PUBLIC_BASE_URL,
-        twilio_whatsapp_from=WHATSAPP_FROM,
-        twilio_sms_from=SMS_FROM,
-    )
-    with serving(settings) as url:
+    with serving(texting_settings(database_url, twilio_api)) as url:
         yield url
 
 

@@ -13,11 +13,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from bot.config import Settings
 from bot.db import SessionFactory
 from bot.routes.twilio import EMPTY_TWIML
 from models import ChannelIdentity, Message
 from models.enums import Channel, Direction
 from tests.doubles.twilio_api import Sent, TwilioApiDouble
+from tests.support.app import settings_for
 from tests.support.servers import wait_for_idle_outbox
 
 ACCOUNT_SID = "AC" + "5f3e" * 8
@@ -32,6 +34,18 @@ NUMBERED = re.compile(r"^\d+\. ", re.MULTILINE)
 
 # The longest SMS the double received in this run, shown at the end (see tests/bot/conftest.py).
 SMS_FIGURES: dict[str, int] = {"messages": 0, "longest_chars": 0, "longest_segments": 0}
+
+
+def texting_settings(database_url: str, api: TwilioApiDouble, **overrides: Any) -> Settings:
+    """The service with WhatsApp and SMS on against the fake Twilio, behind our public URL."""
+    return settings_for(
+        database_url,
+        twilio=api,
+        public_base_url=PUBLIC_BASE_URL,
+        twilio_whatsapp_from=WHATSAPP_FROM,
+        twilio_sms_from=SMS_FROM,
+        **overrides,
+    )
 
 
 def fixture(name: str, **fields: str) -> dict[str, str]:
