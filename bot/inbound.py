@@ -26,6 +26,7 @@ from bot.channels.twilio import StatusReport, translate_form
 from bot.db import DATABASE_ERRORS, reachable, transaction
 from bot.services import Services
 from bot.spool import Batch, BatchBusy, Spool, Spooled
+from handlers.actions.delivery_reports import do_expire_pending_reports, do_match_pending_reports
 from handlers.actions.outbox import do_record_delivery_status
 from models.base import utcnow
 from models.enums import Channel
@@ -121,7 +122,10 @@ class Inbound:
                 opted_out=report.opted_out,
             )
         if not known:
-            log.info("status %s for a message we do not know: %s", report.status[:20], report.sid)
+            # Usually the send's own record has not committed yet; it applies the report.
+            log.info(
+                "kept status %s for a message not recorded yet: %s", report.status[:20], report.sid
+            )
 
     # --- the background side --------------------------------------------------------------
 
@@ -134,11 +138,16 @@ class Inbound:
 
     async def _run(self) -> None:
         delay = 0.0
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()
         while True:
             if delay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()
+            if loop.time() >= next_sweep:
+                await self.sweep_reports()
+                next_sweep = loop.time() + self.idle_seconds
             try:
                 done = await self.replay()
             except Exception:
@@ -153,6 +162,24 @@ class Inbound:
                 # Wakes during a backoff are not honoured: each would be one more try.
                 await asyncio.sleep(self.backoff.next_delay())
                 delay = 0.0
+
+    async def sweep_reports(self) -> None:
+        """Apply kept delivery reports whose message is now recorded (a report and its send
+        that crossed in flight), and forget those too old to match."""
+        try:
+            async with transaction(self.services.session_factory) as session:
+                now = utcnow()
+                matched = await do_match_pending_reports(session=session, now=now)
+                expired = await do_expire_pending_reports(session=session, now=now)
+        except DATABASE_ERRORS:
+            return  # an outage; the replay says so, and the next sweep catches up
+        except Exception:
+            log.exception("sweeping kept delivery reports failed")
+            return
+        if matched or expired:
+            log.info(
+                "kept delivery reports: %d applied late, %d expired unmatched", matched, expired
+            )
 
     async def replay(self) -> bool:
         """Apply everything spooled, oldest first; False when it must be tried again later."""

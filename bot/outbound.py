@@ -19,6 +19,7 @@ from sqlmodel import col, select, update
 
 from bot.channels.base import DeliveryError, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
+from handlers.actions.delivery_reports import apply_pending_reports
 from handlers.conversation.events import Option
 from models import ChannelIdentity, Message
 from models.base import utcnow
@@ -91,6 +92,8 @@ class OutboxDelivery:
                 message.status = DeliveryStatus.SENT
                 message.provider_message_id = provider_id
                 message.error = None
+                # The provider may have reported on it already, before this commit.
+                await apply_pending_reports(session=session, message=message, now=now)
             elif error.retryable and message.attempts < MAX_ATTEMPTS:
                 message.status = DeliveryStatus.QUEUED
                 message.error = error.reason[:500]

@@ -39,3 +39,20 @@ class Message(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PendingDeliveryReport(SQLModel, table=True):
+    """A provider's delivery report about a message whose provider id is not saved yet.
+
+    The provider can report on a message before our record of sending it commits; the report
+    waits here and is applied when the send is recorded, or expires unmatched.
+    """
+
+    __tablename__ = "pending_delivery_reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_message_id: str = Field(max_length=100, index=True)
+    status: DeliveryStatus = Field(sa_type=enum_type(DeliveryStatus))
+    reason: str | None = Field(default=None, max_length=500)
+    opted_out: bool = False
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

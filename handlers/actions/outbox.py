@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.tickets import add_event
 from handlers.conversation.events import IncomingEvent, Reply
-from models import ChannelIdentity, Message, Ticket
+from models import ChannelIdentity, Message, PendingDeliveryReport, Ticket
 from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind
 from models.messages import BODY_LIMIT
 
@@ -152,7 +152,9 @@ async def do_record_delivery_status(
     """Apply a provider's delivery report to our outbound message, never moving it backwards.
 
     A failure counts only before delivery; `opted_out` also marks the person's identity. False
-    when no outbound message on `channels` has that provider id.
+    when no outbound message on `channels` has that provider id yet: the report is then kept
+    until the send is recorded (see `handlers.actions.delivery_reports`), unless it only says
+    the provider has the message ("sending"), which the record of the send says already.
     """
     statement = (
         select(Message)
@@ -166,6 +168,16 @@ async def do_record_delivery_status(
     )
     message = (await session.exec(statement)).first()
     if message is None:
+        if status is not DeliveryStatus.SENDING:
+            session.add(
+                PendingDeliveryReport(
+                    provider_message_id=provider_id,
+                    status=status,
+                    reason=reason,
+                    opted_out=opted_out,
+                    received_at=now,
+                )
+            )
         return False
     current = _PROGRESS.get(message.status)
     if current is None:

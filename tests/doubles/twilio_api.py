@@ -2,7 +2,9 @@
 
 It answers `POST /2010-04-01/Accounts/{sid}/Messages.json` as api.twilio.com does: HTTP basic
 auth with the account SID and auth token, form parameters in, a Message resource out (status
-`queued`). It records every request and can be told to fail the next ones.
+`queued`). It records every request and can be told to fail the next ones, or to post a
+message's status callback before it answers the request that created the message (Twilio's
+callbacks and its answers travel separately, so that order happens).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.channels.gsm import segments
 from tests.support.servers import serve_double, wait_until
@@ -86,6 +90,9 @@ class TwilioApiDouble:
         self._sent: list[Sent] = []
         self._failures: deque[Failure] = deque()
         self._counter = itertools.count(1)
+        # (status, where the service listens) for the next message, and the answers it got.
+        self._early: deque[tuple[str, str]] = deque()
+        self.early_answers: list[int] = []
         self.app = Starlette(
             routes=[
                 Route(
@@ -103,6 +110,12 @@ class TwilioApiDouble:
         with self._lock:
             self._failures.extend([failure] * times)
 
+    def report_early(self, status: str, deliver_to: str) -> None:
+        """For the next message created, post its status callback before answering: signed for
+        its StatusCallback URL, as Twilio does, and sent to that path at `deliver_to`."""
+        with self._lock:
+            self._early.append((status, deliver_to))
+
     def requests(self) -> list[Sent]:
         """Every message request so far, oldest first, failed ones included."""
         with self._lock:
@@ -116,6 +129,8 @@ class TwilioApiDouble:
         with self._lock:
             self._sent.clear()
             self._failures.clear()
+            self._early.clear()
+            self.early_answers.clear()
 
     async def wait_for(self, count: int) -> list[Sent]:
         """Wait (bounded) until at least `count` requests have arrived."""
@@ -139,9 +154,33 @@ class TwilioApiDouble:
             status, body = 401, Failure(401, 20003, "Authenticate").body()
         else:
             status, body = self._answer(params)
+        if status == 201 and params.get("StatusCallback"):
+            await self._post_early_status(params["StatusCallback"], body)
         with self._lock:
             self._sent.append(Sent(params, status, body))
         return JSONResponse(body, status_code=status)
+
+    async def _post_early_status(self, callback_url: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            if not self._early:
+                return
+            status, deliver_to = self._early.popleft()
+        form = {
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "AccountSid": self.account_sid,
+            "From": message["from"],
+            "To": message["to"],
+            "ApiVersion": API_VERSION,
+        }
+        signature = RequestValidator(self.auth_token).compute_signature(callback_url, form)
+        path = httpx.URL(callback_url).path
+        async with httpx.AsyncClient(base_url=deliver_to, timeout=10.0) as client:
+            answer = await client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+        with self._lock:
+            self.early_answers.append(answer.status_code)
 
     def _answer(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self._lock:

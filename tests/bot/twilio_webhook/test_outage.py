@@ -16,8 +16,15 @@ from bot.routes.twilio import EMPTY_TWIML
 from bot.spool import Spool, Spooled
 from models import Message
 from models.base import utcnow
-from models.enums import Direction
-from tests.bot.twilio_webhook.texter import Texter, count, text_of, texting_settings
+from models.enums import DeliveryStatus, Direction
+from tests.bot.twilio_webhook.texter import (
+    Texter,
+    count,
+    message_by_sid,
+    post_status,
+    text_of,
+    texting_settings,
+)
 from tests.doubles.twilio_api import TwilioApiDouble
 from tests.support.app import serving
 from tests.support.outage import OutageDatabase
@@ -81,6 +88,22 @@ async def test_messages_sent_during_an_outage_are_answered_once_in_order(
     assert said.index(GREETING) < said.index(ROLE_QUESTION)
     assert await inbound_count(direct) == 2
     assert list(spool_dir.glob("batch-*")) == []
+
+
+async def test_a_status_callback_during_an_outage_is_applied_when_it_is_back(
+    outage: OutageDatabase, direct: SessionFactory, twilio_api: TwilioApiDouble, tmp_path: Path
+) -> None:
+    twilio_api.reset()
+    spool_dir = tmp_path / "spool"
+    async with texting(outage.url, direct, twilio_api, spool_dir) as bill:
+        sid = (await bill.say("Hello"))[-1].sid
+        outage.cut()
+        response = await post_status(bill, sid, "delivered")
+        outage.restore()
+        await wait_for_empty_spool(spool_dir)
+
+    assert response.status_code == 200
+    assert (await message_by_sid(direct, sid)).status is DeliveryStatus.DELIVERED
 
 
 async def test_when_neither_database_nor_spool_can_take_a_message_twilio_gets_503(

@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 
 from bot.db import SessionFactory
 from bot.routes.twilio import EMPTY_TWIML
-from models import ChannelIdentity, Message
+from models import ChannelIdentity, Message, PendingDeliveryReport
 from models.enums import Channel, DeliveryStatus, Direction
 from tests.bot.twilio_webhook.texter import (
     ACCOUNT_SID,
@@ -24,6 +24,7 @@ from tests.bot.twilio_webhook.texter import (
     sign,
     text_of,
 )
+from tests.doubles.twilio_api import TwilioApiDouble
 from tests.support.tickets import all_tickets
 
 # --- replays and signatures ---------------------------------------------------------------
@@ -127,6 +128,19 @@ async def test_status_callbacks_move_forward_only(mariam: Texter, db: SessionFac
         response = await post_status(mariam, sid, status)
         assert response.status_code == 200
         assert (await message_by_sid(db, sid)).status is expected, status
+
+
+async def test_a_status_callback_before_the_send_is_recorded_is_applied_to_it(
+    mariam: Texter, twilio_api: TwilioApiDouble, app_url: str, db: SessionFactory
+) -> None:
+    # Twilio reports "delivered" before it answers the request that sent the message.
+    twilio_api.report_early("delivered", deliver_to=app_url)
+
+    replies = await mariam.say("Hi")
+
+    assert twilio_api.early_answers == [200]
+    assert (await message_by_sid(db, replies[0].sid)).status is DeliveryStatus.DELIVERED
+    assert await count(db, PendingDeliveryReport) == 0
 
 
 async def test_failed_status_keeps_the_error(bill: Texter, db: SessionFactory) -> None:
