@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session
-from telegram.error import TelegramError
 
 from bot import migrate
 from bot.channels.base import Sender
@@ -24,6 +23,7 @@ from bot.channels.twilio import TwilioChannel
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
 from bot.outbound import Dispatcher, InProcessDispatcher, OutboxDelivery
+from bot.startup import ChannelState, Starter
 from handlers.actions.outbox import queued_ids
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
@@ -44,6 +44,28 @@ class Services:
     telegram: TelegramChannel | None = None
     twilio: TwilioChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
+    telegram_starter: Starter | None = None
+
+    @property
+    def telegram_state(self) -> ChannelState:
+        """Off (not configured), starting (the Bot API not reached yet) or up."""
+        if self.telegram_starter is None:
+            return ChannelState.OFF
+        return self.telegram_starter.state
+
+    def channel_states(self) -> dict[str, str]:
+        """Each provider channel's state, by channel name."""
+        states = {
+            Channel.TELEGRAM.value: self.telegram_state.value,
+            Channel.WHATSAPP.value: ChannelState.OFF.value,
+            Channel.SMS.value: ChannelState.OFF.value,
+        }
+        if self.twilio is not None:
+            # Twilio needs no call to start: a configured sender is up.
+            states.update(
+                dict.fromkeys((c.value for c in self.twilio.channels), ChannelState.UP.value)
+            )
+        return states
 
     async def receive(self, event: IncomingEvent, *, now: datetime | None = None) -> Outcome:
         """Handle one incoming event in its own transaction; its commit wakes delivery.
@@ -54,20 +76,18 @@ class Services:
             return await handle_event(session=session, event=event, now=now, idle_after=idle)
 
 
-async def _start_telegram(settings: Settings) -> TelegramChannel | None:
+async def _start_telegram(settings: Settings) -> tuple[TelegramChannel, Starter] | None:
+    """The Telegram channel when configured, started or (if the Bot API cannot be reached)
+    being started in the background."""
     if not settings.telegram_enabled:
         log.info(
             "Telegram is off: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET to turn it on"
         )
         return None
     channel = TelegramChannel(settings)
-    try:
-        await channel.start()
-    except TelegramError as exc:
-        log.error("Telegram is off: the Bot API did not accept the token (%s)", type(exc).__name__)
-        return None
-    log.info("Telegram is on")
-    return channel
+    starter = Starter("Telegram", channel.start)
+    await starter.begin()
+    return channel, starter
 
 
 async def _start_twilio(settings: Settings) -> TwilioChannel | None:
@@ -107,13 +127,15 @@ async def running(settings: Settings, *, console: Sender | None = None) -> Async
             dispatcher.notify(ids)
 
     session_factory = create_session_factory(engine, after_commit=wake_delivery)
-    telegram = twilio = None
+    telegram = twilio = telegram_starter = None
     senders: dict[Channel, Sender] = {}
     if console is not None:
         senders[Channel.CONSOLE] = console
     else:
-        telegram = await _start_telegram(settings)
-        if telegram is not None:
+        started = await _start_telegram(settings)
+        if started is not None:
+            # A sender even while starting: it asks delivery to retry until it is up.
+            telegram, telegram_starter = started
             senders[Channel.TELEGRAM] = telegram
         twilio = await _start_twilio(settings)
         if twilio is not None:
@@ -129,6 +151,7 @@ async def running(settings: Settings, *, console: Sender | None = None) -> Async
         telegram=telegram,
         twilio=twilio,
         senders=senders,
+        telegram_starter=telegram_starter,
     )
     if console is None:
         await dispatcher.start()
@@ -136,6 +159,8 @@ async def running(settings: Settings, *, console: Sender | None = None) -> Async
         yield services
     finally:
         await dispatcher.stop()
+        if telegram_starter is not None:
+            await telegram_starter.stop()
         if telegram is not None:
             await telegram.stop()
         if twilio is not None:

@@ -63,6 +63,11 @@ class DeliveryError(Exception):
         self.opted_out = opted_out
 
 
+class StartError(Exception):
+    """A provider that could not be reached, or refused us, at start-up; trying again later may
+    work. The reason never quotes a secret."""
+
+
 class Sender(Protocol):
     """One channel's way out: sends a message and returns the provider's id for it."""
 

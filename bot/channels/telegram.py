@@ -9,11 +9,18 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TgMessage
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import DeliveryError, OutboundMessage
+from bot.channels.base import DeliveryError, OutboundMessage, StartError
 from bot.config import Settings
 from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
 from models.enums import Channel
@@ -23,6 +30,8 @@ log = logging.getLogger(__name__)
 CALLBACK_DATA_LIMIT = 64
 # Updates we act on; everything else (edits, polls, chat member changes) is acknowledged only.
 ALLOWED_UPDATES = ("message", "callback_query")
+# A message queued while the Bot API is still out of reach waits this long between tries.
+NOT_UP_RETRY_AFTER = timedelta(seconds=30)
 
 
 def _media_of(message: TgMessage) -> tuple[Media, ...]:
@@ -97,6 +106,8 @@ class TelegramChannel:
             raise ValueError("Telegram needs TELEGRAM_BOT_TOKEN")
         base = settings.telegram_api_base_url.rstrip("/")
         self.secret = settings.telegram_webhook_secret or ""
+        # Whether the Bot API has accepted our token (getMe) since this process started.
+        self.up = False
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.telegram_bot_token)
@@ -111,14 +122,27 @@ class TelegramChannel:
         return self.application.bot
 
     async def start(self) -> None:
-        """Check the token with the Bot API and start the application."""
-        await self.application.initialize()
+        """Check the token with the Bot API (getMe) and start the application; `StartError`
+        when the Bot API cannot be reached or refuses. Can be called again after a failure."""
+        try:
+            await self.application.initialize()
+        except InvalidToken as exc:
+            # The library's own message quotes the token.
+            raise StartError("the Bot API refused the token (check TELEGRAM_BOT_TOKEN)") from exc
+        except NetworkError as exc:
+            raise StartError(f"the Bot API cannot be reached ({type(exc).__name__})") from exc
+        except TelegramError as exc:
+            raise StartError(f"the Bot API refused getMe ({type(exc).__name__})") from exc
         await self.application.start()
+        self.up = True
 
     async def stop(self) -> None:
+        self.up = False
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        # After a failed start the application is not initialised, but its HTTP clients are.
+        await self.application.bot.shutdown()
 
     def parse(self, data: Any) -> Update | None:
         """An `Update` from webhook JSON, or None when it is not one."""
@@ -142,6 +166,10 @@ class TelegramChannel:
 
     async def send(self, message: OutboundMessage) -> str:
         """Send one message; the provider id is `chat:message`, unique across chats."""
+        if not self.up:
+            raise DeliveryError(
+                "Telegram is not up yet", retryable=True, retry_after=NOT_UP_RETRY_AFTER
+            )
         markup = _keyboard(message)
         try:
             sent = await self.bot.send_message(

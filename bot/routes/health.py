@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
-from bot.deps import SessionDep
+from bot.db import reachable
+from bot.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 
@@ -19,10 +20,14 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=None)
-async def readyz(session: SessionDep) -> dict[str, str] | JSONResponse:
-    """The process can reach its database."""
-    try:
-        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    except (DBAPIError, OSError):
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return {"status": "ok", "database": "ok"}
+async def readyz(services: ServicesDep) -> dict[str, Any] | JSONResponse:
+    """Whether the process can reach its database, and where each channel is (`up`,
+    `starting` or `off`). Only the database decides readiness: a channel still starting is
+    retried in the background, and the webhook of one that is off is simply not served."""
+    channels = services.channel_states()
+    if not await reachable(services.session_factory):
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "channels": channels},
+            status_code=503,
+        )
+    return {"status": "ok", "database": "ok", "channels": channels}

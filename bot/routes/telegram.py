@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from bot.channels.telegram import translate_update
 from bot.deps import ServicesDep
+from bot.startup import ChannelState
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,14 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), telegram.secret.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong or missing secret token")
+    if services.telegram_state is not ChannelState.UP:
+        # The Bot API has not accepted us yet (see bot.startup): Telegram keeps the update and
+        # sends it again, where a 200 now would lose it.
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "Telegram is starting. Please try again.",
+            headers={"Retry-After": "5"},
+        )
 
     body = await _read_limited(request)
     try:

@@ -90,7 +90,11 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert health.status_code == 200
     assert health.json() == {"status": "ok"}
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "database": "ok"}
+    assert ready.json() == {
+        "status": "ok",
+        "database": "ok",
+        "channels": {"telegram": "up", "whatsapp": "off", "sms": "off"},
+    }
 
 
 def test_the_bot_api_double_answers_like_telegram(bot_api: TelegramApiDouble) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 from sqlmodel import col
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
@@ -106,6 +107,12 @@ async def test_a_button_payload_or_its_text_is_an_answer(mariam: Texter) -> None
         mariam.form("whatsapp_button", ButtonPayload="tpl_me", ButtonText="Me", Body="Me")
     )
     assert "How many people" in text_of(replies)
+
+
+async def test_readiness_shows_whatsapp_and_sms_up(client: httpx.AsyncClient) -> None:
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["channels"] == {"telegram": "off", "whatsapp": "up", "sms": "up"}
 
 
 # --- delivery status callbacks ------------------------------------------------------------
