@@ -122,9 +122,9 @@ class Inbound:
                 opted_out=report.opted_out,
             )
         if not known:
-            # Usually the send's own record has not committed yet; it applies the report.
+            # Usually the send's own record has not committed yet; it applies what was kept.
             log.info(
-                "kept status %s for a message not recorded yet: %s", report.status[:20], report.sid
+                "status %s came before its message was recorded: %s", report.status[:20], report.sid
             )
 
     # --- the background side --------------------------------------------------------------

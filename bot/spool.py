@@ -132,7 +132,9 @@ class Spool:
         """Whether any webhook waits to be applied."""
         try:
             names = os.listdir(self.directory)
-        except FileNotFoundError:
+        except OSError:
+            # Missing, or not ours to read: nothing in it can be replayed by us anyway, and a
+            # spool we cannot read must not hold up messages the database can take.
             return False
         for name in names:
             if name == ACTIVE or name.startswith(BATCH_PREFIX):
