@@ -6,6 +6,7 @@ from models.conversations import Conversation
 from models.directory import DirectoryEntry
 from models.messages import Message
 from models.staff import Staff, StaffToken
+from models.staff_sessions import SignInFailure, StaffSession
 from models.tickets import Ticket, TicketEvent
 
 __all__ = [
@@ -15,7 +16,9 @@ __all__ = [
     "Conversation",
     "DirectoryEntry",
     "Message",
+    "SignInFailure",
     "Staff",
+    "StaffSession",
     "StaffToken",
     "Ticket",
     "TicketEvent",
