@@ -5,18 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from admin import api as admin_api
+from admin import web as staff_web
 from bot.config import Settings, get_settings
 from bot.db import SessionFactory, transaction
 from bot.routes import health, telegram, twilio
 from bot.services import running
+from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.reply_window import ReplyWindows
 from handlers.actions.staff import do_ensure_bootstrap_admin
+from handlers.actions.staff_sessions import SessionRules
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,21 @@ async def _bootstrap_admin(settings: Settings, session_factory: SessionFactory) 
         log.info("The bootstrap admin was created by another process")
         return
     log.info("The bootstrap admin %s can use HELPBOT_BOOTSTRAP_ADMIN_TOKEN", staff.email)
+
+
+def _web_config(settings: Settings) -> staff_web.WebConfig:
+    return staff_web.WebConfig(
+        rules=SessionRules(
+            idle=timedelta(minutes=settings.staff_session_idle_minutes),
+            longest=timedelta(hours=settings.staff_session_max_hours),
+            max_failures=settings.sign_in_max_failures,
+            max_failures_per_address=settings.sign_in_max_failures_per_address,
+            lockout=timedelta(minutes=settings.sign_in_lockout_minutes),
+        ),
+        secure_cookies=settings.secure_cookies,
+        zone=ZoneInfo(settings.business_timezone),
+        poll_seconds=settings.staff_page_poll_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router, prefix="/api/v1")
     admin_api.add_error_handlers(app)
     app.state.reply_windows = ReplyWindows(settings.twilio_template_reply_sid)
+    staff_web.mount(app, _web_config(settings))
+    # Tickets this process opens get due times from these settings (see due_dates).
+    configure_due_policy(settings.due_policy())
 
     @app.exception_handler(DBAPIError)
     async def _database_down(request: Request, exc: DBAPIError) -> JSONResponse:

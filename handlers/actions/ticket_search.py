@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
-from handlers.actions.ticket_text_search import matching
+from handlers.actions.ticket_text_search import SEARCH_LIMIT, matching
 from models import Message, Ticket
 from models.enums import (
     Channel,
@@ -58,6 +58,7 @@ class TicketQuery:
     words: str | None = None
     due_before: datetime | None = None
     delivery_failed: bool = False
+    search_limit: int = SEARCH_LIMIT
     created_after: datetime | None = None
     created_before: datetime | None = None
     sort: TicketSort = TicketSort.NEWEST
@@ -150,7 +151,7 @@ def _filters(query: TicketQuery) -> list[ColumnElement[bool]]:
     if query.delivery_failed:
         where.append(failed_delivery())
     if query.words is not None:
-        where.append(matching(query.words))
+        where.append(matching(query.words, query.search_limit))
     return where
 
 
