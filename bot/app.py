@@ -41,15 +41,19 @@ async def _bootstrap_admin(settings: Settings, session_factory: SessionFactory) 
     log.info("The bootstrap admin %s can use HELPBOT_BOOTSTRAP_ADMIN_TOKEN", staff.email)
 
 
+def _sign_in_rules(settings: Settings) -> SessionRules:
+    return SessionRules(
+        idle=timedelta(minutes=settings.staff_session_idle_minutes),
+        longest=timedelta(hours=settings.staff_session_max_hours),
+        max_failures=settings.sign_in_max_failures,
+        max_failures_per_address=settings.sign_in_max_failures_per_address,
+        lockout=timedelta(minutes=settings.sign_in_lockout_minutes),
+    )
+
+
 def _web_config(settings: Settings) -> staff_web.WebConfig:
     return staff_web.WebConfig(
-        rules=SessionRules(
-            idle=timedelta(minutes=settings.staff_session_idle_minutes),
-            longest=timedelta(hours=settings.staff_session_max_hours),
-            max_failures=settings.sign_in_max_failures,
-            max_failures_per_address=settings.sign_in_max_failures_per_address,
-            lockout=timedelta(minutes=settings.sign_in_lockout_minutes),
-        ),
+        rules=_sign_in_rules(settings),
         secure_cookies=settings.secure_cookies,
         zone=ZoneInfo(settings.business_timezone),
         poll_seconds=settings.staff_page_poll_seconds,
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router, prefix="/api/v1")
     admin_api.add_error_handlers(app)
     app.state.reply_windows = ReplyWindows(settings.twilio_template_reply_sid)
+    app.state.sign_in_rules = _sign_in_rules(settings)
     staff_web.mount(app, _web_config(settings))
     # Tickets this process opens get due times from these settings (see due_dates).
     configure_due_policy(settings.due_policy())

@@ -52,6 +52,11 @@ _RANK_SQL = (
 # filter-and-sort the staff page and the API use most reads one index range and stops after a
 # page. `id` ends each key, so the cursor's row comparison is one range condition.
 _DATED = sa.text("due_at IS NOT NULL")
+OPEN_SQL = "status IN ('new', 'in_progress', 'waiting')"
+_OPEN = sa.text(OPEN_SQL)
+_OPEN_DATED = sa.text(f"{OPEN_SQL} AND due_at IS NOT NULL")
+_UNDATED = sa.text("due_at IS NULL")
+_UNASSIGNED = sa.text("assignee_id IS NULL")
 TICKET_INDEXES = (
     sa.Index("ix_tickets_created", "created_at", "id"),
     sa.Index("ix_tickets_status_created", "status", "created_at", "id"),
@@ -67,6 +72,61 @@ TICKET_INDEXES = (
         postgresql_where=_DATED,
         sqlite_where=_DATED,
     ),
+    # The open tickets, a small part of all: every staff view reads one of these, in order.
+    sa.Index(
+        "ix_tickets_open_created", "created_at", "id", postgresql_where=_OPEN, sqlite_where=_OPEN
+    ),
+    sa.Index(
+        "ix_tickets_open_rank",
+        "priority_rank",
+        "created_at",
+        "id",
+        postgresql_where=_OPEN,
+        sqlite_where=_OPEN,
+    ),
+    sa.Index(
+        "ix_tickets_open_due",
+        "due_at",
+        "id",
+        postgresql_where=_OPEN_DATED,
+        sqlite_where=_OPEN_DATED,
+    ),
+    # Someone's own open tickets, soonest due first: the Mine view.
+    sa.Index(
+        "ix_tickets_open_assignee_due",
+        "assignee_id",
+        "due_at",
+        "id",
+        postgresql_where=_OPEN_DATED,
+        sqlite_where=_OPEN_DATED,
+    ),
+    # Undated tickets are read by id after the dated ones; without this, finding none means
+    # reading every ticket.
+    sa.Index("ix_tickets_undated", "id", postgresql_where=_UNDATED, sqlite_where=_UNDATED),
+    # `assignee_id IS NULL` cannot order a scan of (assignee_id, ...) the way `= 7` can, so
+    # the unassigned tickets have their own.
+    sa.Index(
+        "ix_tickets_unassigned_created",
+        "created_at",
+        "id",
+        postgresql_where=_UNASSIGNED,
+        sqlite_where=_UNASSIGNED,
+    ),
+    sa.Index(
+        "ix_tickets_unassigned_rank",
+        "priority_rank",
+        "created_at",
+        "id",
+        postgresql_where=_UNASSIGNED,
+        sqlite_where=_UNASSIGNED,
+    ),
+    sa.Index(
+        "ix_tickets_unassigned_due",
+        "due_at",
+        "id",
+        postgresql_where=_UNASSIGNED,
+        sqlite_where=_UNASSIGNED,
+    ),
     sa.Index(
         "ix_tickets_search_trgm",
         sa.literal_column("search_text").label("search"),
@@ -78,6 +138,9 @@ TICKET_INDEXES = (
 
 class Ticket(SQLModel, table=True):
     """One request for help; `details` holds the answers the person gave, as structured data.
+
+    `due_at`, when set, is never before `created_at` (targets are positive), which the queue's
+    reads rely on.
 
     `search_text` is the details' values (never their keys), lower-cased, kept by a database
     trigger so every insert, however made, is searchable; `priority_rank` is computed by the
@@ -91,7 +154,7 @@ class Ticket(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contacts.id", index=True)
     identity_id: int | None = Field(default=None, foreign_key="channel_identities.id")
     channel: Channel = Field(sa_type=enum_type(Channel))
-    category: TicketCategory = Field(sa_type=enum_type(TicketCategory), index=True)
+    category: TicketCategory = Field(sa_type=enum_type(TicketCategory))
     status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=enum_type(TicketStatus))
     priority: TicketPriority = Field(
         default=TicketPriority.NORMAL, sa_type=enum_type(TicketPriority)

@@ -99,7 +99,7 @@ def stacked_bars(
     labels = [
         (LEFT + index * slot + slot / 2, period_label[p])
         for index, p in enumerate(periods)
-        if index % every == 0
+        if (len(periods) - 1 - index) % every == 0  # the latest period is always named
     ]
     return Chart(
         width=WIDTH,

@@ -19,6 +19,7 @@ from admin.web.auth import AgentPage, PagesDep, router
 from admin.web.core import Pages, say
 from bot.deps import SessionDep
 from handlers.actions.changes import KEEP, Keep
+from handlers.actions.due_dates import is_overdue
 from handlers.actions.errors import ActionError, ConflictError, NotFoundError
 from handlers.actions.reply_window import ReplyWindows, find_window_state
 from handlers.actions.ticket_queue import list_active_staff
@@ -108,11 +109,8 @@ async def _page(
         staff=await list_active_staff(session=session),
         statuses=list(TicketStatus),
         priorities=list(TicketPriority),
-        pending=any(e.message is not None and e.message.status in PENDING for e in record.timeline),
-        overdue=record.ticket.status
-        in (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING)
-        and record.ticket.due_at is not None
-        and record.ticket.due_at < now,
+        pending=_pending(record.timeline),
+        overdue=is_overdue(record.ticket, now),
         # Issue 10 fills this with the staff replies translated into the person's language.
         suggested_replies=[],
         done=request.query_params.get("done"),

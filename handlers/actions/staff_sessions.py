@@ -89,6 +89,7 @@ async def check_sign_in_allowed(
     *, session: AsyncSession, email: str, address: str, rules: SessionRules, now: datetime
 ) -> datetime | None:
     """When sign-in for this email or from this address is locked, the time it unlocks."""
+    email = email.strip().lower()
     ends = [
         await _locked_until(
             session, _failure_key("account", email), rules.max_failures, rules, now
@@ -105,17 +106,23 @@ async def check_sign_in_allowed(
     return max(locked) if locked else None
 
 
-async def _record_failure(
-    session: AsyncSession, email: str, address: str, rules: SessionRules, now: datetime
-) -> None:
+async def do_record_failed_sign_in(
+    *, session: AsyncSession, email: str, address: str, rules: SessionRules, now: datetime
+) -> datetime | None:
+    """Count a wrong password against the email and the address; when sign-in is now locked,
+    the time it unlocks."""
     # Failures older than the lock-out period count for nothing; clearing them keeps the
     # table small.
     await session.exec(
         delete(SignInFailure).where(col(SignInFailure.created_at) < now - rules.lockout)
     )
+    email = email.strip().lower()
     for key in (_failure_key("account", email), _failure_key("address", address)):
         session.add(SignInFailure(key_hash=key, created_at=now))
     await session.flush()
+    return await check_sign_in_allowed(
+        session=session, email=email, address=address, rules=rules, now=now
+    )
 
 
 async def do_web_sign_in(
@@ -139,8 +146,7 @@ async def do_web_sign_in(
         return SignInResult(locked_until=locked)
     staff = await check_password_login(session=session, email=email, password=password)
     if staff is None:
-        await _record_failure(session, email, address, rules, now)
-        locked = await check_sign_in_allowed(
+        locked = await do_record_failed_sign_in(
             session=session, email=email, address=address, rules=rules, now=now
         )
         return SignInResult(locked_until=locked)

@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
-from handlers.actions.ticket_text_search import SEARCH_LIMIT, matching
+from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates
 from models import Message, Ticket
 from models.enums import (
     Channel,
@@ -91,7 +92,8 @@ SORT_KEYS: dict[TicketSort, list[Key]] = {
 }
 
 
-def _sort_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
+def cursor_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
+    """The values a cursor after `ticket` holds, in the order `sort` reads."""
     if sort == TicketSort.NEWEST:
         return [ticket.created_at, ticket.id]
     if sort == TicketSort.PRIORITY:
@@ -99,8 +101,23 @@ def _sort_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
     return [1 if ticket.due_at is None else 0, ticket.due_at, ticket.id]
 
 
-def failed_delivery() -> ColumnElement[bool]:
-    """Tickets whose message to the person failed and no later message to them got through."""
+def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
+    """Tickets whose id the (small) query `ids` gives.
+
+    On PostgreSQL as `id = ANY(ARRAY(...))`: the ids are gathered once and the tickets read
+    through their primary key, where `IN` may tempt the planner to read every open ticket and
+    join. SQLite has no arrays, and its `IN` does just that anyway.
+    """
+    if postgres:
+        return col(Ticket.id) == sa.any_(sa.func.array(ids.scalar_subquery()))
+    return col(Ticket.id).in_(ids)
+
+
+def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
+    """Tickets whose message to the person failed and no later message to them got through.
+
+    Read from the failed messages, which are few, rather than from every ticket's messages.
+    """
     failed = aliased(Message)
     later = aliased(Message)
     got_through = (
@@ -113,29 +130,37 @@ def failed_delivery() -> ColumnElement[bool]:
         )
         .exists()
     )
-    return (
-        select(failed.id)
-        .where(
-            failed.ticket_id == Ticket.id,
-            failed.direction == Direction.OUT,
-            failed.status == DeliveryStatus.FAILED,
-            ~got_through,
-        )
-        .exists()
+    still_failed = select(failed.ticket_id).where(
+        failed.status == DeliveryStatus.FAILED,
+        failed.direction == Direction.OUT,
+        ~got_through,
     )
+    return among(still_failed, postgres)
 
 
-def _filters(query: TicketQuery) -> list[ColumnElement[bool]]:
+def _one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (...)` with the values written into the SQL, not sent as parameters.
+
+    They come from small fixed vocabularies, so this is safe, and it lets PostgreSQL see them
+    when it plans: only then can it prove that `status IN ('new', 'waiting')` lies within the
+    open tickets' partial indexes, even when it reuses a plan for a prepared statement.
+    """
+    plain = sorted({v.value if isinstance(v, StrEnum) else v for v in values})
+    return col(column).in_(sa.bindparam(None, plain, expanding=True, literal_execute=True))
+
+
+def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for the query's filters and words (not its cursor)."""
     where: list[ColumnElement[bool]] = []
     if query.status:
-        where.append(col(Ticket.status).in_(query.status))
+        where.append(_one_of(Ticket.status, query.status))
     if query.category:
-        where.append(col(Ticket.category).in_(query.category))
+        where.append(_one_of(Ticket.category, query.category))
     if query.priority:
         # The stored rank, so that the (priority_rank, created_at, id) index serves the filter.
-        where.append(col(Ticket.priority_rank).in_([PRIORITY_RANK[p] for p in query.priority]))
+        where.append(_one_of(Ticket.priority_rank, [PRIORITY_RANK[p] for p in query.priority]))
     if query.channel:
-        where.append(col(Ticket.channel).in_(query.channel))
+        where.append(_one_of(Ticket.channel, query.channel))
     if query.unassigned:
         where.append(col(Ticket.assignee_id).is_(None))
     elif query.assignee_id is not None:
@@ -149,9 +174,9 @@ def _filters(query: TicketQuery) -> list[ColumnElement[bool]]:
     if query.due_before is not None:
         where.append(col(Ticket.due_at) < query.due_before)
     if query.delivery_failed:
-        where.append(failed_delivery())
+        where.append(failed_delivery(postgres))
     if query.words is not None:
-        where.append(matching(query.words, query.search_limit))
+        where.append(among(search_candidates(query.words, query.search_limit), postgres))
     return where
 
 
@@ -167,7 +192,8 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
     keys = SORT_KEYS[query.sort]
     listing = f"tickets{query.sort.value}"
     wanted = query.limit + 1
-    where = _filters(query)
+    postgres = (await session.connection()).dialect.name == "postgresql"
+    where = query_conditions(query, postgres)
     position = decode_cursor(query.cursor, listing, keys) if query.cursor is not None else None
     if query.sort != TicketSort.DUE:
         if position is not None:
@@ -178,6 +204,9 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
         rows = []
         if position is None or position[0] == 0:
             dated = [*where, _DATED]
+            if query.created_after is not None:
+                # A ticket is due after it opened, so the due index can start at the window.
+                dated.append(col(Ticket.due_at) >= query.created_after)
             if position is not None:
                 dated.append(after(dated_keys, position[1:]))
             rows = await _read(session, dated, dated_keys, wanted)
@@ -186,4 +215,4 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
             if position is not None and position[0] == 1:
                 undated.append(after(undated_keys, position[2:]))
             rows += await _read(session, undated, undated_keys, wanted - len(rows))
-    return page_of(rows, query.limit, listing, lambda ticket: _sort_values(query.sort, ticket))
+    return page_of(rows, query.limit, listing, lambda ticket: cursor_values(query.sort, ticket))

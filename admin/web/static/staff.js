@@ -34,8 +34,14 @@
   }
 
   function assign() {
-    var row = chosen();
-    var form = row ? row.querySelector("form[data-assign]") : document.querySelector("main form[data-assign]");
+    // In a list, only the chosen ticket; on a ticket's own page, that ticket.
+    var form = null;
+    if (rows().length) {
+      var row = chosen();
+      form = row ? row.querySelector("form[data-assign]") : null;
+    } else {
+      form = document.querySelector("main form[data-assign]");
+    }
     if (form) { form.requestSubmit(); }
   }
 
