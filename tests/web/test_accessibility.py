@@ -46,3 +46,17 @@ async def test_each_page_has_no_serious_accessibility_problem(page: Page, site: 
     await page.keyboard.press("?")
     found["keys dialog"] = await _problems(page)
     assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+async def test_pages_reflow_at_200_percent_zoom(page: Page, site: Staffed) -> None:
+    """An old laptop's 1280-pixel screen at 200 % zoom leaves 640 CSS pixels: nothing may need
+    scrolling sideways (WCAG 1.4.10)."""
+    seeded = await seed_ticket(site.db, priority=TicketPriority.URGENT, name="Elsie Tanner")
+    await sign_in(page, site, site.supervisor)
+    await page.set_viewport_size({"width": 640, "height": 800})
+    for path in ["/staff/", f"/staff/tickets/{seeded.ref}", f"/staff/contacts/{seeded.contact.id}"]:
+        await page.goto(site.url + path)
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 200 % zoom"
