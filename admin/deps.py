@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 from bot.deps import SessionDep
 from handlers.actions.reply_window import ReplyWindows
 from handlers.actions.staff import access_staff_by_token
+from handlers.actions.staff_sessions import SessionRules
 from models import Staff, StaffToken
 from models.base import utcnow
 from models.staff import StaffRole
@@ -22,6 +23,7 @@ __all__ = [
     "CurrentStaff",
     "ReplyWindowsDep",
     "SessionDep",
+    "SignInRulesDep",
     "require_role",
 ]
 
@@ -87,6 +89,15 @@ def get_reply_windows(request: Request) -> ReplyWindows:
 
 
 ReplyWindowsDep = Annotated[ReplyWindows, Depends(get_reply_windows)]
+
+
+def get_sign_in_rules(request: Request) -> SessionRules:
+    """How long sign-ins last and when wrong passwords lock sign-in, from the settings."""
+    rules: SessionRules = request.app.state.sign_in_rules
+    return rules
+
+
+SignInRulesDep = Annotated[SessionRules, Depends(get_sign_in_rules)]
 
 AgentDep = Annotated[Staff, Depends(require_role(StaffRole.AGENT))]
 SupervisorDep = Annotated[Staff, Depends(require_role(StaffRole.SUPERVISOR))]

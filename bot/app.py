@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from admin import api as admin_api
+from admin import web as staff_web
 from bot.config import Settings, get_settings
 from bot.db import DATABASE_ERRORS, SessionFactory, transaction
 from bot.inbound import Inbound
@@ -19,6 +22,7 @@ from bot.services import running
 from bot.spool import Spool
 from handlers.actions.reply_window import ReplyWindows
 from handlers.actions.staff import do_ensure_bootstrap_admin
+from handlers.actions.staff_sessions import SessionRules
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,6 +40,25 @@ async def _bootstrap_admin(settings: Settings, session_factory: SessionFactory) 
         log.info("The bootstrap admin was created by another process")
         return
     log.info("The bootstrap admin %s can use HELPBOT_BOOTSTRAP_ADMIN_TOKEN", staff.email)
+
+
+def _sign_in_rules(settings: Settings) -> SessionRules:
+    return SessionRules(
+        idle=timedelta(minutes=settings.staff_session_idle_minutes),
+        longest=timedelta(hours=settings.staff_session_max_hours),
+        max_failures=settings.sign_in_max_failures,
+        max_failures_per_address=settings.sign_in_max_failures_per_address,
+        lockout=timedelta(minutes=settings.sign_in_lockout_minutes),
+    )
+
+
+def _web_config(settings: Settings) -> staff_web.WebConfig:
+    return staff_web.WebConfig(
+        rules=_sign_in_rules(settings),
+        secure_cookies=settings.secure_cookies,
+        zone=ZoneInfo(settings.business_timezone),
+        poll_seconds=settings.staff_page_poll_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router, prefix="/api/v1")
     admin_api.add_error_handlers(app)
     app.state.reply_windows = ReplyWindows(settings.twilio_template_reply_sid)
+    app.state.sign_in_rules = _sign_in_rules(settings)
+    staff_web.mount(app, _web_config(settings))
 
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         # Telegram redelivers an update answered 503, so it is not lost; Twilio's forms never

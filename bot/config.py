@@ -5,12 +5,25 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.actions.due_dates import (
+    BANK_HOLIDAY_REGIONS,
+    DEFAULT_CATEGORY_HOURS,
+    DEFAULT_PRIORITY_HOURS,
+    BusinessHours,
+    DuePolicy,
+    parse_business_hours,
+)
+from models.enums import TicketCategory, TicketPriority
+
 SUPPORTED_DATABASES = ("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql+psycopg://")
+
+TargetHours = Annotated[float, Field(gt=0, le=10_000)]
 
 # Telegram accepts 1-256 characters from this set for the webhook secret token.
 _TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -42,6 +55,43 @@ class Settings(BaseSettings):
 
     conversation_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     log_level: str = "INFO"
+
+    # When tickets are due: working hours per priority and per category (the sooner wins),
+    # counted in the team's business hours, less the region's bank holidays.
+    due_hours_by_priority: dict[TicketPriority, TargetHours] = Field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_HOURS)
+    )
+    due_hours_by_category: dict[TicketCategory, TargetHours] = Field(
+        default_factory=lambda: dict(DEFAULT_CATEGORY_HOURS)
+    )
+    business_hours: str = "mon-fri 09:00-17:00"
+    business_timezone: str = "Europe/London"
+    bank_holidays: Literal["england-and-wales", "scotland", "northern-ireland", "none"] = (
+        "england-and-wales"
+    )
+
+    # The staff web page's sign-in.
+    staff_session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    staff_session_max_hours: Annotated[int, Field(ge=1, le=7 * 24)] = 12
+    sign_in_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    sign_in_max_failures_per_address: Annotated[int, Field(ge=1, le=10_000)] = 20
+    sign_in_lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    staff_page_poll_seconds: Annotated[int, Field(ge=1, le=600)] = 10
+
+    @field_validator("business_hours")
+    @classmethod
+    def _readable_hours(cls, value: str) -> str:
+        parse_business_hours(value)
+        return value
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be a time zone like Europe/London") from None
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -85,6 +135,27 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the service is reached over TLS, so cookies are sent only over TLS."""
+        return self.public_base_url.startswith("https://")
+
+    def due_policy(self) -> DuePolicy:
+        """The due-date targets and business hours these settings describe."""
+        days, opens, closes = parse_business_hours(self.business_hours)
+        hours = BusinessHours(
+            days=days,
+            opens=opens,
+            closes=closes,
+            zone=ZoneInfo(self.business_timezone),
+            region=BANK_HOLIDAY_REGIONS[self.bank_holidays],
+        )
+        return DuePolicy(
+            hours=hours,
+            by_priority={**DEFAULT_PRIORITY_HOURS, **self.due_hours_by_priority},
+            by_category={**DEFAULT_CATEGORY_HOURS, **self.due_hours_by_category},
+        )
 
 
 class SettingsError(Exception):

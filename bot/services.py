@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
 from bot.outbound import Dispatcher, InProcessDispatcher, OutboxDelivery
 from bot.startup import ChannelState, Starter
+from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.outbox import queued_ids
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
@@ -115,6 +116,8 @@ async def running(settings: Settings, *, console: Sender | None = None) -> Async
     delivered in the background: the chat delivers its own replies, and other channels' queued
     messages are not its to send.
     """
+    # Tickets this process opens get due times from these settings (see due_dates).
+    configure_due_policy(settings.due_policy())
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)

@@ -6,6 +6,7 @@ from models.conversations import Conversation
 from models.directory import DirectoryEntry
 from models.messages import Message, PendingDeliveryReport
 from models.staff import Staff, StaffToken
+from models.staff_sessions import SignInFailure, StaffSession
 from models.tickets import Ticket, TicketEvent
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "DirectoryEntry",
     "Message",
     "PendingDeliveryReport",
+    "SignInFailure",
     "Staff",
+    "StaffSession",
     "StaffToken",
     "Ticket",
     "TicketEvent",

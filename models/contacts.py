@@ -15,6 +15,15 @@ class Contact(SQLModel, table=True):
     """One person. They may reach us from several channels; each is a `ChannelIdentity`."""
 
     __tablename__ = "contacts"
+    # Finding people by part of their name (PostgreSQL; SQLite reads every row instead).
+    __table_args__ = (
+        sa.Index(
+            "ix_contacts_name_trgm",
+            sa.func.lower(sa.literal_column("display_name")).label("name"),
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str | None = Field(default=None, max_length=200)

@@ -66,6 +66,7 @@ class EventKind(StrEnum):
     PRIORITY_CHANGED = "priority_changed"
     CATEGORY_CHANGED = "category_changed"
     ASSIGNED = "assigned"
+    REFERRED = "referred"
     NOTE = "note"
     MESSAGE_IN = "message_in"
     MESSAGE_OUT = "message_out"

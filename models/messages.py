@@ -15,6 +15,9 @@ BODY_LIMIT = 4000
 """Longer bodies are cut before storing: enough for any real answer, bounded for abuse."""
 
 
+_REACHED_SQL = "direction = 'out' AND status IN ('sent', 'delivered', 'read')"
+
+
 class Message(SQLModel, table=True):
     """One message. A provider id is unique per channel, which makes redelivery harmless."""
 
@@ -22,6 +25,14 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("channel", "provider_message_id", name="uq_message_provider_id"),
         sa.Index("ix_messages_outbox", "status", "next_attempt_at"),
+        # Whether a later message got through after one failed: the Delivery failed view.
+        sa.Index(
+            "ix_messages_reached",
+            "ticket_id",
+            "id",
+            postgresql_where=sa.text(_REACHED_SQL),
+            sqlite_where=sa.text(_REACHED_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -34,26 +34,144 @@ def parse_ref(ref: str) -> int | None:
     return int(text[len(REF_PREFIX) :])
 
 
+PRIORITY_RANK: dict[TicketPriority, int] = {
+    TicketPriority.URGENT: 0,
+    TicketPriority.HIGH: 1,
+    TicketPriority.NORMAL: 2,
+    TicketPriority.LOW: 3,
+}
+"""Urgent first: the order `sort=priority` reads the queue in, stored as `priority_rank`."""
+
+_RANK_SQL = (
+    "CASE priority "
+    + " ".join(f"WHEN '{p.value}' THEN {rank}" for p, rank in PRIORITY_RANK.items())
+    + " ELSE 9 END"
+)
+
+# The queue's reads, each matched to an index that returns its rows already in order: every
+# filter-and-sort the staff page and the API use most reads one index range and stops after a
+# page. `id` ends each key, so the cursor's row comparison is one range condition.
+_DATED = sa.text("due_at IS NOT NULL")
+OPEN_SQL = "status IN ('new', 'in_progress', 'waiting')"
+_OPEN = sa.text(OPEN_SQL)
+_OPEN_DATED = sa.text(f"{OPEN_SQL} AND due_at IS NOT NULL")
+_UNDATED = sa.text("due_at IS NULL")
+_UNASSIGNED = sa.text("assignee_id IS NULL")
+TICKET_INDEXES = (
+    sa.Index("ix_tickets_created", "created_at", "id"),
+    sa.Index("ix_tickets_status_created", "status", "created_at", "id"),
+    sa.Index("ix_tickets_assignee_created", "assignee_id", "created_at", "id"),
+    sa.Index("ix_tickets_rank_created", "priority_rank", "created_at", "id"),
+    sa.Index("ix_tickets_status_rank", "status", "priority_rank", "created_at", "id"),
+    sa.Index("ix_tickets_due", "due_at", "id", postgresql_where=_DATED, sqlite_where=_DATED),
+    sa.Index(
+        "ix_tickets_status_due",
+        "status",
+        "due_at",
+        "id",
+        postgresql_where=_DATED,
+        sqlite_where=_DATED,
+    ),
+    # The open tickets, a small part of all: every staff view reads one of these, in order.
+    sa.Index(
+        "ix_tickets_open_created", "created_at", "id", postgresql_where=_OPEN, sqlite_where=_OPEN
+    ),
+    sa.Index(
+        "ix_tickets_open_rank",
+        "priority_rank",
+        "created_at",
+        "id",
+        postgresql_where=_OPEN,
+        sqlite_where=_OPEN,
+    ),
+    sa.Index(
+        "ix_tickets_open_due",
+        "due_at",
+        "id",
+        postgresql_where=_OPEN_DATED,
+        sqlite_where=_OPEN_DATED,
+    ),
+    # Someone's own open tickets, soonest due first: the Mine view.
+    sa.Index(
+        "ix_tickets_open_assignee_due",
+        "assignee_id",
+        "due_at",
+        "id",
+        postgresql_where=_OPEN_DATED,
+        sqlite_where=_OPEN_DATED,
+    ),
+    # Undated tickets are read by id after the dated ones; without this, finding none means
+    # reading every ticket.
+    sa.Index("ix_tickets_undated", "id", postgresql_where=_UNDATED, sqlite_where=_UNDATED),
+    # `assignee_id IS NULL` cannot order a scan of (assignee_id, ...) the way `= 7` can, so
+    # the unassigned tickets have their own.
+    sa.Index(
+        "ix_tickets_unassigned_created",
+        "created_at",
+        "id",
+        postgresql_where=_UNASSIGNED,
+        sqlite_where=_UNASSIGNED,
+    ),
+    sa.Index(
+        "ix_tickets_unassigned_rank",
+        "priority_rank",
+        "created_at",
+        "id",
+        postgresql_where=_UNASSIGNED,
+        sqlite_where=_UNASSIGNED,
+    ),
+    sa.Index(
+        "ix_tickets_unassigned_due",
+        "due_at",
+        "id",
+        postgresql_where=_UNASSIGNED,
+        sqlite_where=_UNASSIGNED,
+    ),
+    sa.Index(
+        "ix_tickets_search_trgm",
+        sa.literal_column("search_text").label("search"),
+        postgresql_using="gin",
+        postgresql_ops={"search": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
+
+
 class Ticket(SQLModel, table=True):
-    """One request for help; `details` holds the answers the person gave, as structured data."""
+    """One request for help; `details` holds the answers the person gave, as structured data.
+
+    `due_at`, when set, is never before `created_at` (targets are positive), which the queue's
+    reads rely on.
+
+    `search_text` is the details' values (never their keys), lower-cased, kept by a database
+    trigger so every insert, however made, is searchable; `priority_rank` is computed by the
+    database from `priority`.
+    """
 
     __tablename__ = "tickets"
+    __table_args__ = TICKET_INDEXES
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contacts.id", index=True)
     identity_id: int | None = Field(default=None, foreign_key="channel_identities.id")
     channel: Channel = Field(sa_type=enum_type(Channel))
-    category: TicketCategory = Field(sa_type=enum_type(TicketCategory), index=True)
-    status: TicketStatus = Field(
-        default=TicketStatus.NEW, sa_type=enum_type(TicketStatus), index=True
-    )
+    category: TicketCategory = Field(sa_type=enum_type(TicketCategory))
+    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=enum_type(TicketStatus))
     priority: TicketPriority = Field(
         default=TicketPriority.NORMAL, sa_type=enum_type(TicketPriority)
     )
-    assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    priority_rank: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            "priority_rank", sa.SmallInteger, sa.Computed(_RANK_SQL, persisted=True)
+        ),
+    )
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id")
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    search_text: str | None = Field(default=None, sa_type=sa.Text)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    referred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -68,6 +186,16 @@ class TicketEvent(SQLModel, table=True):
     """One entry in a ticket's timeline. Rows are only ever added, never changed."""
 
     __tablename__ = "ticket_events"
+    # Finding tickets by words in their notes (PostgreSQL; SQLite reads the notes instead).
+    __table_args__ = (
+        sa.Index(
+            "ix_ticket_events_note_trgm",
+            sa.func.lower(sa.literal_column("data ->> 'text'")).label("note"),
+            postgresql_using="gin",
+            postgresql_ops={"note": "gin_trgm_ops"},
+            postgresql_where=sa.text("kind = 'note'"),
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)

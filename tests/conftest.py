@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -20,19 +21,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
-    """A migrated, empty database of each kind, made for this test run and removed after it."""
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("sqlite") / "helpbot.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        await upgrade(url)
-        yield url
-        return
-
-    name = f"helpbot_test_{uuid.uuid4().hex[:12]}"
+@asynccontextmanager
+async def postgres_database(prefix: str = "helpbot_test") -> AsyncIterator[str]:
+    """A migrated, empty PostgreSQL database for the length of the block, then dropped."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -44,6 +36,21 @@ async def database_url(
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A migrated, empty database of each kind, made for this test run and removed after it."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "helpbot.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        await upgrade(url)
+        yield url
+        return
+    async with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -57,6 +58,7 @@ TICKET_EXAMPLE: dict[str, Any] = {
     "created_at": "2026-11-23T09:00:00Z",
     "updated_at": "2026-11-23T09:00:00Z",
     "resolved_at": None,
+    "referred_at": None,
 }
 
 
@@ -161,6 +163,7 @@ class TicketPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    referred_at: datetime | None = None
 
     @classmethod
     def of(cls, ticket: Ticket) -> Self:
@@ -339,10 +342,15 @@ class TicketUpdate(BaseModel):
     priority: TicketPriority | SkipJsonSchema[None] = None
     category: TicketCategory | SkipJsonSchema[None] = None
     assignee_id: BodyId | None = None
+    referred: StrictBool | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Whether staff referred the person to a partner (a food bank, Age UK, "
+        "their GP, the council); the impact reports count referrals.",
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        reject_nulls(self, "status", "priority", "category")
+        reject_nulls(self, "status", "priority", "category", "referred")
         return self
 
     def changes(self) -> TicketChanges:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -106,10 +106,20 @@ def _decode_value(key: Key, value: Any) -> Any:
 def after(keys: Sequence[Key], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in the order `keys` describes.
 
-    A key whose cursor value is None is skipped: callers put a null-flag key before a nullable
-    column, so all rows tied on the flag have a null there and only later keys tell them apart.
+    When every key runs the same way this is one row comparison, `(a, b) < (x, y)`, which an
+    index on (a, b) reads as a single range; an OR of ties is only the fallback for mixed
+    directions, which no index serves. A key whose cursor value is None is skipped: callers put
+    a null-flag key before a nullable column, so all rows tied on the flag have a null there
+    and only later keys tell them apart.
     """
     pairs = [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
+    if len({k.descending for k, _ in pairs}) == 1:
+        descending = pairs[0][0].descending
+        columns = [cast(ColumnElement[Any], k.expression) for k, _ in pairs]
+        bound = [sa.literal(v, type_=c.type) for c, (_, v) in zip(columns, pairs, strict=True)]
+        left: ColumnElement[Any] = columns[0] if len(pairs) == 1 else sa.tuple_(*columns)
+        right: ColumnElement[Any] = bound[0] if len(pairs) == 1 else sa.tuple_(*bound)
+        return left < right if descending else left > right
     clauses: list[ColumnElement[bool]] = []
     for position, (key, value) in enumerate(pairs):
         ties = [k.expression == v for k, v in pairs[:position]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,14 +9,27 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, func, select
+from sqlalchemy.sql.selectable import Select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
-from models import Contact, Ticket, TicketEvent
-from models.enums import Channel, EventKind, TicketCategory, TicketPriority, TicketStatus
-from models.tickets import parse_ref
+from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates
+from models import Message, Ticket
+from models.enums import (
+    Channel,
+    DeliveryStatus,
+    Direction,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
+from models.tickets import PRIORITY_RANK
+
+REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
+"""Delivery states that mean a message got through to the person's device or provider."""
 
 
 # The orders the queue can be read in (no docstring: it would become the API's description).
@@ -32,7 +44,9 @@ class TicketQuery:
     """Which tickets to list: each given filter narrows; several values of one filter widen.
 
     `unassigned` asks for tickets nobody has; `words` are looked for in the details, the notes
-    and the person's name, and a reference in them finds that ticket.
+    and the person's name, and a reference in them finds that ticket (see
+    `ticket_text_search`). `due_before` finds tickets due before a moment (overdue, given now);
+    `delivery_failed` those whose last message to the person did not get through.
     """
 
     status: Sequence[TicketStatus] = ()
@@ -43,6 +57,9 @@ class TicketQuery:
     unassigned: bool = False
     contact_id: int | None = None
     words: str | None = None
+    due_before: datetime | None = None
+    delivery_failed: bool = False
+    search_limit: int = SEARCH_LIMIT
     created_after: datetime | None = None
     created_before: datetime | None = None
     sort: TicketSort = TicketSort.NEWEST
@@ -50,35 +67,33 @@ class TicketQuery:
     limit: int = 50
 
 
-PRIORITY_RANK = {
-    TicketPriority.URGENT: 0,
-    TicketPriority.HIGH: 1,
-    TicketPriority.NORMAL: 2,
-    TicketPriority.LOW: 3,
-}
+_DATED = col(Ticket.due_at).is_not(None)
+_UNDATED = sa.case((col(Ticket.due_at).is_(None), 1), else_=0)
 
-_rank = sa.case(*((col(Ticket.priority) == p, rank) for p, rank in PRIORITY_RANK.items()), else_=9)
-_undated = sa.case((col(Ticket.due_at).is_(None), 1), else_=0)
-
+# Each order is matched to an index (see models.tickets): newest first reads
+# (created_at, id) backwards, priority reads (priority_rank, created_at, id). The due order is
+# read in two parts, dated tickets through the partial index on (due_at, id) and then the
+# undated ones by id, so its cursor keeps the flag that says which part it is in.
 SORT_KEYS: dict[TicketSort, list[Key]] = {
     TicketSort.NEWEST: [
         Key(col(Ticket.created_at), descending=True, kind="datetime"),
         Key(col(Ticket.id), descending=True),
     ],
     TicketSort.PRIORITY: [
-        Key(_rank),
+        Key(col(Ticket.priority_rank)),
         Key(col(Ticket.created_at), kind="datetime"),
         Key(col(Ticket.id)),
     ],
     TicketSort.DUE: [
-        Key(_undated),
+        Key(_UNDATED),
         Key(col(Ticket.due_at), kind="datetime"),
         Key(col(Ticket.id)),
     ],
 }
 
 
-def _sort_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
+def cursor_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
+    """The values a cursor after `ticket` holds, in the order `sort` reads."""
     if sort == TicketSort.NEWEST:
         return [ticket.created_at, ticket.id]
     if sort == TicketSort.PRIORITY:
@@ -86,49 +101,66 @@ def _sort_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
     return [1 if ticket.due_at is None else 0, ticket.due_at, ticket.id]
 
 
-def _contains(expression: ColumnElement[Any], words: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match, also against JSON's escaped spelling of the words.
+def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
+    """Tickets whose id the (small) query `ids` gives.
 
-    JSON columns are searched as their stored text, where non-ASCII letters and quotes are
-    escaped (`café` is stored as `caf\\u00e9`), so both spellings are tried.
+    On PostgreSQL as `id = ANY(ARRAY(...))`: the ids are gathered once and the tickets read
+    through their primary key, where `IN` may tempt the planner to read every open ticket and
+    join. SQLite has no arrays, and its `IN` does just that anyway.
     """
-    lowered = words.lower()
-    spellings = {lowered, json.dumps(lowered)[1:-1]}
-    text = func.lower(expression)
-    return sa.or_(*(text.contains(s, autoescape=True) for s in spellings))
+    if postgres:
+        return col(Ticket.id) == sa.any_(sa.func.array(ids.scalar_subquery()))
+    return col(Ticket.id).in_(ids)
 
 
-def _text_search(words: str) -> ColumnElement[bool]:
-    in_notes = (
-        select(TicketEvent.id)
+def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
+    """Tickets whose message to the person failed and no later message to them got through.
+
+    Read from the failed messages, which are few, rather than from every ticket's messages.
+    """
+    failed = aliased(Message)
+    later = aliased(Message)
+    got_through = (
+        select(later.id)
         .where(
-            TicketEvent.ticket_id == Ticket.id,
-            TicketEvent.kind == EventKind.NOTE,
-            _contains(sa.cast(col(TicketEvent.data), sa.Text), words),
+            later.ticket_id == failed.ticket_id,
+            later.direction == Direction.OUT,
+            col(later.id) > failed.id,
+            col(later.status).in_(REACHED),
         )
         .exists()
     )
-    clauses = [
-        _contains(sa.cast(col(Ticket.details), sa.Text), words),
-        _contains(func.coalesce(col(Contact.display_name), ""), words),
-        in_notes,
-    ]
-    ticket_id = parse_ref(words)
-    if ticket_id is not None:
-        clauses.append(col(Ticket.id) == ticket_id)
-    return sa.or_(*clauses)
+    still_failed = select(failed.ticket_id).where(
+        failed.status == DeliveryStatus.FAILED,
+        failed.direction == Direction.OUT,
+        ~got_through,
+    )
+    return among(still_failed, postgres)
 
 
-def _filters(query: TicketQuery) -> list[ColumnElement[bool]]:
+def _one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (...)` with the values written into the SQL, not sent as parameters.
+
+    They come from small fixed vocabularies, so this is safe, and it lets PostgreSQL see them
+    when it plans: only then can it prove that `status IN ('new', 'waiting')` lies within the
+    open tickets' partial indexes, even when it reuses a plan for a prepared statement.
+    """
+    plain = sorted({v.value if isinstance(v, StrEnum) else v for v in values})
+    return col(column).in_(sa.bindparam(None, plain, expanding=True, literal_execute=True))
+
+
+def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for the query's filters and words (not its cursor)."""
     where: list[ColumnElement[bool]] = []
     if query.status:
-        where.append(col(Ticket.status).in_(query.status))
+        where.append(_one_of(Ticket.status, query.status))
     if query.category:
-        where.append(col(Ticket.category).in_(query.category))
+        where.append(_one_of(Ticket.category, query.category))
     if query.priority:
-        where.append(col(Ticket.priority).in_(query.priority))
+        # The stored rank, so that the (priority_rank, created_at, id) index serves the filter.
+        where.append(_one_of(Ticket.priority_rank, [PRIORITY_RANK[p] for p in query.priority]))
     if query.channel:
-        where.append(col(Ticket.channel).in_(query.channel))
+        where.append(_one_of(Ticket.channel, query.channel))
     if query.unassigned:
         where.append(col(Ticket.assignee_id).is_(None))
     elif query.assignee_id is not None:
@@ -139,23 +171,48 @@ def _filters(query: TicketQuery) -> list[ColumnElement[bool]]:
         where.append(col(Ticket.created_at) >= query.created_after)
     if query.created_before is not None:
         where.append(col(Ticket.created_at) < query.created_before)
+    if query.due_before is not None:
+        where.append(col(Ticket.due_at) < query.due_before)
+    if query.delivery_failed:
+        where.append(failed_delivery(postgres))
     if query.words is not None:
-        where.append(_text_search(query.words))
+        where.append(among(search_candidates(query.words, query.search_limit), postgres))
     return where
+
+
+async def _read(
+    session: AsyncSession, where: list[ColumnElement[bool]], keys: list[Key], limit: int
+) -> list[Ticket]:
+    statement = select(Ticket).where(*where).order_by(*order_by(keys)).limit(limit)
+    return list((await session.exec(statement)).all())
 
 
 async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[Ticket]:
     """One page of the tickets matching `query`, in the order it asks for."""
     keys = SORT_KEYS[query.sort]
     listing = f"tickets{query.sort.value}"
-    statement = select(Ticket)
-    if query.words is not None:
-        statement = statement.join(Contact, col(Contact.id) == Ticket.contact_id)
-    conditions = _filters(query)
-    if query.cursor is not None:
-        conditions.append(after(keys, decode_cursor(query.cursor, listing, keys)))
-    if conditions:
-        statement = statement.where(*conditions)
-    statement = statement.order_by(*order_by(keys)).limit(query.limit + 1)
-    rows = (await session.exec(statement)).all()
-    return page_of(rows, query.limit, listing, lambda ticket: _sort_values(query.sort, ticket))
+    wanted = query.limit + 1
+    postgres = (await session.connection()).dialect.name == "postgresql"
+    where = query_conditions(query, postgres)
+    position = decode_cursor(query.cursor, listing, keys) if query.cursor is not None else None
+    if query.sort != TicketSort.DUE:
+        if position is not None:
+            where.append(after(keys, position))
+        rows = await _read(session, where, keys, wanted)
+    else:
+        dated_keys, undated_keys = keys[1:], keys[2:]
+        rows = []
+        if position is None or position[0] == 0:
+            dated = [*where, _DATED]
+            if query.created_after is not None:
+                # A ticket is due after it opened, so the due index can start at the window.
+                dated.append(col(Ticket.due_at) >= query.created_after)
+            if position is not None:
+                dated.append(after(dated_keys, position[1:]))
+            rows = await _read(session, dated, dated_keys, wanted)
+        if len(rows) < wanted:
+            undated = [*where, col(Ticket.due_at).is_(None)]
+            if position is not None and position[0] == 1:
+                undated.append(after(undated_keys, position[2:]))
+            rows += await _read(session, undated, undated_keys, wanted - len(rows))
+    return page_of(rows, query.limit, listing, lambda ticket: cursor_values(query.sort, ticket))

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.audit import do_record_audit
 from handlers.actions.changes import KEEP, Keep
+from handlers.actions.due_dates import set_due_at
 from handlers.actions.errors import ConflictError, InvalidError
 from handlers.actions.outbox import queue_reply
 from handlers.actions.reply_window import ReplyWindow
@@ -30,12 +31,17 @@ from models.enums import ActorType, EventKind, TicketCategory, TicketPriority, T
 
 @dataclass(frozen=True)
 class TicketChanges:
-    """What staff asked to change; a field left as KEEP stays. `assignee_id=None` unassigns."""
+    """What staff asked to change; a field left as KEEP stays. `assignee_id=None` unassigns.
+
+    `referred` marks that staff referred the person to a partner (a food bank, Age UK, their
+    GP, the council); the impact reports count these referrals.
+    """
 
     status: TicketStatus | Keep = KEEP
     priority: TicketPriority | Keep = KEEP
     category: TicketCategory | Keep = KEEP
     assignee_id: int | Keep | None = KEEP
+    referred: bool | Keep = KEEP
 
 
 async def _identity_for_reply(session: AsyncSession, ticket: Ticket) -> ChannelIdentity | None:
@@ -47,6 +53,9 @@ async def _identity_for_reply(session: AsyncSession, ticket: Ticket) -> ChannelI
 async def _language(session: AsyncSession, ticket: Ticket) -> str:
     contact = await session.get(Contact, ticket.contact_id)
     return contact.language if contact is not None else "en"
+
+
+_RETARGETING = (EventKind.CATEGORY_CHANGED, EventKind.PRIORITY_CHANGED)
 
 
 def _plain(value: object) -> object:
@@ -65,13 +74,16 @@ async def do_change_ticket(
     priority = changes.priority if changes.priority is not KEEP else ticket.priority
     assignee_id = changes.assignee_id if changes.assignee_id is not KEEP else ticket.assignee_id
     status = changes.status if changes.status is not KEEP else ticket.status
+    was_referred = ticket.referred_at is not None
+    referred = changes.referred if changes.referred is not KEEP else was_referred
     if status != ticket.status:
         check_transition(ticket, status)
-    if (category, priority, assignee_id, status) == (
+    if (category, priority, assignee_id, status, referred) == (
         ticket.category,
         ticket.priority,
         ticket.assignee_id,
         ticket.status,
+        was_referred,
     ):
         return ticket
     if ticket.status == TicketStatus.CLOSED:
@@ -96,6 +108,12 @@ async def do_change_ticket(
     if assignee_id != ticket.assignee_id:
         plain.append((EventKind.ASSIGNED, "assignee_id", ticket.assignee_id, assignee_id))
         ticket.assignee_id = assignee_id
+    if referred != was_referred:
+        plain.append((EventKind.REFERRED, "referred", was_referred, referred))
+        ticket.referred_at = now if referred else None
+    if any(kind in _RETARGETING for kind, *_ in plain):
+        # A new category or priority brings its own target, counted from when it opened.
+        set_due_at(ticket)
     for kind, name, before, after in plain:
         change = {"from": _plain(before), "to": _plain(after)}
         recorded[name] = change

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.due_dates import set_due_at
 from handlers.actions.errors import NotFoundError
 from models import ChannelIdentity, Contact, Ticket, TicketEvent
 from models.enums import (
@@ -20,6 +21,9 @@ from models.enums import (
 )
 from models.text import MAX_DB_ID
 from models.tickets import parse_ref
+
+FIRST_RESPONSE_KINDS = frozenset({EventKind.MESSAGE_OUT, EventKind.STATUS_CHANGED})
+"""What counts as staff responding to a ticket: a message to the person or a status change."""
 
 
 async def add_event(
@@ -33,7 +37,11 @@ async def add_event(
     message_id: int | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> TicketEvent:
-    """Append one entry to a ticket's timeline and touch the ticket."""
+    """Append one entry to a ticket's timeline and touch the ticket.
+
+    The first reply or status change by staff is the ticket's first response, which the
+    impact reports time.
+    """
     event = TicketEvent(
         ticket_id=ticket.id,  # type: ignore[arg-type]
         kind=kind,
@@ -45,6 +53,12 @@ async def add_event(
     )
     session.add(event)
     ticket.updated_at = now
+    if (
+        actor_type == ActorType.STAFF
+        and kind in FIRST_RESPONSE_KINDS
+        and ticket.first_response_at is None
+    ):
+        ticket.first_response_at = now
     await session.flush()
     return event
 
@@ -59,7 +73,10 @@ async def do_create_ticket(
     now: datetime,
     priority: TicketPriority = TicketPriority.NORMAL,
 ) -> Ticket:
-    """Open a ticket for the person, on the channel they used, with its `created` event."""
+    """Open a ticket for the person, on the channel they used, with its `created` event.
+
+    Its due time comes from the process's targets (see `due_dates`).
+    """
     ticket = Ticket(
         contact_id=contact.id,  # type: ignore[arg-type]
         identity_id=identity.id,
@@ -70,6 +87,7 @@ async def do_create_ticket(
         created_at=now,
         updated_at=now,
     )
+    set_due_at(ticket)
     session.add(ticket)
     await session.flush()
     await add_event(

@@ -1,0 +1,214 @@
+"""The ticket queue at a million tickets: every filter, sort and search, at page 1 and the last.
+
+Loads 1,000,000 tickets, about 3,000,000 timeline events and 100,000 messages into a fresh
+PostgreSQL database (made by the migrations, filled with generate_series, indexes rebuilt
+after), then times each request through our code (`search_tickets`, as the API and the staff
+page call it) and the same SQL sent straight through asyncpg, in the same run. It prints the
+p95 of each and their ratio; the goals are under 20 ms and within 2x the raw SQL.
+
+    .venv/bin/python -m bench.ticket_queue [--tickets 1000000] [--runs 30] [--keep]
+
+Needs PostgreSQL at HELPBOT_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432, as the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bench.queue_data import load
+from bot.db import create_engine, create_session_factory
+from bot.migrate import upgrade
+from handlers.actions.paging import encode_cursor
+from handlers.actions.ticket_queue import VIEWS_BY_KEY
+from handlers.actions.ticket_search import (
+    SORT_KEYS,
+    TicketQuery,
+    TicketSort,
+    cursor_values,
+    query_conditions,
+    search_tickets,
+)
+from models import Ticket
+from models.base import utcnow
+from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
+
+ADMIN_URL = os.environ.get(
+    "HELPBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+GOAL_MS = 20.0
+GOAL_RATIO = 2.0
+
+
+def requests(staff_id: int, contact_id: int) -> dict[str, TicketQuery]:
+    """Every filter with every sort, the staff page's views, and the searches people make."""
+    now = utcnow()
+    open_ = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING)
+    filters: dict[str, dict[str, Any]] = {
+        "(none)": {},
+        "status=new": {"status": (TicketStatus.NEW,)},
+        "status=closed": {"status": (TicketStatus.CLOSED,)},
+        "status=open (3)": {"status": open_},
+        "priority=urgent": {"priority": (TicketPriority.URGENT,)},
+        "category=medicine": {"category": (TicketCategory.MEDICINE,)},
+        "channel=sms": {"channel": (Channel.SMS,)},
+        "assignee=me": {"assignee_id": staff_id},
+        "assignee=none": {"unassigned": True},
+        "contact_id": {"contact_id": contact_id},
+        "created in a week": {
+            "created_after": now - timedelta(days=400),
+            "created_before": now - timedelta(days=393),
+        },
+    }
+    found: dict[str, TicketQuery] = {}
+    for name, values in filters.items():
+        for sort in TicketSort:
+            found[f"{name} sort={sort.value}"] = TicketQuery(sort=sort, **values)
+    for key in ("urgent", "new", "mine", "waiting", "overdue", "failed"):
+        found[f"view {key}"] = VIEWS_BY_KEY[key].query(staff_id=staff_id, now=now)
+    for words in (
+        "LS6 2AB",
+        "ls6 ",
+        "Ruth K. Ellis",
+        "ellis",
+        "HH-000123",
+        "insulin at risk",
+        "pharmacy closed",
+    ):
+        found[f"q={words!r}"] = TicketQuery(words=words)
+    found["q='ls6 ' status=open sort=priority"] = TicketQuery(
+        words="ls6 ", status=open_, sort=TicketSort.PRIORITY
+    )
+    return found
+
+
+def percentile95(samples: list[float]) -> float:
+    """The 95th percentile of the samples, in milliseconds."""
+    return statistics.quantiles(samples, n=20, method="inclusive")[-1] * 1000
+
+
+async def timed(action: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
+    """How long `action` took, each of `runs` times, after two untimed warm-ups."""
+    for _ in range(2):
+        await action()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await action()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def main(tickets: int, runs: int, keep: bool) -> None:
+    name = f"helpbot_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        await upgrade(url)
+        started = time.perf_counter()
+        staff_id, contact_id = await load(url, tickets)
+        print(f"loaded {tickets:,} tickets in {time.perf_counter() - started:.0f} s into {name}")
+        await measure(url, requests(staff_id, contact_id), runs)
+    finally:
+        if not keep:
+            async with admin.connect() as connection:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def last_page(session: AsyncSession, query: TicketQuery) -> TicketQuery:
+    """The query with a crafted cursor that leads to its last page: reading the order
+    backwards, the row just before the last `limit` rows is the cursor's row."""
+    keys = SORT_KEYS[query.sort]
+    backwards = [k.expression.asc() if k.descending else k.expression.desc() for k in keys]
+    statement = (
+        select(Ticket)
+        .where(*query_conditions(query))
+        .order_by(*backwards)
+        .offset(query.limit)
+        .limit(1)
+    )
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return query
+    values = cursor_values(query.sort, row)
+    return replace(query, cursor=encode_cursor(f"tickets{query.sort.value}", values))
+
+
+async def measure(url: str, queries: dict[str, TicketQuery], runs: int) -> None:
+    engine = create_engine(url)
+    factory = create_session_factory(engine)
+    raw = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    captured: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        # (connection, cursor, statement, parameters, context, executemany)
+        captured.append((args[2], args[3]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+
+    rows = []
+    for label, query in queries.items():
+        for page in ("first", "last"):
+            async with factory() as session:
+                wanted = query if page == "first" else await last_page(session, query)
+
+            async def ours(wanted: TicketQuery = wanted) -> Any:
+                async with factory() as session:
+                    return await search_tickets(session=session, query=wanted)
+
+            captured.clear()
+            result = await ours()
+            sql = list(captured)
+
+            async def plain(sql: list[tuple[str, Any]] = sql) -> None:
+                for statement, parameters in sql:
+                    await raw.fetch(statement, *(parameters or ()))
+
+            ours_ms = percentile95(await timed(ours, runs))
+            raw_ms = percentile95(await timed(plain, runs))
+            rows.append((label, page, ours_ms, raw_ms, len(result.items)))
+            print(f"  {label:<42} {page:<5} {ours_ms:7.2f} ms {raw_ms:7.2f} ms", flush=True)
+    await raw.close()
+    await engine.dispose()
+    report(rows)
+
+
+def report(rows: list[tuple[str, str, float, float, int]]) -> None:
+    print()
+    print("| request | page | rows | ours p95 ms | raw SQL p95 ms | ratio | goal |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for label, page, ours_ms, raw_ms, count in rows:
+        ratio = ours_ms / raw_ms if raw_ms else float("inf")
+        ok = ours_ms < GOAL_MS and ratio <= GOAL_RATIO
+        print(
+            f"| {label} | {page} | {count} | {ours_ms:.2f} | {raw_ms:.2f} | {ratio:.2f} | "
+            f"{'met' if ok else 'MISSED'} |"
+        )
+    worst = max(r[2] for r in rows)
+    print(f"\nslowest p95 through our code: {worst:.2f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.tickets, arguments.runs, arguments.keep))
