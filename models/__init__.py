@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.contacts import ChannelIdentity, Contact
 from models.conversations import Conversation
 from models.directory import DirectoryEntry
+from models.limits import RateSlot
 from models.messages import Message
 from models.staff import Staff, StaffToken
 from models.tickets import Ticket, TicketEvent
@@ -15,6 +16,7 @@ __all__ = [
     "Conversation",
     "DirectoryEntry",
     "Message",
+    "RateSlot",
     "Staff",
     "StaffToken",
     "Ticket",

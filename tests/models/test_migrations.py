@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel, select
 
 from bot.db import create_engine, create_session_factory
-from bot.migrate import upgrade
+from bot.migrate import is_ours, upgrade
 from models import DirectoryEntry
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -39,7 +39,10 @@ async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
 
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # The task engine's tables (PostgreSQL) are procrastinate's, applied from its own schema.
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": is_ours}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 
