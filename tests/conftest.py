@@ -16,7 +16,7 @@ from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "HELPBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    "HELPBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
 

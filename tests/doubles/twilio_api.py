@@ -84,7 +84,8 @@ class TwilioApiDouble:
         self.base_url = ""
         self._lock = threading.Lock()
         self._sent: list[Sent] = []
-        self._failures: deque[Failure] = deque()
+        # None in the queue means "answer this one normally".
+        self._failures: deque[Failure | None] = deque()
         self._counter = itertools.count(1)
         self.app = Starlette(
             routes=[
@@ -102,6 +103,11 @@ class TwilioApiDouble:
         """Answer the next `times` message requests with `failure`."""
         with self._lock:
             self._failures.extend([failure] * times)
+
+    def fail_after(self, successes: int, failure: Failure) -> None:
+        """Accept the next `successes` message requests, then answer one with `failure`."""
+        with self._lock:
+            self._failures.extend([None] * successes + [failure])
 
     def requests(self) -> list[Sent]:
         """Every message request so far, oldest first, failed ones included."""

@@ -32,6 +32,7 @@ def upgrade() -> None:
     # The schema is many statements with functions and `$$` bodies: both drivers (asyncpg and
     # psycopg) run such a script as it is, on the migration's own connection and transaction.
     driver = connection.connection.driver_connection
+    assert driver is not None
     await_only(driver.execute(SCHEMA.read_text(encoding="utf-8")))
 
 
