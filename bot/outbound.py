@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.channels.base import DeliveryError, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
 from bot.limits import RateLimiter
@@ -142,15 +144,30 @@ class Deliverer:
                         provider_id=provider_id,
                         now=utcnow(),
                     )
+        await self._record_sent(outgoing.message_id, provider_id, len(parts))
+        return DeliveryStatus.SENT
+
+    async def _record_sent(self, message_id: int, provider_id: str, parts: int) -> None:
+        try:
+            await self._save_sent(message_id, provider_id, parts)
+        except IntegrityError:
+            # Another row already holds this provider id. The message went out all the same,
+            # and sending it again would be the real harm; only the id is not kept.
+            note = f"sent, but the provider's id {provider_id[:40]} is already recorded"
+            await self._save_sent(message_id, None, parts, note)
+
+    async def _save_sent(
+        self, message_id: int, provider_id: str | None, parts: int, note: str | None = None
+    ) -> None:
         async with transaction(self.session_factory) as session:
             await do_record_sent(
                 session=session,
-                message_id=outgoing.message_id,
+                message_id=message_id,
                 provider_id=provider_id,
-                parts=len(parts),
+                parts=parts,
                 now=utcnow(),
+                note=note,
             )
-        return DeliveryStatus.SENT
 
     async def _hold(self, sender: Sender, outgoing: OutboundMessage, seconds: float) -> None:
         # Flood control is the provider's word for every send under the limit, not just this one.

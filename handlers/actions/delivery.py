@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -118,23 +117,27 @@ async def do_record_part(
 
 
 async def do_record_sent(
-    *, session: AsyncSession, message_id: int, provider_id: str, parts: int, now: datetime
+    *,
+    session: AsyncSession,
+    message_id: int,
+    provider_id: str | None,
+    parts: int,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
-    """The provider accepted the message (its last part, when there are `parts` > 1)."""
-    values: dict[str, object] = {"status": DeliveryStatus.SENT, "error": None, "updated_at": now}
-    if parts > 1:
+    """The provider accepted the message (its last part, when there are `parts` > 1).
+
+    Raises IntegrityError when another row already holds `provider_id`; the caller then records
+    the send again in a new transaction without it (`provider_id=None`, with a `note`).
+    """
+    values: dict[str, object] = {"status": DeliveryStatus.SENT, "error": note, "updated_at": now}
+    if provider_id is not None:
+        values["provider_message_id"] = provider_id
+    if parts > 1 and provider_id is not None:
         message = await session.get(Message, message_id)
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
-    statement = update(Message).where(col(Message.id) == message_id)
-    try:
-        async with session.begin_nested():
-            await session.exec(statement.values(provider_message_id=provider_id, **values))
-    except IntegrityError:
-        # Another row already holds this provider id. The message went out all the same, and
-        # sending it again would be the real harm; only the id is not kept.
-        values["error"] = f"sent, but the provider's id {provider_id[:40]} is already recorded"
-        await session.exec(statement.values(**values))
+    await session.exec(update(Message).where(col(Message.id) == message_id).values(**values))
 
 
 async def do_record_failure(

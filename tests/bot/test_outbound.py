@@ -11,9 +11,19 @@ from sqlmodel import col, update
 from bot.channels.telegram import TelegramChannel
 from bot.db import SessionFactory, transaction
 from bot.outbound import Deliverer
-from models import ChannelIdentity, Message
+from handlers.actions.delivery import RetryRule
+from handlers.actions.outbox import queue_reply
+from handlers.conversation.events import Reply
+from models import ChannelIdentity, Message, Ticket
 from models.base import utcnow
-from models.enums import Channel, DeliveryStatus
+from models.enums import (
+    ActorType,
+    Channel,
+    DeliveryStatus,
+    EventKind,
+    OutboundPriority,
+    TicketStatus,
+)
 from tests.doubles.telegram_api import (
     BLOCKED,
     SERVER_ERROR,
@@ -25,6 +35,7 @@ from tests.doubles.telegram_api import (
 from tests.support.app import settings_for
 from tests.support.chat import Chat
 from tests.support.outbox import deliverer, due_people, load, make_due
+from tests.support.tickets import events_of, seed_ticket
 
 TOKEN = "123456:TEST-token"
 CHAT_ID = 387654321
@@ -208,3 +219,43 @@ async def test_a_send_recorded_under_a_taken_provider_id_is_still_sent_once(
     # The clash stayed that message's: the next one went out too, each exactly once.
     assert (await load(db, notice)).status is DeliveryStatus.SENT
     assert len(bot_api.sent(CHAT_ID)) == 2
+
+
+async def test_a_staff_reply_that_keeps_failing_is_put_before_staff_on_the_ticket(
+    db: SessionFactory, channel: TelegramChannel, bot_api: TelegramApiDouble
+) -> None:
+    seeded = await seed_ticket(db, channel=Channel.TELEGRAM, external_id=str(CHAT_ID))
+    async with transaction(db) as session:
+        ticket = await session.get(Ticket, seeded.ticket.id)
+        identity = await session.get(ChannelIdentity, seeded.identity.id)
+        assert ticket is not None and identity is not None
+        ticket.status = TicketStatus.WAITING  # as after a staff reply
+        message = await queue_reply(
+            session=session,
+            identity=identity,
+            reply=Reply(f"{ticket.ref}: is Friday OK?"),
+            now=utcnow(),
+            ticket=ticket,
+            actor_type=ActorType.STAFF,
+            priority=OutboundPriority.STAFF,
+        )
+    assert message.id is not None
+    delivery = deliverer(db, {Channel.TELEGRAM: channel}, RetryRule(max_attempts=2))
+    bot_api.fail_next("sendMessage", SERVER_ERROR, times=2)
+
+    await delivery.drain(seeded.identity.id or 0)
+    assert (await load(db, message.id)).status is DeliveryStatus.QUEUED
+    await make_due(db, message.id)
+    await delivery.drain(seeded.identity.id or 0)
+
+    failed = await load(db, message.id)
+    assert failed.status is DeliveryStatus.FAILED
+    assert failed.error is not None and "Internal Server Error" in failed.error
+    events = await events_of(db, seeded.ticket)
+    [event] = [e for e in events if e.kind is EventKind.DELIVERY_FAILED]
+    assert event.message_id == message.id
+    assert "Internal Server Error" in event.data["reason"]
+    # The ticket was waiting for an answer to a message that never arrived: back to staff.
+    assert events[-1].kind is EventKind.STATUS_CHANGED
+    assert events[-1].data == {"from": "waiting", "to": "in_progress"}
+    assert len(bot_api.calls("sendMessage")) == 2

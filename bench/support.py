@@ -1,0 +1,260 @@
+"""What the benchmarks share: a scratch PostgreSQL database, the service's processes (web and
+workers, started as `helpbot` commands), the Bot API double, and Telegram updates to send.
+
+Every process listens on 127.0.0.1 only and is stopped when the benchmark ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PG = os.environ.get("HELPBOT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+TOKEN = "123456:BENCH-token"
+SECRET = "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[str]:
+    """A new, migrated database (psycopg URL), dropped afterwards."""
+    name = f"helpbot_delivery_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://{PG.split('://', 1)[1]}/{name}"
+    try:
+        subprocess.run(
+            [BIN / "helpbot", "migrate"],
+            env=service_env(url, ""),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        yield url
+    finally:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def service_env(database_url: str, api_url: str, **settings: object) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=api_url,
+        LOG_LEVEL="WARNING",
+    )
+    env.update({k.upper(): str(v) for k, v in settings.items()})
+    return env
+
+
+class Processes:
+    """Child processes, each killed when the block ends."""
+
+    def __init__(self) -> None:
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        self, args: Sequence[object], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(
+            [str(a) for a in args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sys.stderr
+        )
+        self.children.append(child)
+        return child
+
+    def stop(self, child: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+        if child.poll() is None:
+            child.send_signal(sig)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for child in reversed(self.children):
+            self.stop(child)
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start_double(procs: Processes, limit: int = 0) -> str:
+    port = free_port()
+    procs.start([BIN / "python", ROOT / "bench" / "botapi.py", port, "--limit", limit])
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/_stats")
+    return url
+
+
+def start_service(
+    procs: Processes, env: dict[str, str], workers: int, concurrency: int = 16, web: bool = True
+) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    """The web process (unless `web` is False) and `workers` worker processes."""
+    url = ""
+    if web:
+        port = free_port()
+        procs.start([BIN / "helpbot", "serve", "--port", port], env)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/readyz")
+    started = [
+        procs.start([BIN / "helpbot", "worker", "--concurrency", concurrency], env)
+        for _ in range(workers)
+    ]
+    return url, started
+
+
+def update(update_id: int, chat: int, text: str) -> dict[str, Any]:
+    """A Telegram update: a private text message from `chat`."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private", "first_name": "Ann"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Ann"},
+            "text": text,
+        },
+    }
+
+
+async def post_update(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> float:
+    """Send one webhook; returns how long it took to be answered, in seconds."""
+    start = time.perf_counter()
+    async with session.post(
+        url, json=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    ) as r:
+        await r.read()
+        if r.status >= 300:
+            raise RuntimeError(f"the webhook answered {r.status}")
+    return time.perf_counter() - start
+
+
+def _session(connections: int) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(limit=connections)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60))
+
+
+async def closed_loop(url: str, bodies: list[dict[str, Any]], concurrency: int) -> list[float]:
+    """Send every update, `concurrency` at a time; returns each one's latency."""
+    queue = list(reversed(bodies))
+    latencies: list[float] = []
+    async with _session(concurrency) as session:
+
+        async def one_sender() -> None:
+            while queue:
+                latencies.append(await post_update(session, url, queue.pop()))
+
+        await asyncio.gather(*(one_sender() for _ in range(concurrency)))
+    return latencies
+
+
+async def open_loop(url: str, bodies: list[dict[str, Any]], rate: float) -> list[float]:
+    """Send the updates at a steady `rate` per second, whatever the answers' pace."""
+    async with _session(400) as session:
+        start = time.perf_counter()
+        tasks = []
+        for index, body in enumerate(bodies):
+            delay = start + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post_update(session, url, body)))
+        return list(await asyncio.gather(*tasks))
+
+
+def say(text: str) -> None:
+    """Progress, on standard error."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def records(api_url: str, since: int = 0) -> list[tuple[int, str, float, int]]:
+    """The double's records: (chat, text, arrival time, status)."""
+    data = httpx.get(f"{api_url}/_stats", params={"since": since}, timeout=30).json()
+    return [tuple(r) for r in data["records"]]  # type: ignore[misc]
+
+
+def wait_for(check: Any, timeout: float, what: str, every: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gave up waiting for {what}")
+        time.sleep(every)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    with open("/proc/meminfo") as f:
+        total = int(f.readline().split()[1]) // (1024 * 1024)
+    return f"{cores} cores, {total} GiB memory"
+
+
+async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[str]) -> None:
+    """Queue `texts` to each chat at bulk priority, as a check-in campaign would, through the
+    service's own sessions (so each message's job is written in its transaction)."""
+    from bot.config import Settings
+    from bot.db import transaction
+    from bot.services import running
+    from handlers.actions.identities import get_or_create_identity
+    from handlers.actions.outbox import queue_reply
+    from handlers.conversation.events import IncomingEvent, Reply
+    from models.base import utcnow
+    from models.enums import Channel, OutboundPriority
+
+    settings = Settings(_env_file=None, database_url=database_url)
+    async with running(settings) as services:
+        for start in range(0, len(chats), 200):
+            async with transaction(services.session_factory) as session:
+                for chat in chats[start : start + 200]:
+                    event = IncomingEvent(channel=Channel.TELEGRAM, external_id=str(chat))
+                    identity, _ = await get_or_create_identity(
+                        session=session, event=event, now=utcnow()
+                    )
+                    for text in texts:
+                        await queue_reply(
+                            session=session,
+                            identity=identity,
+                            reply=Reply(text),
+                            now=utcnow(),
+                            priority=OutboundPriority.BULK,
+                        )
