@@ -230,31 +230,92 @@ def machine() -> str:
 
 
 async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[str]) -> None:
-    """Queue `texts` to each chat at bulk priority, as a check-in campaign would, through the
-    service's own sessions (so each message's job is written in its transaction)."""
-    from bot.config import Settings
-    from bot.db import transaction
-    from bot.services import running
-    from handlers.actions.identities import get_or_create_identity
-    from handlers.actions.outbox import queue_reply
-    from handlers.conversation.events import IncomingEvent, Reply
-    from models.base import utcnow
-    from models.enums import Channel, OutboundPriority
+    """Queue `texts` to each chat at bulk priority, as a campaign would: people, rows and their
+    delivery jobs written together, a thousand people per transaction."""
+    import procrastinate
+    from procrastinate.jobs import Job
+    from sqlalchemy import insert
 
-    settings = Settings(_env_file=None, database_url=database_url)
-    async with running(settings) as services:
-        for start in range(0, len(chats), 200):
-            async with transaction(services.session_factory) as session:
-                for chat in chats[start : start + 200]:
-                    event = IncomingEvent(channel=Channel.TELEGRAM, external_id=str(chat))
-                    identity, _ = await get_or_create_identity(
-                        session=session, event=event, now=utcnow()
-                    )
-                    for text in texts:
-                        await queue_reply(
-                            session=session,
-                            identity=identity,
-                            reply=Reply(text),
-                            now=utcnow(),
-                            priority=OutboundPriority.BULK,
+    from bot.db import create_engine
+    from bot.jobs import DELIVER, QUEUE, recipient_lock
+    from models import ChannelIdentity, Contact, Message
+    from models.base import utcnow
+    from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
+
+    engine = create_engine(database_url)
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector())
+    try:
+        for start in range(0, len(chats), 1000):
+            batch = chats[start : start + 1000]
+            now = utcnow()
+            async with engine.begin() as connection:
+                contacts = (
+                    (
+                        await connection.execute(
+                            insert(Contact).returning(Contact.id),  # type: ignore[arg-type]
+                            [
+                                {"created_at": now, "updated_at": now, "language": "en"}
+                                for _ in batch
+                            ],
                         )
+                    )
+                    .scalars()
+                    .all()
+                )
+                identities = (
+                    (
+                        await connection.execute(
+                            insert(ChannelIdentity).returning(ChannelIdentity.id),  # type: ignore[arg-type]
+                            [
+                                {
+                                    "contact_id": c,
+                                    "channel": Channel.TELEGRAM,
+                                    "external_id": str(chat),
+                                    "profile": {},
+                                    "opted_out": False,
+                                    "created_at": now,
+                                }
+                                for c, chat in zip(contacts, batch, strict=True)
+                            ],
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                rows = [
+                    {
+                        "contact_id": c,
+                        "identity_id": i,
+                        "channel": Channel.TELEGRAM,
+                        "direction": Direction.OUT,
+                        "body": text,
+                        "payload": {},
+                        "status": DeliveryStatus.QUEUED,
+                        "next_attempt_at": now,
+                        "priority": OutboundPriority.BULK,
+                        "sent_parts": [],
+                        "maybe_duplicate": False,
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for c, i in zip(contacts, identities, strict=True)
+                    for text in texts
+                ]
+                await connection.execute(insert(Message), rows)
+                jobs = [
+                    Job(
+                        id=None,
+                        queue=QUEUE,
+                        lock=recipient_lock(i),
+                        queueing_lock=None,
+                        task_name=DELIVER,
+                        task_kwargs={"identity_id": i},
+                        priority=OutboundPriority.BULK,
+                    )
+                    for i in identities
+                ]
+                raw = (await connection.get_raw_connection()).driver_connection
+                await app.job_manager.batch_defer_jobs_async(jobs=jobs, connection=raw)
+    finally:
+        await engine.dispose()

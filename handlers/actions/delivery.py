@@ -160,8 +160,9 @@ async def do_record_failure(
     message.error = failure.reason[:500]
     if failure.retryable and message.attempts < rule.max_attempts:
         message.status = DeliveryStatus.QUEUED
-        # Retrying before the provider allows only spends the attempts left.
-        wait = max(rule.wait(message.attempts), failure.retry_after or timedelta(0))
+        # Flood control names its own pause: the message was not at fault, so no backoff grows;
+        # retrying sooner than it allows would only spend the attempts left.
+        wait = failure.retry_after or rule.wait(message.attempts)
         message.next_attempt_at = now + wait
         if failure.outcome_unknown:
             message.maybe_duplicate = True
