@@ -78,7 +78,6 @@ def run(people: int, faults: bool) -> dict[str, float]:
         "duplicates": sum(c - 1 for c in counts.values()),
         "marked": marked[0] if marked else 0,
         "failed": failed[0] if failed else 0,
-        "refusals": 0,
     }
 
 

@@ -17,6 +17,7 @@ the commit (`defer_requests`), and the sweep catches any that a crash in between
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
@@ -71,6 +72,8 @@ class JobApp:
         self.app = app
         self.session_factory = session_factory
         self.deliverer = deliverer
+        self._opened = False
+        self._opening = asyncio.Lock()
         self._register()
 
     def _register(self) -> None:
@@ -133,8 +136,22 @@ class JobApp:
         deferrer = self._deliver(request, raw.driver_connection)
         await deferrer.defer_async(identity_id=request.identity_id)  # type: ignore[attr-defined]
 
+    async def _open(self) -> None:
+        """Open the pool on first use, where the process did not open it at start."""
+        async with self._opening:
+            if not self._opened and not self.app.connector._async_pool:  # type: ignore[attr-defined]
+                await self.app.open_async()
+                self._opened = True
+
+    async def close(self) -> None:
+        """Close the pool if `_open` opened it."""
+        if self._opened:
+            await self.app.close_async()
+            self._opened = False
+
     async def defer_requests(self, requests: Iterable[DeliveryRequest]) -> None:
         """Defer jobs after the messages' transaction committed (asyncpg sessions)."""
+        await self._open()
         for request in requests:
             await self._deliver(request).defer_async(  # type: ignore[attr-defined]
                 identity_id=request.identity_id
@@ -142,6 +159,7 @@ class JobApp:
 
     async def defer_at(self, identity_id: int, priority: int, until: object) -> None:
         """Come back for the person at `until`; one such waiting job per person is enough."""
+        await self._open()
         with contextlib.suppress(AlreadyEnqueued):
             await self.app.configure_task(
                 DELIVER,
@@ -155,6 +173,7 @@ class JobApp:
 
     async def sweep(self) -> list[int]:
         """Defer a job for each person with a message overdue and no job; returns who."""
+        await self._open()
         async with transaction(self.session_factory) as session:
             overdue = await list_due_recipients(session=session, due_by=utcnow() - SWEEP_GRACE)
         if not overdue:

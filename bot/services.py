@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Session
 from telegram.error import TelegramError
@@ -175,7 +176,15 @@ async def running(
             jobs = create_job_app(
                 settings.libpq_url, session_factory, deliverer if worker else None
             )
-            await stack.enter_async_context(jobs.app.open_async())
+            if worker:
+                # A database that cannot be reached is one clear error, not a pool's long wait.
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+                await stack.enter_async_context(jobs.app.open_async())
+            else:
+                # The web process opens the task engine's pool only if it defers after commit
+                # (asyncpg), so it starts, and answers, while the database is away.
+                stack.push_async_callback(jobs.close)
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:
