@@ -148,7 +148,8 @@ async def do_record_failure(
     now: datetime,
     rule: RetryRule,
 ) -> DeliveryStatus:
-    """A failed attempt: queue it again after a pause, or fail it for good and tell staff.
+    """A failed attempt: queue it again after a pause, or fail it for good (telling staff on the
+    ticket's timeline when its retries ran out).
 
     Returns the status it ends in. A failure that says the person opted out marks their
     identity, so nothing more is sent to them on that channel.
@@ -169,7 +170,10 @@ async def do_record_failure(
         await request_delivery(session=session, message=message, not_before=now + wait)
     else:
         message.status = DeliveryStatus.FAILED
-        await _tell_staff(session, message, now)
+        if failure.retryable:
+            # Every retry is spent: the timeline gets an event of its own, beyond the message's
+            # status (which shows an outright refusal, such as a channel that is off).
+            await _tell_staff(session, message, now)
     if failure.opted_out:
         identity = await session.get(ChannelIdentity, message.identity_id)
         if identity is not None:
