@@ -27,6 +27,7 @@ import procrastinate
 from procrastinate.builtin_tasks import remove_old_jobs
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
+from procrastinate.jobs import JobDeferrer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
@@ -120,7 +121,7 @@ class JobApp:
 
     # --- deferring ----------------------------------------------------------------------------
 
-    def _deliver(self, request: DeliveryRequest, connection: object = None) -> object:
+    def _deliver(self, request: DeliveryRequest, connection: object = None) -> JobDeferrer:
         return self.app.configure_task(
             DELIVER,
             lock=recipient_lock(request.identity_id),
@@ -134,7 +135,7 @@ class JobApp:
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         deferrer = self._deliver(request, raw.driver_connection)
-        await deferrer.defer_async(identity_id=request.identity_id)  # type: ignore[attr-defined]
+        await deferrer.defer_async(identity_id=request.identity_id)
 
     async def _open(self) -> None:
         """Open the pool on first use, where the process did not open it at start."""
@@ -153,9 +154,7 @@ class JobApp:
         """Defer jobs after the messages' transaction committed (asyncpg sessions)."""
         await self._open()
         for request in requests:
-            await self._deliver(request).defer_async(  # type: ignore[attr-defined]
-                identity_id=request.identity_id
-            )
+            await self._deliver(request).defer_async(identity_id=request.identity_id)
 
     async def defer_at(self, identity_id: int, priority: int, until: object) -> None:
         """Come back for the person at `until`; one such waiting job per person is enough."""
