@@ -19,6 +19,7 @@ from collections import Counter
 
 from support import (
     BIN,
+    ERRORS,
     ROOT,
     SECRET,
     TOKEN,
@@ -60,11 +61,12 @@ def throughput(url: str, api: str, first_chat: int, people: int, replies_each: i
     return people / (last - start)
 
 
-def latency(url: str, first_chat: int) -> tuple[float, float]:
-    """Webhook p50 and p99 (ms) at a steady RATE per second for SECONDS."""
+def latency(url: str, first_chat: int) -> tuple[float, float, int]:
+    """Webhook p50 and p99 (ms) at a steady RATE per second for SECONDS, and the errors."""
     bodies = [update(first_chat + n, first_chat + n, "hello") for n in range(RATE * SECONDS)]
+    ERRORS.clear()
     lat = asyncio.run(open_loop(f"{url}/webhooks/telegram", bodies, RATE))
-    return percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
+    return percentile(lat, 50) * 1000, percentile(lat, 99) * 1000, len(ERRORS)
 
 
 def main() -> None:
@@ -79,7 +81,7 @@ def main() -> None:
         throughput(url, api, 10_000, 50, 2)
         ours = throughput(url, api, 100_000, args.people, 2)
         say(f"ours: {ours:.0f} updates answered/s; now {RATE}/s for {SECONDS} s")
-        ours_p50, ours_p99 = latency(url, 200_000)
+        ours_p50, ours_p99, ours_errors = latency(url, 200_000)
         say(f"ours: p99 {ours_p99:.1f} ms")
 
         port = free_port()
@@ -92,15 +94,16 @@ def main() -> None:
         throughput(echo_url, api, 20_000, 50, 1)
         theirs = throughput(echo_url, api, 300_000, args.people, 1)
         say(f"echo bot: {theirs:.0f} updates answered/s")
-        echo_p50, echo_p99 = latency(echo_url, 400_000)
+        echo_p50, echo_p99, echo_errors = latency(echo_url, 400_000)
         procs.stop(echo)
 
     print(f"machine: {machine()}")
     print(f"updates answered/s: ours {ours:.0f} (2 messages each), echo bot {theirs:.0f} (1 each)")
     print(f"ratio to the echo bot: {ours / theirs:.2f} (goal >= 1.0)")
     print(
-        f"webhook at {RATE}/s: ours p50 {ours_p50:.1f} ms, p99 {ours_p99:.1f} ms (goal < 50); "
-        f"echo bot p50 {echo_p50:.1f} ms, p99 {echo_p99:.1f} ms"
+        f"webhook at {RATE}/s: ours p50 {ours_p50:.1f} ms, p99 {ours_p99:.1f} ms (goal < 50), "
+        f"{ours_errors} errors; echo bot p50 {echo_p50:.1f} ms, p99 {echo_p99:.1f} ms, "
+        f"{echo_errors} errors; p99 ratio {ours_p99 / echo_p99:.1f}"
     )
 
 
