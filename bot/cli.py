@@ -26,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations")
 
+    worker = commands.add_parser(
+        "worker", help="run background work: outbound delivery (PostgreSQL deployments)"
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=16, help="jobs run at once (default: 16)"
+    )
+
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--as", dest="user", default=None, help="who you are (default: your login)")
 
@@ -94,6 +101,7 @@ async def _chat(settings: Settings, user: str) -> None:
     """Talk to the bot as `user` until end of input or "quit", on the web app's own services."""
     from bot.channels.console import ConsoleSender, typed_event
     from bot.services import running
+    from models import Message
 
     async with running(settings, console=ConsoleSender()) as services:
         print(f"Talking to the help line as {user!r}. Type quit to leave. Say hello to start.")
@@ -107,8 +115,11 @@ async def _chat(settings: Settings, user: str) -> None:
                 break
             outcome = await services.receive(event)
             # Only this chat's own replies: other channels' queued messages are not ours to send.
-            for message_id in outcome.outbound_ids:
-                await services.delivery.deliver(message_id)
+            if outcome.outbound_ids:
+                async with services.session_factory() as session:
+                    message = await session.get(Message, outcome.outbound_ids[0])
+                if message is not None:
+                    await services.deliverer.drain(message.identity_id)
 
 
 async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
@@ -168,6 +179,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(upgrade(settings.database_url))
             print("The database is up to date.")
+            return 0
+        if args.command == "worker":
+            if settings.is_sqlite:
+                return _fail(
+                    "DATABASE_URL: the worker is for PostgreSQL; with SQLite, `helpbot serve` "
+                    "delivers messages itself"
+                )
+            if args.concurrency < 1:
+                return _fail("--concurrency: at least 1")
+            from bot.worker import run_worker
+
+            asyncio.run(run_worker(settings, concurrency=args.concurrency))
             return 0
         if args.command == "chat":
             asyncio.run(_chat(settings, args.user or getpass.getuser()))

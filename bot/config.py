@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     inbound_spool_dir: Path = Path("helpbot-spool")
 
     conversation_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    # Sends per second, shared by every process: per bot, and per sending number; 0 lifts it.
+    telegram_max_per_second: Annotated[float, Field(ge=0)] = 30
+    # Telegram asks for about one message a second in one chat, allowing short bursts.
+    telegram_max_per_chat_per_second: Annotated[float, Field(ge=0)] = 1
+    twilio_max_per_second: Annotated[float, Field(ge=0)] = 10
     log_level: str = "INFO"
 
     # When tickets are due: working hours per priority and per category (the sooner wins),
@@ -96,8 +101,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if self.database_url.startswith("postgresql://"):
+            # psycopg, so a delivery job is written in the same transaction as its message.
             object.__setattr__(
-                self, "database_url", "postgresql+asyncpg://" + self.database_url[13:]
+                self, "database_url", "postgresql+psycopg://" + self.database_url[13:]
             )
         if not self.database_url.startswith(SUPPORTED_DATABASES):
             raise ValueError(
@@ -156,6 +162,16 @@ class Settings(BaseSettings):
             by_priority={**DEFAULT_PRIORITY_HOURS, **self.due_hours_by_priority},
             by_category={**DEFAULT_CATEGORY_HOURS, **self.due_hours_by_category},
         )
+
+    @property
+    def is_psycopg(self) -> bool:
+        """Whether sessions run on psycopg, whose connections the task engine can write on."""
+        return self.database_url.startswith("postgresql+psycopg://")
+
+    @property
+    def libpq_url(self) -> str:
+        """The PostgreSQL URL without the driver, as the task engine's own pool wants it."""
+        return "postgresql://" + self.database_url.split("://", 1)[1]
 
 
 class SettingsError(Exception):

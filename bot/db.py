@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
@@ -43,12 +44,15 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 
 def create_session_factory(
-    engine: AsyncEngine, *, after_commit: Callable[[Session], None] | None = None
+    engine: AsyncEngine,
+    *,
+    after_commit: Callable[[Session], None] | None = None,
+    info: dict[str, Any] | None = None,
 ) -> SessionFactory:
     """Sessions that keep loaded objects usable after commit; `after_commit` runs after each
-    commit of a whole transaction."""
+    commit of a whole transaction, and each new session's `info` starts as a copy of `info`."""
     if after_commit is None:
-        return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
     # A class of its own, so the hook belongs to this factory's sessions and no others.
     class _HookedSession(Session):
@@ -61,7 +65,11 @@ def create_session_factory(
 
     event.listen(_HookedSession, "after_commit", committed)
     return async_sessionmaker(
-        engine, class_=AsyncSession, sync_session_class=_HookedSession, expire_on_commit=False
+        engine,
+        class_=AsyncSession,
+        sync_session_class=_HookedSession,
+        expire_on_commit=False,
+        info=info,
     )
 
 

@@ -13,6 +13,11 @@ from bot.db import create_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def is_ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether a database object belongs to our models; the task engine's tables do not."""
+    return not (name or "").startswith("procrastinate_")
+
+
 def alembic_config() -> Config:
     """The Alembic configuration, independent of the working directory."""
     config = Config()

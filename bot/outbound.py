@@ -1,203 +1,190 @@
-"""Delivering the outbox: queued messages go to their channel and the result is recorded.
+"""Delivering the outbox: a person's due messages go to their channel, oldest first.
 
 Flows and staff only ever queue messages, in the same transaction as the change that caused
-them; once it commits, the session tells a `Dispatcher` (see `bot.services`). Here the
-dispatcher delivers in the web process; a deployment on PostgreSQL can put a background worker
-behind the same interface. What a channel needs to send lives in `bot.channels.base`.
+them, and ask for delivery to that person (`handlers.actions.outbox.request_delivery`). A
+delivery run for one person (`Deliverer.drain`) then sends what is due, each message on its own:
+a failure to send or to record one message is that message's, never the run's. Which message is
+next, and what a result means, is decided in `handlers.actions.delivery`; here are the sending,
+the rate limits and the bookkeeping around them. The runs themselves are started by the task
+engine on PostgreSQL (`bot.jobs`) or in the web process on SQLite (`bot.embedded`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import col, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import DeliveryError, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
-from handlers.actions.delivery_reports import apply_pending_reports
+from bot.limits import RateLimiter
+from handlers.actions.delivery import (
+    OPTED_OUT,
+    Claimed,
+    RetryRule,
+    SendFailure,
+    Waiting,
+    do_claim_next,
+    do_record_failure,
+    do_record_part,
+    do_record_sent,
+)
 from handlers.conversation.events import Option
-from models import ChannelIdentity, Message
 from models.base import utcnow
-from models.enums import Channel, DeliveryStatus, Direction
+from models.enums import Channel, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-# A message left "sending" this long belongs to a process that died mid-send; try it again.
-STALE_SENDING = timedelta(minutes=5)
-OPTED_OUT = "the person has opted out (STOP)"
+
+@dataclass(frozen=True)
+class _Work:
+    """A claimed message as the sending needs it, read while its claim was made."""
+
+    outgoing: OutboundMessage
+    sent_parts: int
+    resumed: bool
 
 
-class Dispatcher(Protocol):
-    """The one thing flows and staff actions call after queueing messages."""
+def _work(claimed: Claimed) -> _Work:
+    message, identity = claimed.message, claimed.identity
+    assert message.id is not None
+    options = tuple(Option(str(i), str(label)) for i, label in message.payload.get("options", []))
+    outgoing = OutboundMessage(
+        message_id=message.id,
+        channel=message.channel,
+        external_id=identity.external_id,
+        text=message.body,
+        options=options,
+        template=Template.of(message.payload),
+        opted_out=identity.opted_out and message.payload.get("notice") is not True,
+    )
+    return _Work(outgoing, len(message.sent_parts), message.maybe_duplicate)
 
-    def notify(self, message_ids: Sequence[int]) -> None: ...
+
+def _failure(exc: DeliveryError) -> SendFailure:
+    return SendFailure(
+        reason=exc.reason,
+        retryable=exc.retryable,
+        retry_after=exc.retry_after,
+        opted_out=exc.opted_out,
+        outcome_unknown=exc.outcome_unknown,
+        channel_starting=exc.channel_starting,
+    )
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2**attempts, 300))
+class Deliverer:
+    """Sends people's due messages through their channels, within the shared rate limits."""
 
-
-class OutboxDelivery:
-    """Claims due outbound messages one at a time, sends them, and records what happened."""
-
-    def __init__(self, session_factory: SessionFactory, senders: Mapping[Channel, Sender]) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        senders: Mapping[Channel, Sender],
+        limiter: RateLimiter,
+        rule: RetryRule | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.senders = dict(senders)
+        self.limiter = limiter
+        self.rule = rule or RetryRule()
 
-    async def _claim(self, message_id: int, now: datetime) -> OutboundMessage | None:
-        async with transaction(self.session_factory) as session:
-            # The status check in the UPDATE makes the claim safe between processes.
-            claimed = await session.exec(
-                update(Message)
-                .where(col(Message.id) == message_id, col(Message.status) == DeliveryStatus.QUEUED)
-                .values(
-                    status=DeliveryStatus.SENDING, attempts=Message.attempts + 1, updated_at=now
+    async def drain(self, identity_id: int) -> datetime | None:
+        """Send the person's due messages, oldest first, stopping at one that must wait.
+
+        Returns when the person's next message falls due (a retry), or None when none is left.
+        """
+        while True:
+            async with transaction(self.session_factory) as session:
+                claimed = await do_claim_next(
+                    session=session, identity_id=identity_id, now=utcnow()
                 )
-            )
-            if claimed.rowcount != 1:
+                work = _work(claimed) if isinstance(claimed, Claimed) else None
+            if claimed is None:
                 return None
-            message = await session.get(Message, message_id)
-            identity = await session.get(ChannelIdentity, message.identity_id) if message else None
-            if message is None or identity is None:
-                return None
-            options = tuple(
-                Option(str(i), str(label)) for i, label in message.payload.get("options", [])
-            )
-            return OutboundMessage(
-                message_id=message_id,
-                channel=message.channel,
-                external_id=identity.external_id,
-                text=message.body,
-                options=options,
-                template=Template.of(message.payload),
-                opted_out=identity.opted_out and message.payload.get("notice") is not True,
-            )
+            if isinstance(claimed, Waiting):
+                return claimed.until
+            assert work is not None
+            await self.send(work)
 
-    async def _record(
-        self, message_id: int, *, provider_id: str | None = None, error: DeliveryError | None = None
-    ) -> None:
-        now = utcnow()
-        async with transaction(self.session_factory) as session:
-            message = await session.get(Message, message_id)
-            if message is None:
-                return
-            message.updated_at = now
-            if error is None:
-                message.status = DeliveryStatus.SENT
-                message.provider_message_id = provider_id
-                message.error = None
-                # The provider may have reported on it already, before this commit.
-                await apply_pending_reports(session=session, message=message, now=now)
-            elif error.retryable and message.attempts < MAX_ATTEMPTS:
-                message.status = DeliveryStatus.QUEUED
-                message.error = error.reason[:500]
-                # Retrying before the provider allows only spends the attempts left.
-                wait = max(_backoff(message.attempts), error.retry_after or timedelta(0))
-                message.next_attempt_at = now + wait
-            else:
-                message.status = DeliveryStatus.FAILED
-                message.error = error.reason[:500]
-            if error is not None and error.opted_out:
-                identity = await session.get(ChannelIdentity, message.identity_id)
-                if identity is not None:
-                    identity.opted_out = True
-
-    async def deliver(self, message_id: int) -> DeliveryStatus | None:
-        """Send one queued message if it is still queued; returns the status it ended in."""
-        outgoing = await self._claim(message_id, utcnow())
-        if outgoing is None:
-            return None
+    async def send(self, work: _Work) -> DeliveryStatus:
+        """Send one claimed message and record how it went; returns the status it ended in."""
+        outgoing = work.outgoing
         if outgoing.opted_out:
-            await self._record(message_id, error=DeliveryError(OPTED_OUT, retryable=False))
-            return DeliveryStatus.FAILED
+            return await self._record_failure(outgoing, SendFailure(OPTED_OUT, retryable=False))
         sender = self.senders.get(outgoing.channel)
         if sender is None:
-            failure = DeliveryError(f"the {outgoing.channel.value} channel is off", retryable=False)
-            await self._record(message_id, error=failure)
-            return DeliveryStatus.FAILED
-        try:
-            provider_id = await sender.send(outgoing)
-        except DeliveryError as exc:
-            # The reason is kept on the message for staff; providers' texts can quote numbers.
-            outcome = "will retry" if exc.retryable else "gave up"
-            log.warning("delivery of message %s failed; %s", message_id, outcome)
-            await self._record(message_id, error=exc)
-            return DeliveryStatus.QUEUED if exc.retryable else DeliveryStatus.FAILED
-        except Exception as exc:
-            log.exception("delivery of message %s raised", message_id)
-            await self._record(message_id, error=DeliveryError(type(exc).__name__, retryable=True))
-            return DeliveryStatus.QUEUED
-        await self._record(message_id, provider_id=provider_id)
+            off = SendFailure(f"the {outgoing.channel.value} channel is off", retryable=False)
+            return await self._record_failure(outgoing, off)
+        if work.resumed:
+            log.info("message %s is sent again after an unknown outcome", outgoing.message_id)
+        parts = sender.parts(outgoing)
+        provider_id = ""
+        for index in range(work.sent_parts, len(parts)):
+            last = index == len(parts) - 1
+            try:
+                await self.limiter.wait_turn(sender.limits(outgoing))
+                provider_id = await sender.send_part(outgoing, parts[index], last=last)
+            except DeliveryError as exc:
+                # The reason is kept on the message for staff; providers' texts can quote numbers.
+                outcome = "will retry" if exc.retryable else "gave up"
+                log.warning("delivery of message %s failed; %s", outgoing.message_id, outcome)
+                if exc.retry_after is not None and not exc.channel_starting:
+                    # A channel still starting here says nothing of the provider's limits.
+                    await self._hold(sender, outgoing, exc.retry_after.total_seconds())
+                return await self._record_failure(outgoing, _failure(exc))
+            except Exception as exc:
+                log.exception("delivery of message %s raised", outgoing.message_id)
+                unknown = SendFailure(type(exc).__name__, retryable=True, outcome_unknown=True)
+                return await self._record_failure(outgoing, unknown)
+            if not last:
+                async with transaction(self.session_factory) as session:
+                    await do_record_part(
+                        session=session,
+                        message_id=outgoing.message_id,
+                        provider_id=provider_id,
+                        now=utcnow(),
+                    )
+        await self._record_sent(outgoing.message_id, provider_id, len(parts))
         return DeliveryStatus.SENT
 
-    async def due_ids(self, now: datetime, limit: int = 100) -> list[int]:
-        """Outbound messages ready to send, oldest first, after freeing stale claims."""
+    async def _record_sent(self, message_id: int, provider_id: str, parts: int) -> None:
+        try:
+            await self._save_sent(message_id, provider_id, parts)
+        except IntegrityError:
+            # Another row already holds this provider id. The message went out all the same,
+            # and sending it again would be the real harm; only the id is not kept.
+            note = f"sent, but the provider's id {provider_id[:40]} is already recorded"
+            await self._save_sent(message_id, None, parts, note)
+
+    async def _save_sent(
+        self, message_id: int, provider_id: str | None, parts: int, note: str | None = None
+    ) -> None:
         async with transaction(self.session_factory) as session:
-            await session.exec(
-                update(Message)
-                .where(
-                    col(Message.status) == DeliveryStatus.SENDING,
-                    col(Message.updated_at) < now - STALE_SENDING,
-                )
-                .values(status=DeliveryStatus.QUEUED)
+            await do_record_sent(
+                session=session,
+                message_id=message_id,
+                provider_id=provider_id,
+                parts=parts,
+                now=utcnow(),
+                note=note,
             )
-            statement = (
-                select(Message.id)
-                .where(
-                    Message.direction == Direction.OUT,
-                    Message.status == DeliveryStatus.QUEUED,
-                    col(Message.next_attempt_at) <= now,
-                )
-                .order_by(col(Message.id))
-                .limit(limit)
+
+    async def _hold(self, sender: Sender, outgoing: OutboundMessage, seconds: float) -> None:
+        # Flood control is the provider's word for every send under the limit, not just this one.
+        limits = sender.limits(outgoing)
+        if limits:
+            await self.limiter.hold(limits[0].key, seconds)
+
+    async def _record_failure(
+        self, outgoing: OutboundMessage, failure: SendFailure
+    ) -> DeliveryStatus:
+        async with transaction(self.session_factory) as session:
+            return await do_record_failure(
+                session=session,
+                message_id=outgoing.message_id,
+                failure=failure,
+                now=utcnow(),
+                rule=self.rule,
             )
-            return [i for i in (await session.exec(statement)).all() if i is not None]
-
-    async def deliver_due(self) -> int:
-        """Send everything that is due now; returns how many were sent."""
-        sent = 0
-        for message_id in await self.due_ids(utcnow()):
-            if await self.deliver(message_id) is DeliveryStatus.SENT:
-                sent += 1
-        return sent
-
-
-class InProcessDispatcher:
-    """Delivers in a background task of this process: woken by `notify`, and every few seconds."""
-
-    def __init__(self, delivery: OutboxDelivery, poll_seconds: float = 5.0) -> None:
-        self.delivery = delivery
-        self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def notify(self, message_ids: Sequence[int]) -> None:
-        if message_ids:
-            self._wake.set()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-delivery")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            self._wake.clear()
-            try:
-                await self.delivery.deliver_due()
-            except Exception:
-                # A database hiccup must not end delivery for the life of the process.
-                log.exception("outbox delivery round failed")

@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.contacts import ChannelIdentity, Contact
 from models.conversations import Conversation
 from models.directory import DirectoryEntry
+from models.limits import RateSlot
 from models.messages import Message, PendingDeliveryReport
 from models.staff import Staff, StaffToken
 from models.staff_sessions import SignInFailure, StaffSession
@@ -17,6 +18,7 @@ __all__ = [
     "DirectoryEntry",
     "Message",
     "PendingDeliveryReport",
+    "RateSlot",
     "SignInFailure",
     "Staff",
     "StaffSession",

@@ -1,6 +1,6 @@
 """The fixed vocabularies the tables and the API share."""
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Channel(StrEnum):
@@ -60,6 +60,19 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class OutboundPriority(IntEnum):
+    """Which outbound messages go first when many are due; higher first, bulk last.
+
+    Whoever queues a message sets it. Order per person still wins: a person's earlier message
+    always goes before their later one, whatever either's priority.
+    """
+
+    BULK = 0
+    REPLY = 50
+    STAFF = 60
+    EMERGENCY = 100
+
+
 class EventKind(StrEnum):
     CREATED = "created"
     STATUS_CHANGED = "status_changed"
@@ -71,6 +84,7 @@ class EventKind(StrEnum):
     MESSAGE_IN = "message_in"
     MESSAGE_OUT = "message_out"
     ALERT = "alert"
+    DELIVERY_FAILED = "delivery_failed"
 
 
 class ActorType(StrEnum):

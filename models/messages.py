@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_type, utcnow
-from models.enums import Channel, DeliveryStatus, Direction
+from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
 
 BODY_LIMIT = 4000
 """Longer bodies are cut before storing: enough for any real answer, bounded for abuse."""
@@ -33,6 +33,7 @@ class Message(SQLModel, table=True):
             postgresql_where=sa.text(_REACHED_SQL),
             sqlite_where=sa.text(_REACHED_SQL),
         ),
+        sa.Index("ix_messages_recipient", "identity_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -48,6 +49,14 @@ class Message(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Outbound only: who goes first among people (see OutboundPriority).
+    priority: int = OutboundPriority.REPLY
+    # Outbound only: the provider ids of the parts already accepted (a long SMS goes as several),
+    # so a retry carries on after them and never sends a part twice.
+    sent_parts: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # An attempt ended without knowing whether the provider took the message, and it was sent
+    # again: the person may have it twice. Shown to staff.
+    maybe_duplicate: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -17,7 +17,7 @@ from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "HELPBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    "HELPBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
 
@@ -51,6 +51,12 @@ async def database_url(
         return
     async with postgres_database() as url:
         yield url
+
+
+postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+"""For a test of what exists on PostgreSQL alone (the task engine): `database_url`, and every
+fixture built on it, is then only ever the PostgreSQL database, so the test is never collected
+for SQLite rather than skipped there."""
 
 
 @pytest.fixture(scope="session")

@@ -58,20 +58,7 @@ def test_the_stack_is_postgres_a_migration_and_two_of_each_process() -> None:
     assert "replicas" not in SERVICES["migrate"].get("deploy", {})
 
 
-@pytest.mark.parametrize(
-    "service",
-    [
-        "migrate",
-        "web",
-        pytest.param(
-            "worker",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="`helpbot worker` comes with background delivery (issue 13, items 1-6)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("service", OURS)
 def test_each_command_is_one_helpbot_accepts(service: str) -> None:
     command = SERVICES[service]["command"]
     assert command[0] == "helpbot"

@@ -71,6 +71,8 @@ class MessagePublic(BaseModel):
     text: str
     status: DeliveryStatus
     error: str | None
+    # An attempt's outcome was unknown and the message was sent again: it may have come twice.
+    maybe_duplicate: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -84,6 +86,7 @@ class MessagePublic(BaseModel):
             text=message.body,
             status=message.status,
             error=message.error,
+            maybe_duplicate=message.maybe_duplicate,
             created_at=message.created_at,
             updated_at=message.updated_at,
         )
@@ -231,6 +234,7 @@ class TicketDetail(TicketPublic):
                                 "text": "HH-000123: A parcel can come on Friday. Is that OK?",
                                 "status": "sent",
                                 "error": None,
+                                "maybe_duplicate": False,
                                 "created_at": "2026-11-23T10:02:00Z",
                                 "updated_at": "2026-11-23T10:02:01Z",
                             },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -53,6 +53,8 @@ class DeliveryError(Exception):
         retryable: bool,
         retry_after: timedelta | None = None,
         opted_out: bool = False,
+        outcome_unknown: bool = False,
+        channel_starting: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -61,6 +63,21 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
         # The provider says the person opted out (Twilio 21610): stop sending to them at all.
         self.opted_out = opted_out
+        # The request left and no answer came back (a read timeout, a dropped connection):
+        # the provider may have the message, so a retry may make a duplicate.
+        self.outcome_unknown = outcome_unknown
+        # Our own channel is not up yet (still starting, see bot.startup): nothing left, the
+        # message is not at fault, and no other process's sends are held by it.
+        self.channel_starting = channel_starting
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `per_second` sends under `key`, across every process; `burst` may go at once."""
+
+    key: str
+    per_second: float
+    burst: int = 1
 
 
 class StartError(Exception):
@@ -69,6 +86,17 @@ class StartError(Exception):
 
 
 class Sender(Protocol):
-    """One channel's way out: sends a message and returns the provider's id for it."""
+    """One channel's way out. A message goes as one or more parts (a long SMS as several), each
+    sent on its own, so that a part already accepted is never sent again."""
 
-    async def send(self, message: OutboundMessage) -> str: ...
+    def parts(self, message: OutboundMessage) -> Sequence[str]:
+        """The texts to send, in order (one, for most messages)."""
+        ...
+
+    async def send_part(self, message: OutboundMessage, part: str, *, last: bool) -> str:
+        """Send one part and return the provider's id for it."""
+        ...
+
+    def limits(self, message: OutboundMessage) -> Sequence[Limit]:
+        """The rate limits each part's send counts against."""
+        ...

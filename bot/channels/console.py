@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from bot.channels.base import OutboundMessage
+from bot.channels.base import Limit, OutboundMessage
 from bot.channels.text import numbered
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
@@ -18,8 +18,14 @@ class ConsoleSender:
     def __init__(self, write: Callable[[str], None] = print) -> None:
         self.write = write
 
-    async def send(self, message: OutboundMessage) -> str:
-        self.write(f"\nbot: {numbered(message.text, message.options)}\n")
+    def parts(self, message: OutboundMessage) -> Sequence[str]:
+        return [numbered(message.text, message.options)]
+
+    def limits(self, message: OutboundMessage) -> Sequence[Limit]:
+        return []
+
+    async def send_part(self, message: OutboundMessage, part: str, *, last: bool) -> str:
+        self.write(f"\nbot: {part}\n")
         return f"console:{message.message_id}"
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import httpx
+from httpx_aiohttp import AiohttpTransport
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TgMessage
 from telegram.error import (
@@ -18,9 +21,10 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import DeliveryError, OutboundMessage, StartError
+from bot.channels.base import DeliveryError, Limit, OutboundMessage, StartError
 from bot.config import Settings
 from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
 from models.enums import Channel
@@ -32,6 +36,34 @@ CALLBACK_DATA_LIMIT = 64
 ALLOWED_UPDATES = ("message", "callback_query")
 # A message queued while the Bot API is still out of reach waits this long between tries.
 NOT_UP_RETRY_AFTER = timedelta(seconds=30)
+# Connections kept open to the Bot API, shared by every concurrent send of this process.
+CONNECTIONS = 128
+# How long a send waits for Telegram's answer before its outcome counts as unknown.
+READ_TIMEOUT = 10.0
+# Telegram tolerates short bursts over its per-chat rate: a greeting and a question at once.
+PER_CHAT_BURST = 3
+# Forbidden answers that mean the person turned the bot away: they count as opting out.
+_TURNED_AWAY = ("blocked by the user", "user is deactivated")
+
+
+def _request() -> HTTPXRequest:
+    """PTB's HTTP layer on aiohttp's transport: one pool per process, connections reused."""
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    return HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        httpx_kwargs={"transport": AiohttpTransport(limits=limits)},
+    )
+
+
+def _outcome_unknown(exc: NetworkError) -> bool:
+    """Whether the request may have reached Telegram: a transport failure after connecting.
+
+    An HTTP error answer (a 5xx) and a connection never made both mean it was not sent.
+    """
+    cause = exc.__cause__
+    return isinstance(cause, httpx.HTTPError) and not isinstance(
+        cause, httpx.ConnectError | httpx.PoolTimeout
+    )
 
 
 def _media_of(message: TgMessage) -> tuple[Media, ...]:
@@ -108,11 +140,18 @@ class TelegramChannel:
         self.secret = settings.telegram_webhook_secret or ""
         # Whether the Bot API has accepted our token (getMe) since this process started.
         self.up = False
+        # The bot's id is the token's first half: the key its shared rate limit is kept under.
+        self.bot_key = "telegram:bot:" + settings.telegram_bot_token.split(":", 1)[0]
+        self.max_per_second = settings.telegram_max_per_second
+        self.max_per_chat = settings.telegram_max_per_chat_per_second
+        self.read_timeout = READ_TIMEOUT
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.telegram_bot_token)
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
+            .request(_request())
+            .get_updates_request(_request())
             .updater(None)
             .build()
         )
@@ -164,16 +203,34 @@ class TelegramChannel:
         except TelegramError as exc:
             log.info("could not answer a callback query: %s", type(exc).__name__)
 
-    async def send(self, message: OutboundMessage) -> str:
-        """Send one message; the provider id is `chat:message`, unique across chats."""
+    def parts(self, message: OutboundMessage) -> Sequence[str]:
+        """A Telegram message always goes whole."""
+        return [message.text]
+
+    def limits(self, message: OutboundMessage) -> Sequence[Limit]:
+        """The bot's own limit and the per-chat one; either is lifted at 0."""
+        limits = [
+            Limit(self.bot_key, self.max_per_second),
+            Limit(f"telegram:chat:{message.external_id}", self.max_per_chat, PER_CHAT_BURST),
+        ]
+        return [limit for limit in limits if limit.per_second > 0]
+
+    async def send_part(self, message: OutboundMessage, part: str, *, last: bool) -> str:
+        """Send the message; the provider id is `chat:message`, unique across chats."""
         if not self.up:
             raise DeliveryError(
-                "Telegram is not up yet", retryable=True, retry_after=NOT_UP_RETRY_AFTER
+                "Telegram is not up yet",
+                retryable=True,
+                retry_after=NOT_UP_RETRY_AFTER,
+                channel_starting=True,
             )
         markup = _keyboard(message)
         try:
             sent = await self.bot.send_message(
-                chat_id=int(message.external_id), text=message.text, reply_markup=markup
+                chat_id=int(message.external_id),
+                text=part,
+                reply_markup=markup,
+                read_timeout=self.read_timeout,
             )
         except RetryAfter as exc:
             with warnings.catch_warnings():
@@ -188,14 +245,26 @@ class TelegramChannel:
                 retry_after=wait,
             ) from exc
         except Forbidden as exc:
-            raise DeliveryError(f"Telegram refused: {exc.message}", retryable=False) from exc
+            turned_away = any(words in exc.message for words in _TURNED_AWAY)
+            raise DeliveryError(
+                f"Telegram refused: {exc.message}", retryable=False, opted_out=turned_away
+            ) from exc
         except BadRequest as exc:
             raise DeliveryError(
                 f"Telegram rejected the message: {exc.message}", retryable=False
             ) from exc
         except NetworkError as exc:
-            raise DeliveryError(f"could not reach Telegram: {exc.message}", retryable=True) from exc
+            # TimedOut is a NetworkError too; PTB turns a 5xx answer into a bare NetworkError.
+            raise DeliveryError(
+                f"could not reach Telegram: {exc.message}",
+                retryable=True,
+                outcome_unknown=_outcome_unknown(exc),
+            ) from exc
         return f"{sent.chat_id}:{sent.message_id}"
+
+    async def send(self, message: OutboundMessage) -> str:
+        """Send a whole message at once (no rate limit; for set-up and tests)."""
+        return await self.send_part(message, message.text, last=True)
 
     async def set_webhook(self, url: str) -> bool:
         """Register our webhook URL with the secret token Telegram will send back."""

@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,20 +19,19 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
     TwilioRestException,
     TwilioServiceException,
 )
-from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[import-untyped]
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
-from bot.channels.base import DeliveryError, OutboundMessage
+from bot.channels.base import DeliveryError, Limit, OutboundMessage
 from bot.channels.gsm import fits_segments, loses_letters, split, to_gsm7
 from bot.channels.text import numbered
+from bot.channels.twilio_http import RebasedHttpClient
 from bot.config import Settings
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models.enums import Channel, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
-TWILIO_API = "https://api.twilio.com"
 WHATSAPP_PREFIX = "whatsapp:"
 REQUEST_TIMEOUT = 15.0
 # Each SMS we send is at most two segments (306 GSM-7 characters); longer texts go as several.
@@ -191,50 +190,15 @@ def delivery_error(exc: Exception) -> DeliveryError:
             return DeliveryError(f"Twilio is busy ({status}): {text}", retryable=True)
         return DeliveryError(f"Twilio refused the message ({code}): {text}", retryable=False)
     if isinstance(exc, aiohttp.ClientError | TimeoutError):
-        return DeliveryError(f"could not reach Twilio: {type(exc).__name__}", retryable=True)
-    raise exc
-
-
-class _RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """The library's async HTTP client, sending to another host and always with a timeout.
-
-    The library builds every URL on https://api.twilio.com; a test double or a proxy sits
-    elsewhere. Without an explicit timeout, aiohttp would wait for ever on a stalled request.
-    """
-
-    def __init__(self, base_url: str | None, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self.base_url = (base_url or TWILIO_API).rstrip("/")
-
-    # The signature is the library's own; its `timeout` is a per-request limit, not ours.
-    async def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109
-        allow_redirects: bool = False,
-    ) -> Any:
-        if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API) :]
-        headers = dict(headers or {})
-        if auth is not None:
-            # As a header: aiohttp deprecates the BasicAuth object the library would pass.
-            headers["Authorization"] = aiohttp.encode_basic_auth(*auth)
-        # aiohttp turns a number into a total time limit, but None into no limit at all.
-        return await super().request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=None,
-            timeout=timeout or self.timeout,
-            allow_redirects=allow_redirects,
+        # Only a connection never made surely sent nothing; a timeout or a dropped connection
+        # may come after Twilio took the message.
+        unknown = not isinstance(exc, aiohttp.ClientConnectorError)
+        return DeliveryError(
+            f"could not reach Twilio: {type(exc).__name__}",
+            retryable=True,
+            outcome_unknown=unknown,
         )
+    raise exc
 
 
 class TwilioChannel:
@@ -253,9 +217,10 @@ class TwilioChannel:
             self.senders[Channel.WHATSAPP] = WHATSAPP_PREFIX + number
         if settings.twilio_sms_from:
             self.senders[Channel.SMS] = settings.twilio_sms_from
+        self.max_per_second = settings.twilio_max_per_second
         self._token = settings.twilio_auth_token
         self._base_url = settings.twilio_api_base_url
-        self._http: _RebasedHttpClient | None = None
+        self._http: RebasedHttpClient | None = None
         self._client: Any = None
 
     @property
@@ -265,7 +230,7 @@ class TwilioChannel:
 
     async def start(self) -> None:
         """Open the HTTP session; it belongs to the running event loop."""
-        self._http = _RebasedHttpClient(self._base_url, REQUEST_TIMEOUT)
+        self._http = RebasedHttpClient(self._base_url, REQUEST_TIMEOUT)
         client = Client(self.account_sid, self._token, http_client=self._http)
         # The library reads TWILIO_EDGE and TWILIO_REGION from the environment; settings come
         # only from bot.config, and an edge host would not match the base URL override.
@@ -286,8 +251,23 @@ class TwilioChannel:
     def translate_form(self, form: Mapping[str, str]) -> IncomingEvent | None:
         return translate_form(form)
 
-    async def send(self, message: OutboundMessage) -> str:
-        """Send one message (several SMS if it is long); returns the last part's message SID."""
+    def parts(self, message: OutboundMessage) -> Sequence[str]:
+        """The texts to send: a long SMS goes as several; a template as one (no text of ours)."""
+        if message.template is not None:
+            return [""]
+        text = numbered(message.text, message.options)
+        return sms_parts(text) if message.channel is Channel.SMS else whatsapp_parts(text)
+
+    def limits(self, message: OutboundMessage) -> Sequence[Limit]:
+        """The sending number's limit, unless lifted (0)."""
+        sender = self.senders.get(message.channel)
+        if sender is None or not self.max_per_second:
+            return []
+        return [Limit(f"twilio:{sender}", self.max_per_second)]
+
+    async def send_part(self, message: OutboundMessage, part: str, *, last: bool) -> str:
+        """Send one part; returns its message SID. Only the last part asks for status callbacks,
+        as the message's own record follows it."""
         if self._client is None:
             raise DeliveryError("the Twilio channel is not started", retryable=True)
         sender = self.senders.get(message.channel)
@@ -296,26 +276,23 @@ class TwilioChannel:
         to = message.external_id
         if message.channel is Channel.WHATSAPP:
             to = WHATSAPP_PREFIX + to
+        callback = self.status_callback if last else None
         if message.template is not None:
             return await self._create(
                 to=to,
                 from_=sender,
                 content_sid=message.template.content_sid,
                 content_variables=json.dumps(dict(message.template.variables)),
-                status_callback=self.status_callback,
+                status_callback=callback,
             )
-        text = numbered(message.text, message.options)
-        parts = sms_parts(text) if message.channel is Channel.SMS else whatsapp_parts(text)
+        return await self._create(to=to, from_=sender, body=part, status_callback=callback)
+
+    async def send(self, message: OutboundMessage) -> str:
+        """Send every part in turn (no rate limit, no record); returns the last part's SID."""
+        parts = self.parts(message)
         sid = ""
         for number, part in enumerate(parts, start=1):
-            last = number == len(parts)
-            # Only the last part is tracked, so only it asks for status callbacks.
-            sid = await self._create(
-                to=to,
-                from_=sender,
-                body=part,
-                status_callback=self.status_callback if last else None,
-            )
+            sid = await self.send_part(message, part, last=number == len(parts))
         return sid
 
     async def _create(self, **params: Any) -> str:

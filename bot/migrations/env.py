@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table on the metadata)
 from bot.config import get_settings
 from bot.db import create_engine
+from bot.migrate import is_ours
 
 target_metadata = SQLModel.metadata
 
@@ -27,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        include_name=is_ours,
     )
     with context.begin_transaction():
         context.run_migrations()

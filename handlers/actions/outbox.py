@@ -1,12 +1,15 @@
 """The outbox: recording messages in, queueing messages out, and providers' delivery reports.
 
-Everything happens in the caller's transaction. A queued message's id is also kept on the
-session (`queued_ids`), so whoever owns the session can wake delivery once it commits.
+Everything happens in the caller's transaction. Each queued message also asks for delivery
+(`request_delivery`): the service may hang a hook on its sessions that writes the delivery job in
+this same transaction, and the request is also kept on the session (`delivery_requests`) for
+whoever owns it to act on once it commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +20,59 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.actions.tickets import add_event
 from handlers.conversation.events import IncomingEvent, Reply
 from models import ChannelIdentity, Message, PendingDeliveryReport, Ticket
-from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind
+from models.enums import (
+    ActorType,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    OutboundPriority,
+)
 from models.messages import BODY_LIMIT
 
-_QUEUED = "outbox.queued_ids"
+_REQUESTS = "outbox.delivery_requests"
+ENQUEUE_HOOK = "outbox.enqueue"
 
 
-def queued_ids(info: dict[Any, Any]) -> list[int]:
-    """Take the ids of the messages queued on a session (from its `info`) since last taken."""
-    ids: list[int] = info.pop(_QUEUED, [])
-    return ids
+@dataclass(frozen=True)
+class DeliveryRequest:
+    """Someone has a message due from `not_before` (None: now), at `priority`."""
+
+    identity_id: int
+    priority: int
+    not_before: datetime | None = None
+
+
+Enqueue = Callable[[AsyncSession, DeliveryRequest], Awaitable[None]]
+"""A hook the service puts in a session's `info` under ENQUEUE_HOOK: it records the delivery
+job in the session's own transaction, so a rolled-back change leaves no job behind."""
+
+
+def delivery_requests(info: dict[Any, Any]) -> list[DeliveryRequest]:
+    """Take the delivery requests made on a session (from its `info`) since last taken."""
+    requests: list[DeliveryRequest] = info.pop(_REQUESTS, [])
+    return requests
+
+
+async def request_delivery(
+    *, session: AsyncSession, message: Message, not_before: datetime | None = None
+) -> None:
+    """Ask for `message`'s person to be delivered to, in the caller's transaction."""
+    request = DeliveryRequest(message.identity_id, message.priority, not_before)
+    pending: list[DeliveryRequest] = session.info.setdefault(_REQUESTS, [])
+    # Replies queued together go out in one run for the person; a second job only if it
+    # would run sooner (a higher priority) than the first.
+    if any(
+        r.identity_id == request.identity_id
+        and r.priority >= request.priority
+        and r.not_before == not_before
+        for r in pending
+    ):
+        return
+    pending.append(request)
+    hook: Enqueue | None = session.info.get(ENQUEUE_HOOK)
+    if hook is not None:
+        await hook(session, request)
 
 
 def _inbound_payload(event: IncomingEvent) -> dict[str, Any]:
@@ -84,8 +130,10 @@ async def queue_reply(
     ticket: Ticket | None = None,
     actor_type: ActorType = ActorType.SYSTEM,
     actor_id: int | None = None,
+    priority: OutboundPriority = OutboundPriority.REPLY,
 ) -> Message:
-    """Put one reply in the outbox; a reply about a ticket also joins its timeline."""
+    """Put one reply in the outbox and ask for its delivery; a reply about a ticket also joins
+    its timeline. `priority` says who goes first when many people have messages due."""
     message = Message(
         contact_id=identity.contact_id,
         identity_id=identity.id,  # type: ignore[arg-type]
@@ -96,12 +144,13 @@ async def queue_reply(
         payload={"options": [[o.id, o.label] for o in reply.options]} if reply.options else {},
         status=DeliveryStatus.QUEUED,
         next_attempt_at=now,
+        priority=priority,
         created_at=now,
         updated_at=now,
     )
     session.add(message)
     await session.flush()
-    session.info.setdefault(_QUEUED, []).append(message.id)
+    await request_delivery(session=session, message=message)
     if ticket is not None:
         await add_event(
             session=session,

@@ -26,7 +26,14 @@ from handlers.conversation.catalog import t
 from handlers.conversation.events import Reply
 from models import ChannelIdentity, Contact, Staff, Ticket, TicketEvent
 from models.audit import AuditAction
-from models.enums import ActorType, EventKind, TicketCategory, TicketPriority, TicketStatus
+from models.enums import (
+    ActorType,
+    EventKind,
+    OutboundPriority,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,7 @@ async def _tell_resolved(
         ticket=ticket,
         actor_type=ActorType.STAFF,
         actor_id=staff.id,
+        priority=OutboundPriority.STAFF,
     )
 
 
@@ -243,6 +251,7 @@ async def do_staff_reply(
         ticket=ticket,
         actor_type=ActorType.STAFF,
         actor_id=staff.id,
+        priority=OutboundPriority.STAFF,
     )
     if template is not None:
         # The words stay on record for staff; the person is sent the approved template.

@@ -41,6 +41,7 @@ from handlers.safeguarding.detection import check_text
 from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
 from models.base import utcnow
+from models.enums import Channel, OutboundPriority, TicketPriority
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,9 @@ async def handle_event(
         menu=MENU_ITEMS,
     )
     keyword = event.keyword
+    if identity.opted_out and event.channel is Channel.TELEGRAM:
+        # On Telegram, blocking the bot is the only way to opt out; writing again undoes it.
+        identity.opted_out = False
     if keyword is Keyword.OPT_IN and not identity.opted_out:
         # "YES" or "START" from someone who never opted out is an ordinary answer.
         keyword = None
@@ -219,9 +223,17 @@ async def handle_event(
     conversation.updated_at = now
 
     outcome = Outcome()
+    # An emergency answer (an urgent ticket's) goes before every other waiting message.
+    urgent = any(t is not None and t.priority == TicketPriority.URGENT for _, t in turn.replies)
+    priority = OutboundPriority.EMERGENCY if urgent else OutboundPriority.REPLY
     for reply, ticket in turn.replies:
         message = await queue_reply(
-            session=session, identity=identity, reply=reply, ticket=ticket, now=now
+            session=session,
+            identity=identity,
+            reply=reply,
+            ticket=ticket,
+            now=now,
+            priority=priority,
         )
         if keyword is Keyword.OPT_OUT:
             # The one message delivery still sends to someone who opted out: saying it worked.

@@ -80,6 +80,22 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_the_worker_is_for_postgresql_and_says_so_on_sqlite(tmp_path: Path) -> None:
+    result = run_helpbot("worker", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the worker is for PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("driver", ["postgresql", "postgresql+psycopg", "postgresql+asyncpg"])
+def test_a_worker_without_its_database_is_one_line(tmp_path: Path, driver: str) -> None:
+    env = {"DATABASE_URL": f"{driver}://nobody@127.0.0.1:1/none"}
+    result = run_helpbot("worker", "--concurrency", "2", cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

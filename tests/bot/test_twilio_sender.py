@@ -14,7 +14,8 @@ from bot.channels.gsm import is_gsm7, segments
 from bot.channels.twilio import TwilioChannel, sms_parts
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
-from bot.outbound import OPTED_OUT, OutboxDelivery
+from bot.outbound import Deliverer
+from handlers.actions.delivery import OPTED_OUT
 from handlers.conversation.events import Option
 from models import ChannelIdentity, Contact, Message
 from models.base import utcnow
@@ -28,6 +29,7 @@ from tests.doubles.twilio_api import (
     serve,
 )
 from tests.support.app import serving, settings_for
+from tests.support.outbox import deliverer, load, make_due
 
 ACCOUNT_SID = "AC" + "7a2c" * 8
 AUTH_TOKEN = "3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c"
@@ -57,9 +59,21 @@ async def channel(twilio_api: TwilioApiDouble) -> AsyncIterator[TwilioChannel]:
     await channel.stop()
 
 
+class Delivery:
+    """Delivers one queued message through the real deliverer and says how it ended."""
+
+    def __init__(self, deliverer: Deliverer, db: SessionFactory) -> None:
+        self.deliverer = deliverer
+        self.db = db
+
+    async def deliver(self, message_id: int) -> DeliveryStatus:
+        await self.deliverer.drain((await load(self.db, message_id)).identity_id)
+        return (await load(self.db, message_id)).status
+
+
 @pytest.fixture
-def delivery(db: SessionFactory, channel: TwilioChannel) -> OutboxDelivery:
-    return OutboxDelivery(db, {Channel.WHATSAPP: channel, Channel.SMS: channel})
+def delivery(db: SessionFactory, channel: TwilioChannel) -> Delivery:
+    return Delivery(deliverer(db, {Channel.WHATSAPP: channel, Channel.SMS: channel}), db)
 
 
 async def queue(
@@ -110,7 +124,7 @@ async def row(db: SessionFactory, message_id: int) -> tuple[Message, ChannelIden
 
 
 async def test_whatsapp_text_with_numbered_options(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
     payload = {"options": [["food", "🍞 Food"], ["medicine", "Medicine"]]}
     message_id = await queue(db, Channel.WHATSAPP, "What do you need? 😊", payload=payload)
@@ -127,7 +141,7 @@ async def test_whatsapp_text_with_numbered_options(
 
 
 async def test_template_is_sent_by_content_sid(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
     template = {"content_sid": "HX" + "b" * 32, "variables": {"1": "HH-000123"}}
     message_id = await queue(
@@ -168,13 +182,46 @@ async def test_a_long_sms_goes_as_several_short_ones(
     assert [("StatusCallback" in s.params) for s in sent] == [False] * (len(sent) - 1) + [True]
 
 
+async def test_a_long_sms_whose_second_part_fails_never_sends_the_first_again(
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
+) -> None:
+    text = "\n\n".join(["Here is what we found near you. " * 4] * 8)
+    message_id = await queue(db, Channel.SMS, text)
+    parts = sms_parts(text)
+    assert len(parts) >= 3
+    # The first part is accepted, the second meets a broken Twilio.
+    first = await delivery_of_first_part(delivery, twilio_api, message_id)
+    message, _ = await row(db, message_id)
+    assert message.status is DeliveryStatus.QUEUED
+    assert message.sent_parts == [first.sid]
+
+    await make_due(db, message_id)
+    assert await delivery.deliver(message_id) is DeliveryStatus.SENT
+
+    accepted = twilio_api.sent()
+    assert [s.body for s in accepted] == parts  # each part once, in order
+    message, _ = await row(db, message_id)
+    assert message.sent_parts == [s.sid for s in accepted]
+    assert message.provider_message_id == accepted[-1].sid
+    assert not message.maybe_duplicate
+
+
+async def delivery_of_first_part(
+    delivery: Delivery, twilio_api: TwilioApiDouble, message_id: int
+) -> Any:
+    twilio_api.fail_after(1, SERVER_ERROR)
+    assert await delivery.deliver(message_id) is DeliveryStatus.QUEUED
+    [first] = twilio_api.sent()
+    return first
+
+
 def test_text_in_another_script_is_kept_whole() -> None:
     [part] = sms_parts("مرحبا، كيف يمكننا مساعدتك؟")
     assert part == "مرحبا، كيف يمكننا مساعدتك؟"
 
 
 async def test_unsubscribed_recipient_opts_the_person_out(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
     twilio_api.fail_next(UNSUBSCRIBED)
     message_id = await queue(db, Channel.SMS)
@@ -187,7 +234,7 @@ async def test_unsubscribed_recipient_opts_the_person_out(
 
 @pytest.mark.parametrize("failure", [TOO_MANY_REQUESTS, SERVER_ERROR])
 async def test_busy_or_broken_twilio_is_retried(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory, failure: Any
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory, failure: Any
 ) -> None:
     twilio_api.fail_next(failure)
     message_id = await queue(db, Channel.SMS)
@@ -199,7 +246,7 @@ async def test_busy_or_broken_twilio_is_retried(
 
 
 async def test_a_refused_message_is_not_retried(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
     twilio_api.fail_next(NOT_A_NUMBER)
     message_id = await queue(db, Channel.WHATSAPP)
@@ -211,7 +258,7 @@ async def test_a_refused_message_is_not_retried(
 
 
 async def test_nothing_is_sent_to_someone_who_opted_out(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
     message_id = await queue(db, Channel.WHATSAPP, opted_out=True)
     assert await delivery.deliver(message_id) is DeliveryStatus.FAILED
@@ -221,7 +268,7 @@ async def test_nothing_is_sent_to_someone_who_opted_out(
 
 
 async def test_the_opt_out_notice_itself_is_sent(
-    delivery: OutboxDelivery, twilio_api: TwilioApiDouble, db: SessionFactory
+    delivery: Delivery, twilio_api: TwilioApiDouble, db: SessionFactory
 ) -> None:
     message_id = await queue(
         db, Channel.WHATSAPP, "You will not get any more messages", payload={"notice": True}
@@ -243,7 +290,7 @@ async def test_wrong_credentials_are_not_retried(
     channel = TwilioChannel(settings)
     await channel.start()
     try:
-        delivery = OutboxDelivery(db, {Channel.SMS: channel})
+        delivery = Delivery(deliverer(db, {Channel.SMS: channel}), db)
         message_id = await queue(db, Channel.SMS)
         assert await delivery.deliver(message_id) is DeliveryStatus.FAILED
     finally:

@@ -6,7 +6,7 @@ service uses, records every call, and can be told to fail the next calls of a me
 
 from __future__ import annotations
 
-import itertools
+import asyncio
 import json
 import threading
 import time
@@ -47,6 +47,8 @@ class Call:
     params: dict[str, Any]
     status: int
     response: dict[str, Any]
+    # When the request arrived (time.monotonic()), to check the pace of sends.
+    at: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -108,7 +110,8 @@ class TelegramApiDouble:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
-        self._message_ids = itertools.count(1000)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._next_message_id = 1000
         self.app = Starlette(
             routes=[Route("/bot{token}/{method}", self._endpoint, methods=["POST", "GET"])]
         )
@@ -119,6 +122,16 @@ class TelegramApiDouble:
         """Answer the next `times` calls of `method` with `failure`."""
         with self._lock:
             self._failures[method].extend([failure] * times)
+
+    def peek_message_id(self) -> int:
+        """The message id the next delivered message will get."""
+        with self._lock:
+            return self._next_message_id
+
+    def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` normally, but only after `seconds`."""
+        with self._lock:
+            self._delays[method].extend([seconds] * times)
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Every call so far, oldest first, optionally of one method only."""
@@ -138,6 +151,7 @@ class TelegramApiDouble:
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self._delays.clear()
 
     async def wait_for_calls(self, method: str, count: int) -> list[Call]:
         """Wait (bounded) until at least `count` calls of `method` have arrived."""
@@ -163,13 +177,19 @@ class TelegramApiDouble:
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
+        at = time.monotonic()
         params = await self._params(request)
         if request.path_params["token"] != self.token:
             status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
             status, body = self._answer(method, params)
         with self._lock:
-            self._calls.append(Call(method, params, status, body))
+            self._calls.append(Call(method, params, status, body, at))
+            pending = self._delays.get(method)
+            delay = pending.popleft() if pending else 0.0
+        if delay:
+            # The message is taken (recorded above); only the answer is late.
+            await asyncio.sleep(delay)
         return JSONResponse(body, status_code=status)
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -195,7 +215,8 @@ class TelegramApiDouble:
     def _message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params.get("chat_id")
         with self._lock:
-            message_id = next(self._message_ids)
+            message_id = self._next_message_id
+            self._next_message_id += 1
         message: dict[str, Any] = {
             "message_id": message_id,
             "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},

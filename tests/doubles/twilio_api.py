@@ -88,7 +88,8 @@ class TwilioApiDouble:
         self.base_url = ""
         self._lock = threading.Lock()
         self._sent: list[Sent] = []
-        self._failures: deque[Failure] = deque()
+        # None in the queue means "answer this one normally".
+        self._failures: deque[Failure | None] = deque()
         self._counter = itertools.count(1)
         # (status, where the service listens) for the next message, and the answers it got.
         self._early: deque[tuple[str, str]] = deque()
@@ -115,6 +116,11 @@ class TwilioApiDouble:
         its StatusCallback URL, as Twilio does, and sent to that path at `deliver_to`."""
         with self._lock:
             self._early.append((status, deliver_to))
+
+    def fail_after(self, successes: int, failure: Failure) -> None:
+        """Accept the next `successes` message requests, then answer one with `failure`."""
+        with self._lock:
+            self._failures.extend([None] * successes + [failure])
 
     def requests(self) -> list[Sent]:
         """Every message request so far, oldest first, failed ones included."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel, select
 
 from bot.db import create_engine, create_session_factory
-from bot.migrate import upgrade
+from bot.migrate import is_ours, upgrade
 from models import DirectoryEntry
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -39,7 +39,10 @@ async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
 
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # The task engine's tables (PostgreSQL) are procrastinate's, applied from its own schema.
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": is_ours}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 
@@ -59,3 +62,23 @@ async def test_migrations_match_the_models_and_seed_marked_samples(fresh_url: st
         assert all("Sample entry" in e.description for e in entries)
     finally:
         await engine.dispose()
+
+
+def test_the_task_engines_schema_copy_is_the_installed_releases() -> None:
+    # Migration 0007 applies this copy. When procrastinate is upgraded this fails: add a revision
+    # applying procrastinate's migration files since 3.10.0, then name the new release here.
+    from procrastinate.schema import SchemaManager
+
+    copy = Path(__file__).parents[2] / "bot" / "migrations" / "procrastinate" / "schema-3.10.0.sql"
+    assert copy.read_text(encoding="utf-8") == SchemaManager.get_schema()
+
+
+async def test_postgresql_gets_the_task_engines_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: sync.dialect.get_table_names(sync))
+    finally:
+        await engine.dispose()
+    has_jobs = "procrastinate_jobs" in tables
+    assert has_jobs is (not database_url.startswith("sqlite"))

@@ -3,7 +3,9 @@ real HTTP from a background thread."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.worker import run_worker
 from tests.doubles.telegram_api import TelegramApiDouble
 from tests.doubles.twilio_api import TwilioApiDouble
 from tests.support.servers import ThreadedServer
@@ -27,9 +30,16 @@ def settings_for(
 ) -> Settings:
     """Settings that read nothing from the environment: the database, each double given
     switched on against its fake API, a fresh spool directory, and then `overrides` (e.g. the
-    Twilio from-numbers)."""
-    # Each service under test spools into a directory of its own, never the working directory.
-    values: dict[str, Any] = {"inbound_spool_dir": Path(tempfile.mkdtemp(prefix="helpbot-spool-"))}
+    Twilio from-numbers).
+
+    A test person answers at once, where a real one takes seconds to type, so Telegram's
+    per-chat pace is lifted unless a test sets it (tests/bot/test_limits.py does).
+    """
+    values: dict[str, Any] = {
+        # Each service under test spools into a directory of its own, never the working one.
+        "inbound_spool_dir": Path(tempfile.mkdtemp(prefix="helpbot-spool-")),
+        "telegram_max_per_chat_per_second": 0,
+    }
     if database_url is not None:
         values["database_url"] = database_url
     if telegram is not None:
@@ -48,14 +58,64 @@ def settings_for(
     return Settings(_env_file=None, **values)
 
 
+class ThreadedWorker:
+    """`helpbot worker` in a daemon thread with its own event loop, stopped on request."""
+
+    def __init__(self, settings: Settings, concurrency: int = 8) -> None:
+        self.settings = settings
+        self.concurrency = concurrency
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await run_worker(
+                self.settings,
+                concurrency=self.concurrency,
+                stop=self._stop,
+                install_signal_handlers=False,
+            )
+
+        asyncio.run(main())
+
+    def start(self) -> ThreadedWorker:
+        self._thread.start()
+        self._ready.wait(timeout=15)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=20)
+
+
+@contextmanager
+def working(settings: Settings) -> Iterator[None]:
+    """A worker running jobs for `settings` (PostgreSQL) for the length of the block."""
+    worker = ThreadedWorker(settings).start()
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
-    """The whole service for `settings`, over HTTP on 127.0.0.1, for the length of the block.
+    """The whole service for `settings`, over HTTP on 127.0.0.1, for the length of the block:
+    on PostgreSQL a web process and a worker, as deployed; on SQLite the web process alone.
 
     Yields its base URL; leaving the block runs the app's shutdown and stops the server.
     """
     server = ThreadedServer(create_app(settings)).start()
+    worker = None if settings.is_sqlite else ThreadedWorker(settings).start()
     try:
         yield server.url
     finally:
+        if worker is not None:
+            worker.stop()
         server.stop()

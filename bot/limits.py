@@ -1,0 +1,82 @@
+"""Rate limits shared by every process, kept in the database.
+
+Each limited thing (a bot, a chat, a sending number) has a row holding the moment its next send
+may start. Taking a turn moves that moment on by one interval in a single statement, which
+PostgreSQL runs under the row's lock, so any number of workers together keep to the limit. It is
+the generic cell rate algorithm: `burst` sends may start at once, then one per interval. On
+SQLite the same statement serves the one process there is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channels.base import Limit
+
+_UPSERT = """
+INSERT INTO rate_slots (key, next_free) VALUES {rows}
+ON CONFLICT (key) DO UPDATE
+SET next_free = {greatest}(rate_slots.next_free, {now}) + (excluded.next_free - {now})
+RETURNING key, next_free, {now} AS now
+"""
+_HOLD = """
+INSERT INTO rate_slots (key, next_free) VALUES (:key, {now} + :seconds)
+ON CONFLICT (key) DO UPDATE SET next_free = {greatest}(rate_slots.next_free, excluded.next_free)
+"""
+
+
+class RateLimiter:
+    """Waits for a turn under every limit a send counts against."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        postgres = engine.dialect.name == "postgresql"
+        # The database's clock on PostgreSQL, so processes on several hosts share one clock.
+        self._now = "extract(epoch from now())::float8" if postgres else ":now"
+        self._greatest = "GREATEST" if postgres else "MAX"
+
+    async def turn_in(self, limits: Sequence[Limit]) -> float:
+        """Take a turn under each limit; returns the seconds to wait before sending."""
+        active = sorted((lim for lim in limits if lim.per_second > 0), key=lambda lim: lim.key)
+        if not active:
+            return 0.0
+        params: dict[str, object] = {"now": time.time()}
+        rows = []
+        for index, limit in enumerate(active):
+            # The row's own value is now plus one interval, so `excluded` carries the interval.
+            rows.append(f"(:key{index}, {self._now} + :gap{index})")
+            params[f"key{index}"] = limit.key
+            params[f"gap{index}"] = 1.0 / limit.per_second
+        statement = _UPSERT.format(rows=", ".join(rows), greatest=self._greatest, now=self._now)
+        async with self.engine.connect() as connection:
+            result = (await connection.execute(text(statement), params)).all()
+            await connection.commit()
+        wait = 0.0
+        by_key = {limit.key: limit for limit in active}
+        for key, next_free, now in result:
+            limit = by_key[key]
+            gap = 1.0 / limit.per_second
+            # This turn starts one interval before the new next_free, earlier by the burst.
+            start = float(next_free) - gap - (limit.burst - 1) * gap
+            wait = max(wait, start - float(now))
+        return wait
+
+    async def wait_turn(self, limits: Sequence[Limit]) -> None:
+        """Take a turn under each limit and sleep until it comes."""
+        wait = await self.turn_in(limits)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def hold(self, key: str, seconds: float) -> None:
+        """Nobody sends under `key` for `seconds` (the provider asked us to wait)."""
+        statement = _HOLD.format(now=self._now, greatest=self._greatest)
+        async with self.engine.connect() as connection:
+            await connection.execute(
+                text(statement), {"key": key, "seconds": seconds, "now": time.time()}
+            )
+            await connection.commit()

@@ -1,0 +1,269 @@
+"""Delivering the outbox, the decisions: whose message goes next, and what a send's result means.
+
+The sending itself is the service's (`bot.outbound`); each step here is one short transaction.
+A person's messages go strictly oldest first: the next one is claimed only when every earlier one
+has been sent or has failed for good, so a retry is never overtaken.
+
+When an attempt ends without an outcome (a timeout after the request left, or a process that
+died mid-send), the message is sent again and marked `maybe_duplicate`, which staff see: for
+someone who may be alone and unwell, a message twice is kinder than a message lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.actions.delivery_reports import apply_pending_reports
+from handlers.actions.outbox import request_delivery
+from handlers.actions.ticket_status import do_set_status
+from handlers.actions.tickets import add_event
+from models import ChannelIdentity, Message, Ticket
+from models.enums import ActorType, DeliveryStatus, Direction, EventKind, TicketStatus
+
+OPTED_OUT = "the person has opted out (STOP)"
+# A message left "sending" this long belongs to a process that died mid-send.
+STALE_SENDING = timedelta(minutes=2)
+_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
+@dataclass(frozen=True)
+class RetryRule:
+    """How often and how patiently a passing failure is tried again before it counts as failed."""
+
+    max_attempts: int = 10
+    first_wait: timedelta = timedelta(seconds=2)
+    longest_wait: timedelta = timedelta(minutes=5)
+
+    def wait(self, attempts: int) -> timedelta:
+        """The pause after attempt number `attempts`: doubling, up to `longest_wait`."""
+        doubled: timedelta = self.first_wait * (1 << min(max(attempts - 1, 0), 20))
+        return min(doubled, self.longest_wait)
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    """A send that did not work, in the domain's words."""
+
+    reason: str
+    retryable: bool
+    retry_after: timedelta | None = None
+    opted_out: bool = False
+    # The request may have reached the provider: sending again may make a duplicate.
+    outcome_unknown: bool = False
+    # Our channel is still starting: nothing was tried, so no attempt is spent waiting for it.
+    channel_starting: bool = False
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message now ours to send, with where it goes."""
+
+    message: Message
+    identity: ChannelIdentity
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The person's next message is not due until `until` (a retry, or another's send)."""
+
+    until: datetime
+
+
+async def do_claim_next(
+    *, session: AsyncSession, identity_id: int, now: datetime
+) -> Claimed | Waiting | None:
+    """Claim the person's oldest unfinished outbound message if it is due; None if none is left."""
+    statement = (
+        select(Message)
+        .where(
+            Message.identity_id == identity_id,
+            Message.direction == Direction.OUT,
+            col(Message.status).in_(_UNFINISHED),
+        )
+        .order_by(col(Message.id))
+        .limit(1)
+        # Two runs for one person should never meet, but if they do only one claims.
+        .with_for_update()
+    )
+    message = (await session.exec(statement)).first()
+    if message is None:
+        return None
+    if message.status == DeliveryStatus.SENDING:
+        if message.updated_at > now - STALE_SENDING:
+            return Waiting(message.updated_at + STALE_SENDING)
+        # Its process died mid-send: the outcome is unknown, so it goes again, marked.
+        message.maybe_duplicate = True
+    elif message.next_attempt_at is not None and message.next_attempt_at > now:
+        return Waiting(message.next_attempt_at)
+    message.status = DeliveryStatus.SENDING
+    message.attempts += 1
+    message.updated_at = now
+    identity = await session.get(ChannelIdentity, identity_id)
+    assert identity is not None  # a message's identity is a foreign key
+    return Claimed(message, identity)
+
+
+async def do_record_part(
+    *, session: AsyncSession, message_id: int, provider_id: str, now: datetime
+) -> None:
+    """Remember one accepted part of a long message, so a retry never sends it again."""
+    message = await session.get(Message, message_id, with_for_update=True)
+    if message is not None:
+        message.sent_parts = [*message.sent_parts, provider_id]
+        message.updated_at = now
+
+
+async def do_record_sent(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    provider_id: str | None,
+    parts: int,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    """The provider accepted the message (its last part, when there are `parts` > 1).
+
+    Raises IntegrityError when another row already holds `provider_id`; the caller then records
+    the send again in a new transaction without it (`provider_id=None`, with a `note`).
+    """
+    values: dict[str, object] = {"status": DeliveryStatus.SENT, "error": note, "updated_at": now}
+    if provider_id is not None:
+        values["provider_message_id"] = provider_id
+    if parts > 1 and provider_id is not None:
+        message = await session.get(Message, message_id)
+        if message is not None:
+            values["sent_parts"] = [*message.sent_parts, provider_id]
+    await session.exec(update(Message).where(col(Message.id) == message_id).values(**values))
+    if provider_id is not None:
+        # The provider may have reported on it already, before this commit: such reports wait
+        # under its id (only the last part of a long message asks for reports) and apply now.
+        sent = await session.get(Message, message_id, populate_existing=True)
+        if sent is not None:
+            await apply_pending_reports(session=session, message=sent, now=now)
+
+
+async def do_record_failure(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    failure: SendFailure,
+    now: datetime,
+    rule: RetryRule,
+) -> DeliveryStatus:
+    """A failed attempt: queue it again after a pause, or fail it for good (telling staff on the
+    ticket's timeline when its retries ran out).
+
+    Returns the status it ends in. A failure that says the person opted out marks their
+    identity, so nothing more is sent to them on that channel.
+    """
+    message = await session.get(Message, message_id, with_for_update=True)
+    if message is None:
+        return DeliveryStatus.FAILED
+    message.updated_at = now
+    message.error = failure.reason[:500]
+    if failure.retryable and failure.channel_starting:
+        # The claim counted an attempt that never reached the provider: give it back, so a
+        # message waits for its channel however long it takes to start, and never fails for it.
+        message.attempts = max(message.attempts - 1, 0)
+    if failure.retryable and message.attempts < rule.max_attempts:
+        message.status = DeliveryStatus.QUEUED
+        # Flood control names its own pause: the message was not at fault, so no backoff grows;
+        # retrying sooner than it allows would only spend the attempts left.
+        wait = failure.retry_after or rule.wait(message.attempts)
+        message.next_attempt_at = now + wait
+        if failure.outcome_unknown:
+            message.maybe_duplicate = True
+        await request_delivery(session=session, message=message, not_before=now + wait)
+    else:
+        message.status = DeliveryStatus.FAILED
+        if failure.retryable:
+            # Every retry is spent: the timeline gets an event of its own, beyond the message's
+            # status (which shows an outright refusal, such as a channel that is off).
+            await _tell_staff(session, message, now)
+    if failure.opted_out:
+        identity = await session.get(ChannelIdentity, message.identity_id)
+        if identity is not None:
+            identity.opted_out = True
+    return message.status
+
+
+async def _tell_staff(session: AsyncSession, message: Message, now: datetime) -> None:
+    """A failed message about a ticket lands on its timeline, and a ticket waiting for the
+    person's answer goes back to staff: they are waiting for an answer to a message never sent."""
+    if message.ticket_id is None:
+        return
+    ticket = await session.get(Ticket, message.ticket_id)
+    if ticket is None:
+        return
+    await add_event(
+        session=session,
+        ticket=ticket,
+        kind=EventKind.DELIVERY_FAILED,
+        actor_type=ActorType.SYSTEM,
+        message_id=message.id,
+        now=now,
+        data={"reason": message.error or "failed"},
+    )
+    if ticket.status == TicketStatus.WAITING:
+        await do_set_status(
+            session=session,
+            ticket=ticket,
+            status=TicketStatus.IN_PROGRESS,
+            actor_type=ActorType.SYSTEM,
+            actor_id=None,
+            now=now,
+        )
+
+
+def _heads() -> Any:
+    """Per person with unfinished outbound messages: the oldest one's id (the only one that can
+    go next) and the highest priority waiting behind it."""
+    return (
+        select(
+            col(Message.identity_id).label("identity_id"),
+            func.min(Message.id).label("head_id"),
+            func.max(Message.priority).label("top"),
+        )
+        .where(Message.direction == Direction.OUT, col(Message.status).in_(_UNFINISHED))
+        .group_by(col(Message.identity_id))
+        .subquery()
+    )
+
+
+async def list_due_recipients(
+    *, session: AsyncSession, due_by: datetime, limit: int = 200
+) -> list[int]:
+    """The people whose next message is due by `due_by`, most urgent first, then oldest."""
+    heads = _heads()
+    due = or_(
+        (col(Message.status) == DeliveryStatus.QUEUED) & (col(Message.next_attempt_at) <= due_by),
+        (col(Message.status) == DeliveryStatus.SENDING)
+        & (col(Message.updated_at) <= due_by - STALE_SENDING),
+    )
+    statement = (
+        select(heads.c.identity_id)
+        .join(Message, col(Message.id) == heads.c.head_id)
+        .where(due)
+        .order_by(heads.c.top.desc(), heads.c.head_id)
+        .limit(limit)
+    )
+    return [int(i) for i in (await session.exec(statement)).all()]
+
+
+async def find_next_due(*, session: AsyncSession) -> datetime | None:
+    """When the earliest waiting retry falls due (a message no earlier one holds back)."""
+    heads = _heads()
+    statement = (
+        select(func.min(Message.next_attempt_at))
+        .join(heads, col(Message.id) == heads.c.head_id)
+        .where(Message.status == DeliveryStatus.QUEUED)
+    )
+    found: datetime | None = (await session.exec(statement)).one()
+    return found
