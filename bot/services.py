@@ -95,6 +95,8 @@ async def _start_telegram(settings: Settings) -> tuple[TelegramChannel, Starter]
         return None
     channel = TelegramChannel(settings)
     starter = Starter("Telegram", channel.start)
+    # Messages queued meanwhile are tried again just after each start-up try.
+    channel.next_start_try = starter.seconds_to_next_try
     await starter.begin()
     return channel, starter
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
@@ -41,21 +42,34 @@ class Starter:
         self._backoff = backoff or Backoff(first=0.5, limit=60.0)
         self._task = Background(f"start-{name.lower()}", self._keep_trying)
         self._reason: str | None = None
+        # When the next try in the background is due, on the monotonic clock.
+        self._next_try: float | None = None
         self.attempts = 0
 
     async def begin(self) -> None:
         """Try once now; if the provider cannot be reached, go on trying in the background."""
         if not await self._try():
+            self._plan_next_try()
             self._task.start()
 
     async def stop(self) -> None:
         await self._task.stop()
 
+    def seconds_to_next_try(self) -> float | None:
+        """How long until the next try (0 while one is under way), or None once it is up."""
+        if self.state is ChannelState.UP or self._next_try is None:
+            return None
+        return max(self._next_try - time.monotonic(), 0.0)
+
+    def _plan_next_try(self) -> None:
+        self._next_try = time.monotonic() + self._backoff.next_delay()
+
     async def _keep_trying(self) -> None:
-        up = False
-        while not up:
-            await asyncio.sleep(self._backoff.next_delay())
-            up = await self._try()
+        while True:
+            await asyncio.sleep(self.seconds_to_next_try() or 0.0)
+            if await self._try():
+                return
+            self._plan_next_try()
 
     async def _try(self) -> bool:
         self.attempts += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 CALLBACK_DATA_LIMIT = 64
 # Updates we act on; everything else (edits, polls, chat member changes) is acknowledged only.
 ALLOWED_UPDATES = ("message", "callback_query")
-# A message queued while the Bot API is still out of reach waits this long between tries.
+# A message queued while the Bot API is still out of reach waits this long between tries, or
+# until just after the channel's next start-up try when that comes sooner.
 NOT_UP_RETRY_AFTER = timedelta(seconds=30)
+AFTER_START_TRY = timedelta(seconds=1)
 # Connections kept open to the Bot API, shared by every concurrent send of this process.
 CONNECTIONS = 128
 # How long a send waits for Telegram's answer before its outcome counts as unknown.
@@ -138,8 +140,10 @@ class TelegramChannel:
             raise ValueError("Telegram needs TELEGRAM_BOT_TOKEN")
         base = settings.telegram_api_base_url.rstrip("/")
         self.secret = settings.telegram_webhook_secret or ""
-        # Whether the Bot API has accepted our token (getMe) since this process started.
+        # Whether the Bot API has accepted our token (getMe) since this process started, and,
+        # when it is being started in the background (bot.startup), how soon it is tried again.
         self.up = False
+        self.next_start_try: Callable[[], float | None] = lambda: None
         # The bot's id is the token's first half: the key its shared rate limit is kept under.
         self.bot_key = "telegram:bot:" + settings.telegram_bot_token.split(":", 1)[0]
         self.max_per_second = settings.telegram_max_per_second
@@ -221,7 +225,7 @@ class TelegramChannel:
             raise DeliveryError(
                 "Telegram is not up yet",
                 retryable=True,
-                retry_after=NOT_UP_RETRY_AFTER,
+                retry_after=self._not_up_wait(),
                 channel_starting=True,
             )
         markup = _keyboard(message)
@@ -261,6 +265,13 @@ class TelegramChannel:
                 outcome_unknown=_outcome_unknown(exc),
             ) from exc
         return f"{sent.chat_id}:{sent.message_id}"
+
+    def _not_up_wait(self) -> timedelta:
+        """How long a message waits for the channel: until just after its next start-up try."""
+        seconds = self.next_start_try()
+        if seconds is None:
+            return NOT_UP_RETRY_AFTER
+        return min(NOT_UP_RETRY_AFTER, timedelta(seconds=seconds) + AFTER_START_TRY)
 
     async def send(self, message: OutboundMessage) -> str:
         """Send a whole message at once (no rate limit; for set-up and tests)."""
