@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from models.enums import Channel, TicketCategory, TicketPriority
+from bot.db import transaction
+from handlers.actions.delivery import (
+    Claimed,
+    RetryRule,
+    SendFailure,
+    do_claim_next,
+    do_record_failure,
+)
+from handlers.actions.outbox import queue_reply
+from handlers.conversation.events import Reply
+from models import ChannelIdentity, Ticket
+from models.base import utcnow
+from models.enums import Channel, DeliveryStatus, TicketCategory, TicketPriority
 from tests.doubles.telegram_api import BLOCKED, TelegramApiDouble
 from tests.support.tickets import seed_ticket, ticket_by_ref
 from tests.web.conftest import Staffed, sign_in
@@ -79,3 +91,58 @@ async def test_a_failed_delivery_is_a_task_on_the_ticket_and_in_the_queue(
 
     await page.goto(f"{site.url}/staff/?view=failed")
     await expect(page.get_by_role("row", name=seeded.ref)).to_contain_text("Message failed")
+
+
+async def test_a_message_out_of_retries_and_one_that_may_have_come_twice_show_on_the_ticket(
+    page: Page, site: Staffed
+) -> None:
+    seeded = await seed_ticket(
+        site.db, channel=Channel.TELEGRAM, external_id="700100202", name="Hilda Ogden"
+    )
+    # Queued by the test's own sessions, so no delivery job runs for them: the engine's steps
+    # are taken here instead.
+    async with transaction(site.db) as session:
+        identity = await session.get(ChannelIdentity, seeded.identity.id)
+        ticket = await session.get(Ticket, seeded.ticket.id)
+        assert identity is not None and ticket is not None
+        twice = await queue_reply(
+            session=session,
+            identity=identity,
+            reply=Reply("A parcel comes on Friday."),
+            ticket=ticket,
+            now=utcnow(),
+        )
+        # Sent again after an attempt whose outcome was unknown.
+        twice.status = DeliveryStatus.SENT
+        twice.maybe_duplicate = True
+        lost = await queue_reply(
+            session=session,
+            identity=identity,
+            reply=Reply("Are you at home today?"),
+            ticket=ticket,
+            now=utcnow(),
+        )
+    async with transaction(site.db) as session:
+        claimed = await do_claim_next(session=session, identity_id=lost.identity_id, now=utcnow())
+        assert isinstance(claimed, Claimed) and claimed.message.id == lost.id
+    assert lost.id is not None
+    async with transaction(site.db) as session:
+        status = await do_record_failure(
+            session=session,
+            message_id=lost.id,
+            failure=SendFailure("could not reach Telegram", retryable=True),
+            now=utcnow(),
+            rule=RetryRule(max_attempts=1),
+        )
+    assert status is DeliveryStatus.FAILED
+
+    await sign_in(page, site, site.agent)
+    await page.goto(f"{site.url}/staff/tickets/{seeded.ref}")
+    failed = page.locator(".kind-delivery_failed")
+    await expect(failed).to_contain_text("A message could not be sent, after every retry:")
+    await expect(failed).to_contain_text("could not reach Telegram")
+    maybe_twice = page.locator(".kind-message_out", has_text="A parcel comes on Friday.")
+    await expect(maybe_twice).to_contain_text("May have arrived twice")
+    await expect(
+        page.locator(".kind-message_out", has_text="Are you at home today?")
+    ).not_to_contain_text("May have arrived twice")

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.db import SessionFactory, transaction
+from handlers.actions.delivery import Claimed, do_claim_next, do_record_part, do_record_sent
 from handlers.actions.delivery_reports import (
     PENDING_REPORT_TTL,
     apply_pending_reports,
@@ -125,4 +126,31 @@ async def test_reports_that_never_match_expire(db: SessionFactory) -> None:
         expired = await do_expire_pending_reports(session=session, now=later + timedelta(seconds=1))
 
     assert expired == 1
+    assert await pending(db) == 0
+
+
+async def test_the_engines_record_of_a_long_message_applies_what_was_kept_for_its_last_part(
+    db: SessionFactory,
+) -> None:
+    message_id = await queued_reply(db)
+    first_part = "SM" + "4" * 32
+    identity_id = (await load(db, message_id)).identity_id
+    async with transaction(db) as session:
+        claimed = await do_claim_next(session=session, identity_id=identity_id, now=START)
+        assert isinstance(claimed, Claimed)
+    async with transaction(db) as session:
+        await do_record_part(
+            session=session, message_id=message_id, provider_id=first_part, now=START
+        )
+    # Twilio reports on the last part (the only one asking for callbacks) before it is recorded.
+    assert await report(db, DeliveryStatus.DELIVERED) is False
+    async with transaction(db) as session:
+        await do_record_sent(
+            session=session, message_id=message_id, provider_id=SID, parts=2, now=START
+        )
+
+    message = await load(db, message_id)
+    assert message.status is DeliveryStatus.DELIVERED
+    assert message.provider_message_id == SID
+    assert message.sent_parts == [first_part, SID]
     assert await pending(db) == 0
