@@ -132,17 +132,17 @@ class Pager:
 
     async def _send(self, work: PageWork) -> None:
         settings = self.settings
+        chat, phone = settings.oncall_telegram_chat_id, settings.oncall_sms_to
         match work.destination:
-            case OncallDestination.TELEGRAM:
-                assert settings.oncall_telegram_chat_id is not None
-                await self._message(
-                    self.telegram, Channel.TELEGRAM, settings.oncall_telegram_chat_id, work
-                )
-            case OncallDestination.SMS:
-                assert settings.oncall_sms_to is not None
-                await self._message(self.twilio, Channel.SMS, settings.oncall_sms_to, work)
-            case OncallDestination.WEBHOOK:
+            case OncallDestination.TELEGRAM if chat is not None:
+                await self._message(self.telegram, Channel.TELEGRAM, chat, work)
+            case OncallDestination.SMS if phone is not None:
+                await self._message(self.twilio, Channel.SMS, phone, work)
+            case OncallDestination.WEBHOOK if settings.oncall_webhook_url is not None:
                 await self._webhook(work)
+            case _:
+                # A page made under other settings (the destination since taken out).
+                raise PageError(f"no {work.destination.value} destination is set", retryable=False)
 
     async def _message(
         self,
@@ -165,7 +165,7 @@ class Pager:
 
     async def _webhook(self, work: PageWork) -> None:
         url, secret = self.settings.oncall_webhook_url, self.settings.oncall_webhook_secret
-        assert url is not None and secret is not None
+        assert url is not None and secret is not None  # checked with the settings
         body = json.dumps(self.payload(work.alert), separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)}
         try:

@@ -33,7 +33,12 @@ from bot.oncall import EmbeddedPaging, Pager
 from bot.outbound import Deliverer
 from bot.startup import ChannelState, Starter
 from handlers.actions.due_dates import configure_due_policy
-from handlers.actions.oncall_pages import PAGE_HOOK, configure_oncall_policy, page_requests
+from handlers.actions.oncall_pages import (
+    PAGE_HOOK,
+    configure_oncall_policy,
+    current_oncall_policy,
+    page_requests,
+)
 from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
@@ -177,6 +182,7 @@ async def running(
     """
     # Tickets this process opens get due times from these settings (see due_dates).
     configure_due_policy(settings.due_policy())
+    previous_oncall = current_oncall_policy()
     configure_oncall_policy(settings.oncall_policy())
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
@@ -186,6 +192,7 @@ async def running(
     info: dict[str, Any] = {}
     session_factory = create_session_factory(engine, after_commit=after_commit, info=info)
     async with AsyncExitStack() as stack:
+        stack.callback(configure_oncall_policy, previous_oncall)
         stack.push_async_callback(engine.dispose)
         telegram = twilio = telegram_starter = None
         senders: dict[Channel, Sender] = {}
