@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.actions.oncall_pages import current_oncall_policy, do_add_page, request_page
 from handlers.actions.tickets import add_event
 from handlers.conversation.catalog import messages
+from handlers.safeguarding.alerts import AlertKind
 from models import OncallPage, Ticket
 from models.enums import (
     ActorType,
@@ -26,7 +27,7 @@ from models.enums import (
 from models.oncall import ERROR_LIMIT
 
 # The kinds of emergency an alert names; anything else urgent is an urgent request.
-ALERT_KINDS = frozenset({"emergency", "suicide", "urgent"})
+ALERT_KINDS = frozenset(kind.value for kind in AlertKind)
 # Pages are read by staff: their words are the staff page's (locales/staff/en.toml).
 STAFF_CATALOG = "staff/en"
 

@@ -94,7 +94,7 @@ async def test_a_person_who_sent_stop_still_gets_the_emergency_numbers(
 ) -> None:
     await person.onboard()
     [confirmed] = await person.say("STOP")
-    assert "You will not get any more messages" in confirmed.text
+    assert "You will not get any more messages from us until you write" in confirmed.text
     async with db() as session:
         identity = (await session.exec(select(ChannelIdentity))).one()
     assert identity.opted_out
