@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -19,11 +20,15 @@ from handlers.actions.due_dates import (
     DuePolicy,
     parse_business_hours,
 )
-from models.enums import TicketCategory, TicketPriority
+from handlers.actions.oncall_pages import OncallPolicy
+from models.enums import OncallDestination, TicketCategory, TicketPriority
 
 SUPPORTED_DATABASES = ("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql+psycopg://")
 
 TargetHours = Annotated[float, Field(gt=0, le=10_000)]
+
+_CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 # Telegram accepts 1-256 characters from this set for the webhook secret token.
 _TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -83,6 +88,13 @@ class Settings(BaseSettings):
     sign_in_lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     staff_page_poll_seconds: Annotated[int, Field(ge=1, le=600)] = 10
 
+    # Staff on duty hear of every new urgent ticket here (see handlers/actions/oncall_pages.py).
+    oncall_telegram_chat_id: str | None = None
+    oncall_sms_to: str | None = None
+    oncall_webhook_url: str | None = None
+    oncall_webhook_secret: str | None = None
+    oncall_repeat_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 15
+
     @field_validator("business_hours")
     @classmethod
     def _readable_hours(cls, value: str) -> str:
@@ -123,7 +135,38 @@ class Settings(BaseSettings):
                 )
         if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+        self._check_oncall()
         return self
+
+    def _check_oncall(self) -> None:
+        """Each on-call destination set must be usable, so an emergency never pages nowhere."""
+        if self.oncall_telegram_chat_id is not None:
+            if not _CHAT_ID.match(self.oncall_telegram_chat_id):
+                raise ValueError("ONCALL_TELEGRAM_CHAT_ID must be a Telegram chat id (a number)")
+            if not self.telegram_enabled:
+                raise ValueError("ONCALL_TELEGRAM_CHAT_ID needs TELEGRAM_BOT_TOKEN")
+        if self.oncall_sms_to is not None:
+            if not _E164.match(self.oncall_sms_to):
+                raise ValueError("ONCALL_SMS_TO must be a phone number like +447700900123")
+            if not (self.twilio_account_sid and self.twilio_sms_from):
+                raise ValueError("ONCALL_SMS_TO needs Twilio SMS (TWILIO_SMS_FROM)")
+        if self.oncall_webhook_url is not None:
+            if not self.oncall_webhook_url.startswith(("http://", "https://")):
+                raise ValueError("ONCALL_WEBHOOK_URL must be an http:// or https:// address")
+            if not self.oncall_webhook_secret:
+                raise ValueError("ONCALL_WEBHOOK_SECRET is required with ONCALL_WEBHOOK_URL")
+
+    def oncall_policy(self) -> OncallPolicy:
+        """The on-call destinations set, in the order they are paged, and the repeat time."""
+        set_ = {
+            OncallDestination.TELEGRAM: self.oncall_telegram_chat_id,
+            OncallDestination.SMS: self.oncall_sms_to,
+            OncallDestination.WEBHOOK: self.oncall_webhook_url,
+        }
+        return OncallPolicy(
+            destinations=tuple(d for d, value in set_.items() if value is not None),
+            repeat=timedelta(minutes=self.oncall_repeat_minutes),
+        )
 
     @property
     def telegram_enabled(self) -> bool:

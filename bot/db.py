@@ -75,9 +75,18 @@ def create_session_factory(
 
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
-    async with factory() as session, session.begin():
-        yield session
+    """One unit of work: committed when the block ends, rolled back if it raises.
+
+    The block may commit part of its work early (an emergency is kept before the rest of its
+    step runs); what follows is then a transaction of its own, under the same rule.
+    """
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
 async def reachable(factory: SessionFactory) -> bool:

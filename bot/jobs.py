@@ -9,6 +9,9 @@ the domain work it runs and the rule for trying it again.
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
 - `remove_old_jobs` (hourly) deletes finished jobs after a day.
+- `page` sends one on-call page (`Pager.page`); a failed attempt asks for the next one itself.
+  `oncall_check` (every minute) pages the next destination of alerts nobody has taken up, and
+  defers a job for any page overdue without one.
 
 With psycopg, a delivery job is written through the session's own connection, in the same
 transaction as its message (`enqueue_in_transaction`). With asyncpg it is deferred right after
@@ -31,8 +34,11 @@ from procrastinate.jobs import JobDeferrer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
+from bot.oncall import Pager
 from bot.outbound import Deliverer
 from handlers.actions.delivery import list_due_recipients
+from handlers.actions.oncall import list_due_pages
+from handlers.actions.oncall_pages import PageRequest
 from handlers.actions.outbox import DeliveryRequest
 from models.base import utcnow
 
@@ -44,6 +50,16 @@ QUEUE = "delivery"
 SWEEP_GRACE = timedelta(seconds=30)
 STALLED_AFTER_SECONDS = 30
 KEEP_FINISHED_HOURS = 24
+PAGE = "helpbot.page"
+ONCALL_CHECK = "helpbot.oncall_check"
+ONCALL_QUEUE = "oncall"
+# Pages go before every delivery job waiting.
+PAGE_PRIORITY = 1000
+
+
+def page_lock(page_id: int) -> str:
+    """The lock every job for one on-call page shares, so one page is never sent twice at once."""
+    return f"oncall-page:{page_id}"
 
 
 def recipient_lock(identity_id: int) -> str:
@@ -56,23 +72,29 @@ def create_job_app(
     session_factory: SessionFactory,
     deliverer: Deliverer | None,
     pool_size: int = 4,
+    pager: Pager | None = None,
 ) -> JobApp:
     """The task engine for this process; `deliverer` is None where jobs are only deferred."""
     connector = procrastinate.PsycopgConnector(
         conninfo=database_url, min_size=1, max_size=pool_size
     )
-    return JobApp(procrastinate.App(connector=connector), session_factory, deliverer)
+    return JobApp(procrastinate.App(connector=connector), session_factory, deliverer, pager)
 
 
 class JobApp:
     """The procrastinate app with our tasks registered, and the ways we defer them."""
 
     def __init__(
-        self, app: procrastinate.App, session_factory: SessionFactory, deliverer: Deliverer | None
+        self,
+        app: procrastinate.App,
+        session_factory: SessionFactory,
+        deliverer: Deliverer | None,
+        pager: Pager | None = None,
     ) -> None:
         self.app = app
         self.session_factory = session_factory
         self.deliverer = deliverer
+        self.pager = pager
         self._opened = False
         self._opening = asyncio.Lock()
         self._register()
@@ -119,6 +141,23 @@ class JobApp:
                 context, max_hours=KEEP_FINISHED_HOURS, remove_failed=True, remove_cancelled=True
             )
 
+        @app.task(
+            name=PAGE,
+            queue=ONCALL_QUEUE,
+            # Only a database away fails the job; the page's own retries are in its row.
+            retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+        )
+        async def page(page_id: int) -> None:
+            """Send one on-call page (`Pager.page`)."""
+            assert self.pager is not None
+            await self.pager.page(page_id)
+
+        @app.periodic(cron="* * * * *")
+        @app.task(name=ONCALL_CHECK, queue=ONCALL_QUEUE, queueing_lock=ONCALL_CHECK)
+        async def oncall_check(timestamp: int) -> None:
+            """Repeat alerts nobody has taken up; defer jobs for pages overdue without one."""
+            await self.oncall_check()
+
     # --- deferring ----------------------------------------------------------------------------
 
     def _deliver(self, request: DeliveryRequest, connection: object = None) -> JobDeferrer:
@@ -136,6 +175,44 @@ class JobApp:
         raw = await connection.get_raw_connection()
         deferrer = self._deliver(request, raw.driver_connection)
         await deferrer.defer_async(identity_id=request.identity_id)
+
+    def _page(self, request: PageRequest, connection: object = None) -> JobDeferrer:
+        return self.app.configure_task(
+            PAGE,
+            lock=page_lock(request.page_id),
+            priority=PAGE_PRIORITY,
+            schedule_at=request.not_before,
+            connection=connection,
+        )
+
+    async def enqueue_page_in_transaction(
+        self, session: AsyncSession, request: PageRequest
+    ) -> None:
+        """Write the page's job through the session's own psycopg connection: one transaction."""
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        await self._page(request, raw.driver_connection).defer_async(page_id=request.page_id)
+
+    async def defer_pages(self, requests: Iterable[PageRequest]) -> None:
+        """Defer page jobs after their transaction committed (asyncpg sessions)."""
+        await self._open()
+        for request in requests:
+            await self._page(request).defer_async(page_id=request.page_id)
+
+    async def oncall_check(self) -> list[int]:
+        """Page the next destination of alerts nobody took up; defer a job for each page
+        overdue without one. Returns the pages deferred here."""
+        assert self.pager is not None
+        await self._open()
+        await self.pager.repeat()
+        async with transaction(self.session_factory) as session:
+            overdue = await list_due_pages(session=session, due_by=utcnow() - SWEEP_GRACE)
+        covered = await self._with_jobs([page_lock(i) for i in overdue]) if overdue else set()
+        missing = [i for i in overdue if page_lock(i) not in covered]
+        for page_id in missing:
+            log.warning("on-call page %s was overdue with no job", page_id)
+            await self._page(PageRequest(page_id)).defer_async(page_id=page_id)
+        return missing
 
     async def _open(self) -> None:
         """Open the pool on first use, where the process did not open it at start."""

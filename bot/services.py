@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,9 +29,16 @@ from bot.db import SessionFactory, create_engine, create_session_factory, transa
 from bot.embedded import EmbeddedDelivery
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
+from bot.oncall import EmbeddedPaging, Pager
 from bot.outbound import Deliverer
 from bot.startup import ChannelState, Starter
 from handlers.actions.due_dates import configure_due_policy
+from handlers.actions.oncall_pages import (
+    PAGE_HOOK,
+    configure_oncall_policy,
+    current_oncall_policy,
+    page_requests,
+)
 from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
@@ -48,7 +55,9 @@ class Services:
     engine: AsyncEngine
     session_factory: SessionFactory
     deliverer: Deliverer
+    pager: Pager | None = None
     embedded: EmbeddedDelivery | None = None
+    paging: EmbeddedPaging | None = None
     jobs: JobApp | None = None
     telegram: TelegramChannel | None = None
     twilio: TwilioChannel | None = None
@@ -122,10 +131,18 @@ class _AfterCommit:
 
     def __init__(self) -> None:
         self.embedded: EmbeddedDelivery | None = None
+        self.paging: EmbeddedPaging | None = None
         self.jobs: JobApp | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
     def __call__(self, session: Session) -> None:
+        pages = page_requests(session.info)
+        if pages:
+            if self.paging is not None:
+                self.paging.notify(pages)
+            elif self.jobs is not None and PAGE_HOOK not in session.info:
+                # asyncpg, as below; the on-call check is the net for pages.
+                self._spawn(self.jobs.defer_pages(pages))
         requests = delivery_requests(session.info)
         if not requests:
             return
@@ -134,9 +151,12 @@ class _AfterCommit:
         elif self.jobs is not None and ENQUEUE_HOOK not in session.info:
             # asyncpg: the jobs are deferred now that the messages are stored; the sweep is
             # the net for a process that dies in between.
-            task = asyncio.get_running_loop().create_task(self.jobs.defer_requests(requests))
-            self._pending.add(task)
-            task.add_done_callback(self._done)
+            self._spawn(self.jobs.defer_requests(requests))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._pending.discard(task)
@@ -162,6 +182,8 @@ async def running(
     """
     # Tickets this process opens get due times from these settings (see due_dates).
     configure_due_policy(settings.due_policy())
+    previous_oncall = current_oncall_policy()
+    configure_oncall_policy(settings.oncall_policy())
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
@@ -170,6 +192,7 @@ async def running(
     info: dict[str, Any] = {}
     session_factory = create_session_factory(engine, after_commit=after_commit, info=info)
     async with AsyncExitStack() as stack:
+        stack.callback(configure_oncall_policy, previous_oncall)
         stack.push_async_callback(engine.dispose)
         telegram = twilio = telegram_starter = None
         senders: dict[Channel, Sender] = {}
@@ -189,11 +212,16 @@ async def running(
                 senders.update(dict.fromkeys(twilio.channels, twilio))
                 stack.push_async_callback(twilio.stop)
         deliverer = Deliverer(session_factory, senders, RateLimiter(engine))
+        # The terminal chat pages nobody: its pages wait for the next web process or worker.
+        pager = None
+        if console is None:
+            pager = Pager(settings, session_factory, telegram=telegram, twilio=twilio)
         services = Services(
             settings=settings,
             engine=engine,
             session_factory=session_factory,
             deliverer=deliverer,
+            pager=pager,
             telegram=telegram,
             twilio=twilio,
             senders=senders,
@@ -204,9 +232,16 @@ async def running(
                 services.embedded = after_commit.embedded = EmbeddedDelivery(deliverer)
                 await services.embedded.start()
                 stack.push_async_callback(services.embedded.stop)
+                assert pager is not None
+                services.paging = after_commit.paging = EmbeddedPaging(pager)
+                await services.paging.start()
+                stack.push_async_callback(services.paging.stop)
         else:
             jobs = create_job_app(
-                settings.libpq_url, session_factory, deliverer if worker else None
+                settings.libpq_url,
+                session_factory,
+                deliverer if worker else None,
+                pager=pager if worker else None,
             )
             if worker:
                 # A database that cannot be reached is one clear error, not a pool's long wait.
@@ -223,4 +258,5 @@ async def running(
                 # Every session made from here on writes its delivery jobs in its own
                 # transaction (the factory copies `info` into each new session).
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
+                info[PAGE_HOOK] = jobs.enqueue_page_in_transaction
         yield services

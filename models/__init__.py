@@ -6,6 +6,7 @@ from models.conversations import Conversation
 from models.directory import DirectoryEntry
 from models.limits import RateSlot
 from models.messages import Message, PendingDeliveryReport
+from models.oncall import OncallPage
 from models.staff import Staff, StaffToken
 from models.staff_sessions import SignInFailure, StaffSession
 from models.tickets import Ticket, TicketEvent
@@ -17,6 +18,7 @@ __all__ = [
     "Conversation",
     "DirectoryEntry",
     "Message",
+    "OncallPage",
     "PendingDeliveryReport",
     "RateSlot",
     "SignInFailure",

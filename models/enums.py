@@ -85,6 +85,26 @@ class EventKind(StrEnum):
     MESSAGE_OUT = "message_out"
     ALERT = "alert"
     DELIVERY_FAILED = "delivery_failed"
+    ONCALL_SENT = "oncall_sent"
+    ONCALL_FAILED = "oncall_failed"
+
+
+class OncallDestination(StrEnum):
+    """Where an urgent ticket is announced to staff on duty, in the order they are tried."""
+
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    WEBHOOK = "webhook"
+
+
+class PageStatus(StrEnum):
+    """How one announcement to one destination went."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    # The ticket was taken up before this page went out.
+    CANCELLED = "cancelled"
 
 
 class ActorType(StrEnum):

@@ -26,7 +26,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import DeliveryError, Limit, OutboundMessage, StartError
 from bot.config import Settings
-from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
+from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,9 @@ READ_TIMEOUT = 10.0
 # Telegram tolerates short bursts over its per-chat rate: a greeting and a question at once.
 PER_CHAT_BURST = 3
 # Forbidden answers that mean the person turned the bot away: they count as opting out.
+# What the bot's texts tell people to send to stop its messages. On Telegram it holds until the
+# person writes again (as after blocking the bot): their own message asks for an answer.
+OPT_OUT_WORDS = frozenset({"STOP", "/STOP", "UNSUBSCRIBE"})
 _TURNED_AWAY = ("blocked by the user", "user is deactivated")
 
 
@@ -115,7 +118,14 @@ def translate_update(update: Update) -> IncomingEvent | None:
     if message.contact is not None and message.contact.user_id == user.id:
         # The person shared their own number with the "share contact" button: that is an answer.
         text = message.contact.phone_number
-    return IncomingEvent(text=text, location=location, media=_media_of(message), **common)
+    word = (text or "").strip().rstrip(".!").upper()
+    return IncomingEvent(
+        text=text,
+        location=location,
+        media=_media_of(message),
+        keyword=Keyword.OPT_OUT if word in OPT_OUT_WORDS else None,
+        **common,
+    )
 
 
 def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | None:

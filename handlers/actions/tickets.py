@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.due_dates import set_due_at
 from handlers.actions.errors import NotFoundError
+from handlers.actions.oncall_pages import do_page_oncall
 from models import ChannelIdentity, Contact, Ticket, TicketEvent
 from models.enums import (
     OPEN_STATUSES,
@@ -75,7 +76,8 @@ async def do_create_ticket(
 ) -> Ticket:
     """Open a ticket for the person, on the channel they used, with its `created` event.
 
-    Its due time comes from the process's targets (see `due_dates`).
+    Its due time comes from the process's targets (see `due_dates`); an urgent one pages
+    staff on duty (see `oncall_pages`).
     """
     ticket = Ticket(
         contact_id=contact.id,  # type: ignore[arg-type]
@@ -98,6 +100,9 @@ async def do_create_ticket(
         now=now,
         data={"category": category.value, "priority": priority.value},
     )
+    if priority == TicketPriority.URGENT:
+        # Staff on duty hear of it at once, not when someone next looks at the queue.
+        await do_page_oncall(session=session, ticket=ticket, now=now)
     return ticket
 
 

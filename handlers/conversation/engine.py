@@ -5,8 +5,13 @@ the database and ignored), checks for an emergency first, applies "menu", "back"
 "help", and hands the event to the step for the stored state. The replies are written to the
 outbox in the same transaction as the state and any ticket, so nothing is lost or sent twice.
 
+An emergency is kept before anything else can fail: its urgent ticket, the timeline event and
+the answer with the numbers are committed in a transaction of their own, and the step then runs in
+the next one, so a fault in a flow (even a failed write) never takes the alert back with it.
+
 A carrier keyword (STOP, START) comes first of all: someone who opted out gets no replies until
-they opt back in, though an emergency they report still reaches staff as an urgent ticket.
+they opt back in, though an emergency they report still reaches staff as an urgent ticket, and
+the answer is queued so that its failed delivery ("opted out") shows on the ticket for staff.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from handlers.conversation.turn import State, Turn
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.flows.registry import MENU_ITEMS
-from handlers.safeguarding.alerts import AlertKind
+from handlers.safeguarding.alerts import Alert, AlertKind
 from handlers.safeguarding.detection import check_text
 from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
@@ -84,11 +89,11 @@ def _media_kind_name(turn: Turn) -> str:
     return turn.t(f"media.{turn.event.media[0].kind.value}")
 
 
-async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State:
-    """Decide what to do with the event for the current state."""
-    alert = check_text(turn.event.text)
+async def _step(
+    turn: Turn, last_seen: datetime, idle_after: timedelta, alert: Alert | None
+) -> State:
+    """Decide what to do with the event for the current state; `alert` was already raised."""
     if alert is not None:
-        after = await do_raise_alert(turn, alert)
         if alert.kind is AlertKind.URGENT and turn.state is State.QUESTION:
             # Not life-threatening: after the 111 advice the answer still counts, so the request
             # goes on (a medicine form marks itself urgent) rather than waiting unseen.
@@ -97,7 +102,7 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
             # Show again what the request is waiting for, so the next words are not taken
             # as the answer to a question that has scrolled out of sight.
             return reprompt(turn, turn.t("alert.carry_on"))
-        return after
+        return turn.state
     if turn.state is State.NEW:
         return start.greet(turn)
 
@@ -152,11 +157,13 @@ def _opt_in(turn: Turn) -> State:
 
 
 async def _while_opted_out(turn: Turn) -> None:
-    """Someone who sent STOP still matters: an emergency reaches staff, but nothing is sent."""
+    """Someone who sent STOP still matters: an emergency reaches staff. Only its answer is
+    queued, and delivery records it as not sent (opted out) on the urgent ticket, so staff
+    see at once that the person did not get the numbers and must be phoned."""
     alert = check_text(turn.event.text)
     if alert is not None:
         await do_raise_alert(turn, alert)
-    turn.replies.clear()
+    turn.replies[:] = [(reply, ticket) for reply, ticket in turn.replies if ticket is not None]
 
 
 def _remember_options(turn: Turn, before: State, after: State) -> None:
@@ -201,6 +208,7 @@ async def handle_event(
         menu=MENU_ITEMS,
     )
     keyword = event.keyword
+    outcome = Outcome()
     if identity.opted_out and event.channel is Channel.TELEGRAM:
         # On Telegram, blocking the bot is the only way to opt out; writing again undoes it.
         identity.opted_out = False
@@ -213,42 +221,64 @@ async def handle_event(
         after = _opt_in(turn)
     elif identity.opted_out:
         await _while_opted_out(turn)
-        return Outcome()
+        return Outcome(outbound_ids=await _queue_replies(turn, keyword))
     else:
-        after = await _safe_step(turn, conversation, idle_after)
+        alert = check_text(event.text)
+        if alert is not None:
+            outcome.outbound_ids += await _alert_first(turn, alert, conversation)
+        after = await _safe_step(turn, conversation, idle_after, alert)
 
     _remember_options(turn, state, after)
     conversation.state = after.value
     conversation.data = turn.data
     conversation.updated_at = now
+    outcome.outbound_ids += await _queue_replies(turn, keyword)
+    return outcome
 
-    outcome = Outcome()
+
+async def _alert_first(turn: Turn, alert: Alert, conversation: Conversation) -> list[int]:
+    """Raise the alert, queue its answer and commit them, before the step runs; returns the
+    answer's outbound ids."""
+    await do_raise_alert(turn, alert)
+    queued = await _queue_replies(turn, None)
+    await turn.session.commit()
+    # The commit let go of the conversation's row: take it again for the rest of the step.
+    await turn.session.refresh(conversation, with_for_update=True)
+    return queued
+
+
+async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
+    """Queue the turn's replies in order, and forget them; returns their outbound ids."""
+    ids: list[int] = []
     # An emergency answer (an urgent ticket's) goes before every other waiting message.
     urgent = any(t is not None and t.priority == TicketPriority.URGENT for _, t in turn.replies)
     priority = OutboundPriority.EMERGENCY if urgent else OutboundPriority.REPLY
     for reply, ticket in turn.replies:
         message = await queue_reply(
-            session=session,
-            identity=identity,
+            session=turn.session,
+            identity=turn.identity,
             reply=reply,
             ticket=ticket,
-            now=now,
+            now=turn.now,
             priority=priority,
         )
         if keyword is Keyword.OPT_OUT:
             # The one message delivery still sends to someone who opted out: saying it worked.
             message.payload = {**message.payload, "notice": True}
-        outcome.outbound_ids.append(message.id)  # type: ignore[arg-type]
-    return outcome
+        ids.append(message.id)  # type: ignore[arg-type]
+    turn.replies.clear()
+    return ids
 
 
-async def _safe_step(turn: Turn, conversation: Conversation, idle_after: timedelta) -> State:
+async def _safe_step(
+    turn: Turn, conversation: Conversation, idle_after: timedelta, alert: Alert | None
+) -> State:
     """Run the step; a fault answers with an apology and the menu rather than nothing."""
     state = turn.state
     contact = turn.contact
     try:
         async with turn.session.begin_nested():
-            after = await _step(turn, conversation.updated_at, idle_after)
+            after = await _step(turn, conversation.updated_at, idle_after, alert)
     except DBAPIError:
         raise
     except Exception:

@@ -6,6 +6,7 @@ import re
 
 from handlers.actions.tickets import list_open_tickets
 from handlers.conversation.menu_flow import MenuFlow
+from handlers.conversation.parsers.dates import london_time
 from handlers.conversation.turn import State, Turn
 
 
@@ -22,7 +23,8 @@ async def show_requests(turn: Turn) -> State:
                 ref=ticket.ref,
                 category=turn.t(f"category.{ticket.category.value}"),
                 status=turn.t(f"status.{ticket.status.value}"),
-                date=ticket.created_at.strftime("%-d %B"),
+                # The day the person sent it, on their clock.
+                date=london_time(ticket.created_at).strftime("%-d %B"),
             )
         )
     turn.say("\n".join(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.conversation.forms import Answer
 from handlers.conversation.parsers.counts import parse_count
-from handlers.conversation.parsers.dates import parse_date, parse_time
+from handlers.conversation.parsers.dates import london_time, parse_date, parse_time
 from handlers.conversation.parsers.phones import display_phone, parse_uk_phone
 from handlers.conversation.parsers.postcodes import parse_district, parse_postcode
 from handlers.conversation.turn import Turn
@@ -32,11 +32,12 @@ def known_phone(turn: Turn) -> Answer | None:
 
 
 def day(text: str, turn: Turn) -> Answer | None:
-    found = parse_date(text, turn.now.date())
+    today = london_time(turn.now).date()
+    found = parse_date(text, today)
     if found is None:
         return None
     # The year is shown only when it is not this one, where it is the surprise.
-    shown = "%A %-d %B" if found.year == turn.now.year else "%A %-d %B %Y"
+    shown = "%A %-d %B" if found.year == today.year else "%A %-d %B %Y"
     return Answer(found.isoformat(), found.strftime(shown))
 
 

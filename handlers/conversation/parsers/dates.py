@@ -16,6 +16,9 @@ Rules chosen here:
   Two different dates (or times) in one message give None for that part.  `parse_date`
   ignores a time in the message and `parse_time` a date; `parse_date_time` drops a time that
   has already passed today, keeping the date.
+- "Today", "tomorrow" and weekdays count from the day on the clock the person reads, in
+  Europe/London (BST in summer), not UTC: at 00:30 on 2 July in London it is still 1 July in
+  UTC. Callers hold times in UTC and pass them through `london_time` first.
 """
 
 from __future__ import annotations
@@ -23,12 +26,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, TypeVar
+from zoneinfo import ZoneInfo
 
 from handlers.conversation.parsers.text import MAX_INPUT, normalise_free
 
 _T = TypeVar("_T")
+
+# Where the people the service helps live, and so the clock and calendar their words refer to.
+LOCAL_ZONE: Final = ZoneInfo("Europe/London")
+
+
+def london_time(moment: datetime) -> datetime:
+    """`moment` on the clock people here read (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_ZONE)
+
 
 # Not glued to a word, a number or a date/time separator on either side.
 _B: Final = r"(?<![\w./:\-])"
@@ -277,10 +292,12 @@ def parse_date_time(text: str, now: datetime) -> tuple[date | None, time | None]
     """The date and the time named in one message such as "tuesday at 10am"; either may be None.
 
     A time already past on today's date is dropped, so the caller asks for the time again.
+    Both are read on the London clock, whatever zone `now` is given in.
     """
     scan = _scan(text)
     if scan is None:
         return None, None
+    now = london_time(now)
     found_date = _date_from(scan, now.date())
     found_time = _time_from(scan)
     if found_date is not None and found_time is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from admin.web.core import HERE, words
+from handlers.actions.oncall import ALERT_KINDS
 from handlers.actions.reports import Breakdown, Period
 from handlers.actions.ticket_queue import SAVED_VIEWS
 from handlers.actions.ticket_search import TicketSort
@@ -16,6 +17,7 @@ from models.enums import (
     ContactRole,
     DeliveryStatus,
     EventKind,
+    OncallDestination,
     TicketCategory,
     TicketPriority,
     TicketStatus,
@@ -58,6 +60,8 @@ def test_each_key_built_from_a_value_is_in_the_catalog() -> None:
     built |= {f"ticket.done_{d}" for d in ("assigned", "changed", "noted", "replied")}
     built |= {f"refused.{r}" for r in ("csrf", "role")}
     built |= {f"queue.filter_{f}" for f in ("status", "category", "priority", "channel")}
+    built |= {f"oncall.destination.{d}" for d in OncallDestination}
+    built |= {f"oncall.kind.{k}" for k in ALERT_KINDS | {"request"}}
     assert sorted(built - set(words())) == []
 
 

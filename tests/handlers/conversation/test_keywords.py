@@ -100,15 +100,19 @@ async def test_messages_after_opt_out_are_kept_but_not_answered(db: SessionFacto
     assert bodies[-3:] == ["menu", "food", "help"]
 
 
-async def test_an_emergency_after_opt_out_creates_an_urgent_ticket_silently(
+async def test_an_emergency_after_opt_out_creates_an_urgent_ticket_and_no_notice(
     db: SessionFactory,
 ) -> None:
     chat = Chat(db, channel=Channel.SMS, external_id="+447700900004")
     await chat.onboard()
     await keyword(chat, "STOP", Keyword.OPT_OUT, provider_confirms=True)
-    assert await chat.send("I think my husband is having a heart attack") == []
+    [answer] = await chat.send("I think my husband is having a heart attack")
     [ticket] = await all_tickets(db)
     assert ticket.priority is TicketPriority.URGENT
+    assert ticket.ref in answer.text
+    # Only the answer is queued, and not as a notice: delivery records it as not sent (opted
+    # out) on the ticket rather than texting someone who said STOP.
+    assert (await outbound_payloads(db))[-1].get("notice") is None
 
 
 async def test_opt_in_shows_the_menu_again(db: SessionFactory) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from bot.db import SessionFactory
+from models import Ticket
 from models.enums import TicketCategory, TicketPriority
 from tests.support.chat import Chat
 from tests.support.flows import MENU_LABELS, ready_chat, ref_in
@@ -169,3 +172,49 @@ async def test_going_back_past_the_detail_question_returns_to_it(db: SessionFact
     await chat.press("No help needed")
     assert "Details: Podiatrist" in chat.last.text
     assert "Optician" not in chat.last.text
+
+
+# 23:25 UTC on Wednesday 1 July 2026 is 00:25 on Thursday 2 July in London (BST).
+AFTER_MIDNIGHT_BST = datetime(2026, 7, 1, 23, 25, tzinfo=UTC)
+# 23:45 UTC on Monday 30 November 2026 is 23:45 in London too (GMT): still Monday.
+BEFORE_MIDNIGHT_GMT = datetime(2026, 11, 30, 23, 45, tzinfo=UTC)
+
+
+async def _trip_on(db: SessionFactory, now: datetime, day: str, *, press: bool) -> Ticket:
+    chat = await ready_chat(db, now=now)
+    await _to_date_question(chat, "GP appointment")
+    await (chat.press(day) if press else chat.send(day))
+    await chat.send("10am")
+    await chat.press("My home")
+    await chat.send("Leeds Town Hall")
+    await chat.press("Wheelchair")
+    await chat.press("Yes, send it")
+    return await ticket_by_ref(db, ref_in(chat.text))
+
+
+@pytest.mark.parametrize(
+    ("now", "day", "press", "expected"),
+    [
+        (AFTER_MIDNIGHT_BST, "Today", True, "2026-07-02"),
+        (AFTER_MIDNIGHT_BST, "Tomorrow", True, "2026-07-03"),
+        # Thursday in London already, so "thursday" is next week's, not today's.
+        (AFTER_MIDNIGHT_BST, "thursday", False, "2026-07-09"),
+        (BEFORE_MIDNIGHT_GMT, "Today", True, "2026-11-30"),
+        (BEFORE_MIDNIGHT_GMT, "tomorrow", False, "2026-12-01"),
+        (BEFORE_MIDNIGHT_GMT, "tuesday", False, "2026-12-01"),
+    ],
+)
+async def test_days_are_counted_on_the_london_clock_around_midnight(
+    db: SessionFactory, now: datetime, day: str, press: bool, expected: str
+) -> None:
+    ticket = await _trip_on(db, now, day, press=press)
+    assert ticket.details["date"] == expected
+    assert ticket.details["time"] == "10:00"
+
+
+async def test_my_requests_shows_the_day_the_person_sent_it_in_london(db: SessionFactory) -> None:
+    ticket = await _trip_on(db, AFTER_MIDNIGHT_BST, "Today", press=True)
+    assert ticket.created_at.date() == date(2026, 7, 1)  # still 1 July in UTC
+    chat = Chat(db, now=AFTER_MIDNIGHT_BST + timedelta(minutes=5))
+    await chat.send("my requests")
+    assert f"{ticket.ref}: Transport, received (sent 2 July)" in chat.text

@@ -6,7 +6,12 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from handlers.conversation.parsers.dates import parse_date, parse_date_time, parse_time
+from handlers.conversation.parsers.dates import (
+    london_time,
+    parse_date,
+    parse_date_time,
+    parse_time,
+)
 from tests.handlers.conversation.parsers.inputs import HOSTILE, NOON, TODAY
 
 # --- dates -----------------------------------------------------------------------------------
@@ -235,3 +240,36 @@ def test_parse_date_time_keeps_a_time_later_today_with_an_aware_clock() -> None:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_parse_date_time_hostile(text: str) -> None:
     assert parse_date_time(text, NOON) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("now", "text", "expected"),
+    [
+        # 23:30 UTC on 1 July is 00:30 on Thursday 2 July in London (BST).
+        (datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "today at 10am", (date(2026, 7, 2), time(10))),
+        (datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "tomorrow", (date(2026, 7, 3), None)),
+        (datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "friday 9am", (date(2026, 7, 3), time(9))),
+        # 22:59 UTC is 23:59 in London: still 1 July, and 11pm has gone.
+        (datetime(2026, 7, 1, 22, 59, tzinfo=UTC), "today at 11pm", (date(2026, 7, 1), None)),
+        # In winter London is on UTC (GMT): 23:30 UTC on 30 November is still the 30th.
+        (datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "today", (date(2026, 11, 30), None)),
+        (
+            datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+            "tomorrow 10am",
+            (date(2026, 12, 1), time(10)),
+        ),
+        (datetime(2026, 12, 1, 0, 30, tzinfo=UTC), "today at 10am", (date(2026, 12, 1), time(10))),
+    ],
+)
+def test_parse_date_time_reads_the_london_clock(
+    now: datetime, text: str, expected: tuple[date | None, time | None]
+) -> None:
+    assert parse_date_time(text, now) == expected
+
+
+def test_london_time_follows_summer_time() -> None:
+    assert london_time(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)).date() == date(2026, 7, 2)
+    assert london_time(datetime(2026, 12, 1, 23, 30, tzinfo=UTC)).date() == date(2026, 12, 1)
+    # The night the clocks go back: 00:30 UTC is 01:30 BST, 01:30 UTC is 01:30 GMT.
+    assert london_time(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)).hour == 1
+    assert london_time(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)).hour == 1

@@ -1,0 +1,106 @@
+"""Emergencies over the Telegram webhook: the alert is kept whatever fails after it, and a person
+who sent STOP still gets the numbers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from bot.db import SessionFactory
+from models import ChannelIdentity, TicketEvent
+from models.enums import EventKind, TicketPriority
+from tests.bot.telegram_webhook.person import Person, text_of
+from tests.support.servers import wait_for_idle_outbox
+from tests.support.tickets import all_tickets
+
+EMERGENCY = "I think my husband is having a heart attack"
+
+SQLITE_REFUSAL = """
+CREATE TRIGGER refuse_conversation_updates BEFORE UPDATE ON conversations
+BEGIN SELECT RAISE(ABORT, 'conversation updates refused'); END
+"""
+POSTGRES_REFUSAL = (
+    """
+CREATE FUNCTION refuse_conversation_updates() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'conversation updates refused'; END $$
+""",
+    """
+CREATE TRIGGER refuse_conversation_updates BEFORE UPDATE ON conversations
+FOR EACH ROW EXECUTE FUNCTION refuse_conversation_updates()
+""",
+)
+
+
+@asynccontextmanager
+async def _refusing(db: SessionFactory) -> AsyncIterator[None]:
+    """The database refuses every change to a conversation (the last write of each step)."""
+    async with db() as session, session.begin():
+        connection = await session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        for statement in (SQLITE_REFUSAL,) if sqlite else POSTGRES_REFUSAL:
+            await connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        async with db() as session, session.begin():
+            connection = await session.connection()
+            if sqlite:
+                await connection.execute(text("DROP TRIGGER refuse_conversation_updates"))
+            else:
+                await connection.execute(
+                    text("DROP FUNCTION refuse_conversation_updates() CASCADE")
+                )
+
+
+async def _events(db: SessionFactory, ticket_id: int | None) -> list[EventKind]:
+    async with db() as session:
+        statement = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(col(TicketEvent.id))
+        )
+        return [e.kind for e in (await session.exec(statement)).all()]
+
+
+async def test_the_alert_survives_a_failure_later_in_its_step(
+    person: Person, db: SessionFactory
+) -> None:
+    await person.onboard()
+    async with _refusing(db):
+        update = person.message_update(text=EMERGENCY)
+        # The step's own write fails: Telegram is told to try again later...
+        assert await person.post(update) == 503
+        await wait_for_idle_outbox(db)
+        # ...but the urgent ticket, its alert and the answer with the numbers were kept.
+        [ticket] = await all_tickets(db)
+        assert ticket.priority is TicketPriority.URGENT
+        assert EventKind.ALERT in await _events(db, ticket.id)
+        answer = text_of(person.seen()[-1:])
+        assert "999" in answer and ticket.ref in answer
+
+    # Telegram's redelivery is recognised: no second ticket, no second answer.
+    before = len(person.seen())
+    assert await person.post(update) == 200
+    await wait_for_idle_outbox(db)
+    assert len(await all_tickets(db)) == 1
+    assert len(person.seen()) == before
+
+
+async def test_a_person_who_sent_stop_still_gets_the_emergency_numbers(
+    person: Person, db: SessionFactory
+) -> None:
+    await person.onboard()
+    [confirmed] = await person.say("STOP")
+    assert "You will not get any more messages from us until you write" in confirmed.text
+    async with db() as session:
+        identity = (await session.exec(select(ChannelIdentity))).one()
+    assert identity.opted_out
+
+    answer = text_of(await person.say(EMERGENCY))
+
+    [ticket] = await all_tickets(db)
+    assert "999" in answer and ticket.ref in answer
+    assert ticket.priority is TicketPriority.URGENT
