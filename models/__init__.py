@@ -6,6 +6,7 @@ from models.conversations import Conversation
 from models.directory import DirectoryEntry
 from models.limits import RateSlot
 from models.messages import Message, PendingDeliveryReport
+from models.privacy import DataLink, DataRequest, Erasure
 from models.staff import Staff, StaffToken
 from models.staff_sessions import SignInFailure, StaffSession
 from models.tickets import Ticket, TicketEvent
@@ -15,7 +16,10 @@ __all__ = [
     "ChannelIdentity",
     "Contact",
     "Conversation",
+    "DataLink",
+    "DataRequest",
     "DirectoryEntry",
+    "Erasure",
     "Message",
     "PendingDeliveryReport",
     "RateSlot",
