@@ -188,7 +188,12 @@ async def running(
             if twilio is not None:
                 senders.update(dict.fromkeys(twilio.channels, twilio))
                 stack.push_async_callback(twilio.stop)
-        deliverer = Deliverer(session_factory, senders, RateLimiter(engine))
+        deliverer = Deliverer(
+            session_factory,
+            senders,
+            RateLimiter(engine),
+            public_base_url=settings.public_base_url,
+        )
         services = Services(
             settings=settings,
             engine=engine,

@@ -8,10 +8,8 @@ single-use link that expires within a day.
 from __future__ import annotations
 
 import calendar
-import hashlib
-import secrets
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -24,7 +22,6 @@ from handlers.actions.errors import ConflictError, NotFoundError
 from models import (
     ChannelIdentity,
     Contact,
-    DataLink,
     DataRequest,
     Erasure,
     Message,
@@ -35,9 +32,6 @@ from models import (
 from models.audit import AuditAction
 from models.enums import EventKind
 from models.privacy import DataRequestKind, ErasedBy, PrivacyReason
-
-LINK_LIFETIME = timedelta(hours=23)
-"""A link to a copy of someone's data works once, and not after this long."""
 
 
 def add_month(moment: datetime) -> datetime:
@@ -333,34 +327,3 @@ async def do_complete_data_request(
         now=now,
     )
     return export
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def do_make_data_link(*, session: AsyncSession, contact_id: int, now: datetime) -> str:
-    """A new single-use token for a copy of the person's data; only its digest is stored."""
-    token = secrets.token_urlsafe(32)
-    session.add(
-        DataLink(
-            contact_id=contact_id,
-            token_hash=_digest(token),
-            created_at=now,
-            expires_at=now + LINK_LIFETIME,
-        )
-    )
-    await session.flush()
-    return token
-
-
-async def do_use_data_link(*, session: AsyncSession, token: str, now: datetime) -> dict[str, Any]:
-    """The person's copy behind a link, which then stops working; NotFoundError for a link
-    that is unknown, used or expired (all alike, so a guess learns nothing)."""
-    statement = select(DataLink).where(DataLink.token_hash == _digest(token)).with_for_update()
-    link = (await session.exec(statement)).first()
-    if link is None or link.used_at is not None or link.expires_at <= now:
-        raise NotFoundError("This link has expired or was used already.")
-    link.used_at = now
-    contact = await access_contact(session=session, contact_id=link.contact_id)
-    return await find_contact_export(session=session, contact=contact, now=now, for_person=True)

@@ -115,23 +115,24 @@ def _provider_id(row: Row, scope: ErasureScope) -> object:
 
 
 def _message_status(row: Row, scope: ErasureScope) -> object:
-    # A message not yet sent has lost its words: it must never go.
-    if row["status"] in _UNFINISHED and row["identity_id"] != scope.keep_address_of:
+    # A message not yet sent has lost its words: it must never go. (The confirmation of an
+    # erasure asked for in the chat is queued after this, and finished by a second pass.)
+    if row["status"] in _UNFINISHED and not row["payload"].get("last"):
         return DeliveryStatus.FAILED
     return row["status"]
 
 
 def _message_body(row: Row, scope: ErasureScope) -> object:
-    # The confirmation of the erasure itself is the one message still to be sent.
-    if row["identity_id"] == scope.keep_address_of and row["status"] in _UNFINISHED:
-        return row["body"]
-    return ""
+    return row["body"] if _is_last_unsent(row) else ""
 
 
 def _message_payload(row: Row, scope: ErasureScope) -> object:
-    if row["identity_id"] == scope.keep_address_of and row["status"] in _UNFINISHED:
-        return row["payload"]
-    return {}
+    return row["payload"] if _is_last_unsent(row) else {}
+
+
+def _is_last_unsent(row: Row) -> bool:
+    """The confirmation of an erasure, not yet sent: what the second pass must not stop."""
+    return row["status"] in _UNFINISHED and row["payload"].get("last") is True
 
 
 def _event_data(row: Row, scope: ErasureScope) -> object:

@@ -12,7 +12,8 @@ from sqlmodel import SQLModel, col, select
 
 from bot.db import SessionFactory, transaction
 from handlers.actions.contacts import access_contact_record
-from handlers.actions.data_rights import do_make_data_link, do_record_data_request
+from handlers.actions.data_copies import do_make_data_link
+from handlers.actions.data_rights import do_record_data_request
 from handlers.actions.delivery import do_claim_next, do_record_sent
 from handlers.actions.erasure import owner_columns
 from handlers.actions.outbox import do_record_delivery_status
@@ -27,6 +28,7 @@ from models.privacy import DataRequestKind
 from models.staff import StaffRole
 from tests.support.chat import Chat
 from tests.support.flows import ref_in
+from tests.support.servers import wait_until
 
 
 @dataclass(frozen=True)
@@ -272,3 +274,12 @@ async def contact_row(db: SessionFactory, contact_id: int) -> Contact:
 async def staff_named(db: SessionFactory, email: str) -> Staff:
     async with db() as session:
         return (await session.exec(select(Staff).where(col(Staff.email) == email))).one()
+
+
+async def wait_until_forgotten(engine: AsyncEngine, needles: tuple[str, ...]) -> None:
+    """Wait for the erasure's last step, which runs just after its confirmation is sent."""
+
+    async def forgotten() -> bool:
+        return await leftovers(engine, needles) == []
+
+    await wait_until(forgotten, f"no trace of {needles}")
