@@ -30,9 +30,11 @@ from bot.embedded import EmbeddedDelivery
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.outbound import Deliverer
+from bot.retention import RetentionClock, register_retention
 from bot.startup import ChannelState, Starter
 from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
+from handlers.actions.retention import configure_retention
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
@@ -162,6 +164,7 @@ async def running(
     """
     # Tickets this process opens get due times from these settings (see due_dates).
     configure_due_policy(settings.due_policy())
+    configure_retention(settings.retention_rules())
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
@@ -209,10 +212,14 @@ async def running(
                 services.embedded = after_commit.embedded = EmbeddedDelivery(deliverer)
                 await services.embedded.start()
                 stack.push_async_callback(services.embedded.stop)
+                clock = RetentionClock(session_factory, settings.retention_rules())
+                await clock.start()
+                stack.push_async_callback(clock.stop)
         else:
             jobs = create_job_app(
                 settings.libpq_url, session_factory, deliverer if worker else None
             )
+            register_retention(jobs.app, session_factory, settings.retention_rules())
             if worker:
                 # A database that cannot be reached is one clear error, not a pool's long wait.
                 async with engine.connect() as connection:

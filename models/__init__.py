@@ -6,12 +6,13 @@ from models.conversations import Conversation
 from models.directory import DirectoryEntry
 from models.limits import RateSlot
 from models.messages import Message, PendingDeliveryReport
-from models.privacy import DataLink, DataRequest, Erasure
+from models.privacy import AnonymisedTicket, DataLink, DataRequest, Erasure
 from models.staff import Staff, StaffToken
 from models.staff_sessions import SignInFailure, StaffSession
 from models.tickets import Ticket, TicketEvent
 
 __all__ = [
+    "AnonymisedTicket",
     "AuditEntry",
     "ChannelIdentity",
     "Contact",

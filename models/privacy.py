@@ -22,11 +22,13 @@ class PrivacyReason(StrEnum):
     SAFEGUARDING = "safeguarding"
     DATA_CORRECTION = "data_correction"
     DUPLICATE_RECORD = "duplicate_record"
+    RETENTION_PERIOD = "retention_period"
 
 
 class ErasedBy(StrEnum):
     STAFF = "staff"
     CONTACT = "contact"
+    RETENTION = "retention"
 
 
 class DataRequestKind(StrEnum):
@@ -80,3 +82,12 @@ class DataLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AnonymisedTicket(SQLModel, table=True):
+    """A ticket whose words were removed when its retention period ended."""
+
+    __tablename__ = "anonymised_tickets"
+
+    ticket_id: int = Field(foreign_key="tickets.id", primary_key=True)
+    anonymised_at: datetime = Field(sa_type=UTCDateTime)

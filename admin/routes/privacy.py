@@ -19,6 +19,7 @@ from admin.schemas.privacy import (
     ErasurePublic,
     ExportPublic,
     ReasonBody,
+    RetentionPublic,
 )
 from handlers.actions.data_rights import (
     access_contact_export,
@@ -28,6 +29,7 @@ from handlers.actions.data_rights import (
     do_record_data_request,
     list_open_data_requests,
 )
+from handlers.actions.retention import find_retention_report
 from models.base import utcnow
 from models.privacy import PrivacyReason
 from models.text import MAX_DB_ID
@@ -119,3 +121,10 @@ async def complete_data_request(
         request=DataRequestPublic.of(request, now),
         export=ExportPublic.model_validate(export) if export is not None else None,
     )
+
+
+@router.get("/retention", response_model=RetentionPublic)
+async def retention_report(staff: SupervisorDep, session: SessionDep) -> RetentionPublic:
+    """What the next retention run would anonymise and erase (a dry run; nothing changes)."""
+    report = await find_retention_report(session=session, now=utcnow())
+    return RetentionPublic.of(report)

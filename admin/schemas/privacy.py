@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from handlers.actions.retention import RetentionReport
 from models.enums import Channel
 from models.privacy import DataRequest, DataRequestKind, ErasedBy, Erasure, PrivacyReason
 from models.text import BodyId, UTCTimestamp
@@ -106,3 +107,40 @@ class DataRequestDone(BaseModel):
 
     request: DataRequestPublic
     export: ExportPublic | None
+
+
+class ExpiredTicketPublic(BaseModel):
+    """A ticket whose words the next retention run removes."""
+
+    ref: str
+    category: str
+    priority: str
+    closed_at: datetime
+    safeguarding: bool
+
+
+class RetentionPublic(BaseModel):
+    """What the next retention run would do: counts, and the first tickets by reference."""
+
+    finished_before: datetime
+    safeguarding_finished_before: datetime
+    tickets: int
+    safeguarding_tickets: int
+    messages: int
+    people: int
+    items: list[ExpiredTicketPublic]
+
+    @classmethod
+    def of(cls, report: RetentionReport) -> Self:
+        return cls(
+            finished_before=report.cutoffs.ordinary,
+            safeguarding_finished_before=report.cutoffs.safeguarding,
+            tickets=report.tickets,
+            safeguarding_tickets=report.safeguarding_tickets,
+            messages=report.messages,
+            people=report.people,
+            items=[
+                ExpiredTicketPublic.model_validate(item, from_attributes=True)
+                for item in report.listed
+            ],
+        )

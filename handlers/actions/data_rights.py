@@ -192,6 +192,7 @@ async def do_erase_contact(
     now: datetime,
     staff: Staff | None = None,
     keep_address_of: int | None = None,
+    erased_by: ErasedBy | None = None,
 ) -> Erasure:
     """Erase a person (see `handlers.actions.erasure`); staff's erasures are audited.
 
@@ -204,7 +205,7 @@ async def do_erase_contact(
     )
     erasure = Erasure(
         contact_id=contact_id,
-        erased_by=ErasedBy.STAFF if staff is not None else ErasedBy.CONTACT,
+        erased_by=erased_by or (ErasedBy.STAFF if staff is not None else ErasedBy.CONTACT),
         staff_id=staff.id if staff is not None else None,
         reason=reason,
         tickets_kept=counts.tickets_kept,

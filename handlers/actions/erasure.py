@@ -62,7 +62,6 @@ class ErasureScope:
     """Whose rows are erased: ids per linked table, and an identity that must keep its address
     until a last message (the confirmation) has gone."""
 
-    contact_id: int
     now: datetime
     ids: dict[str, set[int]] = field(default_factory=dict)
     external_ids: list[str] = field(default_factory=list)
@@ -204,6 +203,7 @@ POLICIES: dict[str, Policy] = {
     "erasures": Keep("the record that an erasure happened: ids, counts and provider ids"),
     "data_requests": Keep("dates a request was received, due and completed: no personal data"),
     "data_links": Delete(),
+    "anonymised_tickets": Keep("which tickets retention anonymised, and when"),
     "rate_slots": NotLinked("send pacing per bot, number and chat; a chat's slot is deleted"),
     "pending_delivery_reports": NotLinked("provider ids and statuses, dropped after a day"),
     "staff": NotLinked("staff accounts"),
@@ -257,13 +257,14 @@ def _tables() -> list[sa.Table]:
 
 
 def _owned(table: sa.Table, scope: ErasureScope) -> sa.ColumnElement[bool] | None:
-    if table.name == "contacts":
-        return table.c.id == scope.contact_id
+    """Rows in scope: named by id, or pointing at a row in scope."""
     conditions = [
         column.in_(scope.ids[target])
         for column, target in owner_columns(table)
         if scope.ids.get(target)
     ]
+    if scope.ids.get(table.name):
+        conditions.append(table.c.id.in_(scope.ids[table.name]))
     return sa.or_(*conditions) if conditions else None
 
 
@@ -338,6 +339,28 @@ async def _refresh(session: AsyncSession) -> None:
             session.expunge(instance)  # its row was deleted
 
 
+async def _apply(connection: AsyncConnection, scope: ErasureScope) -> None:
+    """Every table's policy, on the rows in scope, children first."""
+    for table in reversed(_tables()):
+        policy = policy_for(table)
+        if isinstance(policy, Scrub):
+            await _scrub(connection, table, policy, scope)
+        elif isinstance(policy, Delete):
+            condition = _owned(table, scope)
+            if condition is not None:
+                await connection.execute(sa.delete(table).where(condition))
+
+
+async def do_scrub_tickets(
+    *, session: AsyncSession, ticket_ids: set[int], message_ids: set[int], now: datetime
+) -> None:
+    """Remove what tickets and messages say, keeping them as anonymous rows (retention)."""
+    await session.flush()
+    scope = ErasureScope(now=now, ids={"tickets": ticket_ids, "messages": message_ids})
+    await _apply(await session.connection(), scope)
+    await _refresh(session)
+
+
 async def do_scrub_person(
     *, session: AsyncSession, contact_id: int, now: datetime, keep_address_of: int | None = None
 ) -> ErasureCounts:
@@ -348,17 +371,10 @@ async def do_scrub_person(
     """
     await session.flush()
     connection = await session.connection()
-    scope = ErasureScope(contact_id=contact_id, now=now, keep_address_of=keep_address_of)
+    scope = ErasureScope(now=now, ids={"contacts": {contact_id}}, keep_address_of=keep_address_of)
     await _collect(connection, scope)
     copies = await _provider_copies(connection, scope)
-    for table in reversed(_tables()):
-        policy = policy_for(table)
-        if isinstance(policy, Scrub):
-            await _scrub(connection, table, policy, scope)
-        elif isinstance(policy, Delete):
-            condition = _owned(table, scope)
-            if condition is not None:
-                await connection.execute(sa.delete(table).where(condition))
+    await _apply(connection, scope)
     await _forget_rate_slots(connection, scope)
     await _refresh(session)
     return ErasureCounts(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from models import AuditEntry
-from models.enums import Channel
+from bot.db import transaction
+from handlers.actions.retention import months_before
+from models import AuditEntry, Ticket
+from models.base import utcnow
+from models.enums import Channel, TicketPriority, TicketStatus
 from tests.admin.conftest import Api
 from tests.support.privacy import leftovers
 from tests.support.tickets import seed_ticket
@@ -115,3 +118,29 @@ async def test_an_access_request_is_due_a_month_later_and_completed_with_the_exp
     assert again.status_code == 409
     listed = (await api.get("/data-requests", as_=api.supervisor)).json()["items"]
     assert [item["id"] for item in listed] == [later.json()["id"]]
+
+
+async def test_old_safeguarding_tickets_are_for_supervisors_and_listed_before_retention(
+    api: Api,
+) -> None:
+    long_ago = months_before(utcnow(), 30)
+    old = await seed_ticket(api.db, priority=TicketPriority.URGENT, now=long_ago)
+    recent = await seed_ticket(api.db, priority=TicketPriority.URGENT)
+    plain = await seed_ticket(api.db, now=long_ago)
+    async with transaction(api.db) as session:
+        for ticket in (old.ticket, plain.ticket):
+            row = await session.get(Ticket, ticket.id)
+            assert row is not None
+            row.status = TicketStatus.CLOSED
+            row.resolved_at = long_ago + timedelta(days=1)
+    assert (await api.get(f"/tickets/{old.ref}")).status_code == 403
+    assert (await api.get(f"/tickets/{old.ref}", as_=api.supervisor)).status_code == 200
+    assert (await api.get(f"/tickets/{recent.ref}")).status_code == 200
+
+    assert (await api.get("/retention")).status_code == 403
+    report = await api.get("/retention", as_=api.supervisor)
+    assert report.status_code == 200, report.text
+    body = report.json()
+    # The ordinary ticket is past its 24 months; the safeguarding one waits for its 84.
+    assert (body["tickets"], body["safeguarding_tickets"]) == (1, 0)
+    assert [item["ref"] for item in body["items"]] == [plain.ref]

@@ -1,4 +1,5 @@
-"""people's data rights: erasures done, access requests due within a month, download links
+"""people's data rights: erasures done, access requests due within a month, download links,
+and tickets anonymised when their retention period ended
 
 Revision ID: 0010_privacy
 Revises: 0007
@@ -23,6 +24,7 @@ REASONS = (
     "safeguarding",
     "data_correction",
     "duplicate_record",
+    "retention_period",
 )
 
 
@@ -35,7 +37,7 @@ def upgrade() -> None:
         "erasures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("contact_id", sa.Integer(), nullable=False),
-        sa.Column("erased_by", _enum("erasedby", "staff", "contact"), nullable=False),
+        sa.Column("erased_by", _enum("erasedby", "staff", "contact", "retention"), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=True),
         sa.Column("reason", _enum("privacyreason", *REASONS), nullable=False),
         sa.Column("tickets_kept", sa.Integer(), nullable=False),
@@ -77,9 +79,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash"),
     )
     op.create_index("ix_data_links_contact_id", "data_links", ["contact_id"])
+    op.create_table(
+        "anonymised_tickets",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("anonymised_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"]),
+        sa.PrimaryKeyConstraint("ticket_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("anonymised_tickets")
     op.drop_index("ix_data_links_contact_id", table_name="data_links")
     op.drop_table("data_links")
     op.drop_index("ix_data_requests_due_at", table_name="data_requests")
