@@ -8,6 +8,7 @@ single-use link that expires within a day.
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,8 @@ from models import (
 from models.audit import AuditAction
 from models.enums import EventKind
 from models.privacy import DataRequestKind, ErasedBy, PrivacyReason
+
+log = logging.getLogger(__name__)
 
 
 def add_month(moment: datetime) -> datetime:
@@ -228,6 +231,13 @@ async def do_erase_contact(
             now=now,
         )
     await session.flush()
+    log.info(
+        "contact %s erased (%s): %s tickets kept, %s messages cleared",
+        contact_id,
+        erasure.erased_by.value,
+        counts.tickets_kept,
+        counts.messages_cleared,
+    )
     return erasure
 
 

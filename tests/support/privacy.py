@@ -3,6 +3,7 @@ for anything that could still identify them."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -283,3 +284,15 @@ async def wait_until_forgotten(engine: AsyncEngine, needles: tuple[str, ...]) ->
         return await leftovers(engine, needles) == []
 
     await wait_until(forgotten, f"no trace of {needles}")
+
+
+def private_log_lines(records: list[logging.LogRecord], needles: tuple[str, ...]) -> list[str]:
+    """Log lines (message and any traceback) that hold one of the needles."""
+    found = []
+    for record in records:
+        line = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f" {record.exc_info[1]!r}"
+        if any(needle.casefold() in line.casefold() for needle in needles):
+            found.append(f"{record.levelname} {record.name}: {line}")
+    return found
