@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import col, exists, func, select
+from sqlmodel import col, delete, exists, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers.actions.data_rights import do_erase_contact
 from handlers.actions.erasure import do_scrub_tickets
 from handlers.actions.errors import RestrictedError
-from models import AnonymisedTicket, Contact, Erasure, Message, Staff, Ticket
+from models import AnonymisedTicket, Contact, DataLink, Erasure, Message, Staff, Ticket
 from models.enums import OPEN_STATUSES, TicketPriority, TicketStatus
 from models.privacy import ErasedBy, PrivacyReason
 from models.staff import StaffRole
@@ -234,6 +234,8 @@ async def do_apply_retention_batch(
             now=now,
         )
     report.people = len(people)
+    # Links to copies that can no longer be opened hold nothing worth keeping.
+    await session.exec(delete(DataLink).where(col(DataLink.expires_at) < now))
     return report
 
 

@@ -11,8 +11,9 @@ from sqlmodel import col, select, update
 
 from bot.db import SessionFactory, transaction
 from bot.retention import RETENTION_TASK, describe, dry_run, run_retention
+from handlers.actions.data_copies import do_make_data_link
 from handlers.actions.retention import RetentionRules, months_before
-from models import AnonymisedTicket, Contact, Erasure, Message, Ticket
+from models import AnonymisedTicket, Contact, DataLink, Erasure, Message, Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketPriority, TicketStatus
 from models.privacy import ErasedBy
@@ -82,6 +83,11 @@ async def test_a_dry_run_reports_then_a_run_anonymises_only_what_is_past_its_per
     db: SessionFactory, engine: AsyncEngine
 ) -> None:
     people = await _seed(db)
+    async with transaction(db) as session:
+        await do_make_data_link(session=session, contact_id=people["recent"], now=utcnow())
+        await do_make_data_link(
+            session=session, contact_id=people["recent"], now=utcnow() - timedelta(days=2)
+        )
     report = await dry_run(db, RULES)
     assert (report.tickets, report.safeguarding_tickets, report.people) == (2, 1, 2)
     assert report.messages > 10
@@ -104,6 +110,9 @@ async def test_a_dry_run_reports_then_a_run_anonymises_only_what_is_past_its_per
         tickets = {t.contact_id: t for t in (await session.exec(select(Ticket))).all()}
         marked = (await session.exec(select(AnonymisedTicket))).all()
         erased = (await session.exec(select(Erasure))).all()
+        links = (await session.exec(select(DataLink))).all()
+    # A link that can no longer be opened is gone; one that still works stays.
+    assert [link.expires_at > utcnow() for link in links] == [True]
     assert tickets[people["old"]].details == {}
     assert tickets[people["old"]].category == "food"
     assert tickets[people["ancient"]].priority == TicketPriority.URGENT

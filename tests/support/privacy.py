@@ -99,7 +99,7 @@ async def seed_person(
             )
         ).one()
         contact_id = tg.contact_id
-        for channel, address in ((Channel.WHATSAPP, f"whatsapp:{phone}"), (Channel.SMS, phone)):
+        for channel, address in ((Channel.WHATSAPP, phone), (Channel.SMS, phone)):
             session.add(
                 ChannelIdentity(
                     contact_id=contact_id,
@@ -111,9 +111,11 @@ async def seed_person(
             )
         session.add(RateSlot(key=f"telegram:chat:{telegram_id}", next_free=1.0))
         session.add(RateSlot(key=f"twilio:from:{phone}", next_free=1.0))
-    for channel, address in ((Channel.WHATSAPP, f"whatsapp:{phone}"), (Channel.SMS, phone)):
+    for channel, address in ((Channel.WHATSAPP, phone), (Channel.SMS, phone)):
         chat = Chat(db, channel=channel, external_id=address, name=name, phone=phone, now=start)
-        await chat.send(f"hello, it's {name} about the {phrase}", provider_id=f"SM{address[-6:]}a")
+        await chat.send(
+            f"hello, it's {name} about the {phrase}", provider_id=f"SM{channel.value}{address[-6:]}"
+        )
 
     async with transaction(db) as session:
         staff, _ = await do_create_staff(
