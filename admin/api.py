@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from admin.errors import add_error_handlers
-from admin.routes import auth, contacts, directory, staff, tickets
+from admin.routes import auth, contacts, directory, privacy, staff, tickets
 
 __all__ = ["add_error_handlers", "router"]
 
@@ -15,3 +15,4 @@ router.include_router(tickets.router)
 router.include_router(contacts.router)
 router.include_router(directory.router)
 router.include_router(staff.router)
+router.include_router(privacy.router)

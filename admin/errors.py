@@ -8,10 +8,17 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from admin.schemas.common import ErrorPublic
-from handlers.actions.errors import ActionError, ConflictError, InvalidError, NotFoundError
+from handlers.actions.errors import (
+    ActionError,
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    RestrictedError,
+)
 
 STATUS_FOR: dict[type[ActionError], int] = {
     NotFoundError: status.HTTP_404_NOT_FOUND,
+    RestrictedError: status.HTTP_403_FORBIDDEN,
     ConflictError: status.HTTP_409_CONFLICT,
     InvalidError: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }

@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
         help="also set a password for signing in, read from the first line of standard input",
     )
 
+    retention = commands.add_parser(
+        "retention", help="anonymise tickets and erase people past the retention period"
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="only report what would go, changing nothing"
+    )
+
     telegram = commands.add_parser("telegram", help="Telegram set-up")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_commands.add_parser(
@@ -163,6 +170,28 @@ async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _retention(settings: Settings, *, dry: bool) -> int:
+    from bot.db import create_engine, create_session_factory
+    from bot.migrate import upgrade
+    from bot.retention import describe, dry_run, run_retention
+
+    if settings.is_sqlite:
+        await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        factory = create_session_factory(engine)
+        rules = settings.retention_rules()
+        if dry:
+            report = await dry_run(factory, rules)
+        else:
+            report = await run_retention(factory, rules)
+    finally:
+        await engine.dispose()
+    for line in describe(report, done=not dry):
+        print(line)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `helpbot` command and return its exit status."""
     args = _parser().parse_args(argv)
@@ -199,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_add_staff(settings, args))
         if args.command == "telegram":
             return asyncio.run(_set_webhook(settings))
+        if args.command == "retention":
+            return asyncio.run(_retention(settings, dry=args.dry_run))
     except (DBAPIError, OSError) as exc:
         return _fail(f"cannot reach the database ({type(exc).__name__}); check DATABASE_URL")
     except KeyboardInterrupt:

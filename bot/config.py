@@ -21,6 +21,7 @@ from handlers.actions.due_dates import (
     parse_business_hours,
 )
 from handlers.actions.oncall_pages import OncallPolicy
+from handlers.actions.retention import RetentionRules
 from models.enums import OncallDestination, TicketCategory, TicketPriority
 
 SUPPORTED_DATABASES = ("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql+psycopg://")
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     oncall_webhook_url: str | None = None
     oncall_webhook_secret: str | None = None
     oncall_repeat_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 15
+    # How long finished tickets keep their words, in months; safeguarding ones longer.
+    retention_months: Annotated[int, Field(ge=1, le=1200)] = 24
+    safeguarding_retention_months: Annotated[int, Field(ge=1, le=1200)] = 84
 
     @field_validator("business_hours")
     @classmethod
@@ -133,6 +137,11 @@ class Settings(BaseSettings):
                     "TELEGRAM_WEBHOOK_SECRET may hold only letters, digits, _ and -, "
                     "up to 256 characters"
                 )
+        if self.safeguarding_retention_months < self.retention_months:
+            raise ValueError(
+                "SAFEGUARDING_RETENTION_MONTHS must be at least RETENTION_MONTHS: safeguarding "
+                "records are kept longer, never shorter"
+            )
         if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
         self._check_oncall()
@@ -205,6 +214,10 @@ class Settings(BaseSettings):
             by_priority={**DEFAULT_PRIORITY_HOURS, **self.due_hours_by_priority},
             by_category={**DEFAULT_CATEGORY_HOURS, **self.due_hours_by_category},
         )
+
+    def retention_rules(self) -> RetentionRules:
+        """How long finished tickets keep their words."""
+        return RetentionRules(self.retention_months, self.safeguarding_retention_months)
 
     @property
     def is_psycopg(self) -> bool:

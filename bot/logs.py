@@ -21,5 +21,10 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Keep libraries that log URLs or payloads at INFO to warnings and worse."""
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

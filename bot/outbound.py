@@ -18,9 +18,11 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.channels.base import DeliveryError, OutboundMessage, Sender, Template
+from bot.channels.base import DeliveryError, Document, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
 from bot.limits import RateLimiter
+from handlers.actions.data_copies import PreparedCopy, do_prepare_copy
+from handlers.actions.data_rights import do_finish_erasure
 from handlers.actions.delivery import (
     OPTED_OUT,
     Claimed,
@@ -46,9 +48,18 @@ class _Work:
     outgoing: OutboundMessage
     sent_parts: int
     resumed: bool
+    # The person asked to be erased and this confirms it: their address goes once it has.
+    last: bool = False
 
 
-def _work(claimed: Claimed) -> _Work:
+def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
+    if copy is None:
+        return None
+    link = f"{base_url.rstrip('/')}/my-data/{copy.token}"
+    return Document(copy.filename, copy.content_type, copy.content, link)
+
+
+def _work(claimed: Claimed, document: Document | None) -> _Work:
     message, identity = claimed.message, claimed.identity
     assert message.id is not None
     options = tuple(Option(str(i), str(label)) for i, label in message.payload.get("options", []))
@@ -59,9 +70,11 @@ def _work(claimed: Claimed) -> _Work:
         text=message.body,
         options=options,
         template=Template.of(message.payload),
+        document=document,
         opted_out=identity.opted_out and message.payload.get("notice") is not True,
     )
-    return _Work(outgoing, len(message.sent_parts), message.maybe_duplicate)
+    last = message.payload.get("last") is True
+    return _Work(outgoing, len(message.sent_parts), message.maybe_duplicate, last)
 
 
 def _failure(exc: DeliveryError) -> SendFailure:
@@ -84,11 +97,14 @@ class Deliverer:
         senders: Mapping[Channel, Sender],
         limiter: RateLimiter,
         rule: RetryRule | None = None,
+        public_base_url: str = "",
     ) -> None:
         self.session_factory = session_factory
         self.senders = dict(senders)
         self.limiter = limiter
         self.rule = rule or RetryRule()
+        # Where a link to a copy of someone's data points (see handlers.actions.data_copies).
+        self.public_base_url = public_base_url
 
     async def drain(self, identity_id: int) -> datetime | None:
         """Send the person's due messages, oldest first, stopping at one that must wait.
@@ -97,16 +113,21 @@ class Deliverer:
         """
         while True:
             async with transaction(self.session_factory) as session:
-                claimed = await do_claim_next(
-                    session=session, identity_id=identity_id, now=utcnow()
-                )
-                work = _work(claimed) if isinstance(claimed, Claimed) else None
+                now = utcnow()
+                claimed = await do_claim_next(session=session, identity_id=identity_id, now=now)
+                work = None
+                if isinstance(claimed, Claimed):
+                    copy = await do_prepare_copy(session=session, message=claimed.message, now=now)
+                    work = _work(claimed, _document(copy, self.public_base_url))
             if claimed is None:
                 return None
             if isinstance(claimed, Waiting):
                 return claimed.until
             assert work is not None
-            await self.send(work)
+            status = await self.send(work)
+            if work.last and status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+                async with transaction(self.session_factory) as session:
+                    await do_finish_erasure(session=session, identity_id=identity_id, now=utcnow())
 
     async def send(self, work: _Work) -> DeliveryStatus:
         """Send one claimed message and record how it went; returns the status it ended in."""

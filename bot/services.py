@@ -31,6 +31,7 @@ from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.oncall import EmbeddedPaging, Pager
 from bot.outbound import Deliverer
+from bot.retention import RetentionClock, register_retention
 from bot.startup import ChannelState, Starter
 from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.oncall_pages import (
@@ -40,6 +41,7 @@ from handlers.actions.oncall_pages import (
     page_requests,
 )
 from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
+from handlers.actions.retention import configure_retention
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
@@ -184,6 +186,7 @@ async def running(
     configure_due_policy(settings.due_policy())
     previous_oncall = current_oncall_policy()
     configure_oncall_policy(settings.oncall_policy())
+    configure_retention(settings.retention_rules())
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
@@ -211,11 +214,16 @@ async def running(
             if twilio is not None:
                 senders.update(dict.fromkeys(twilio.channels, twilio))
                 stack.push_async_callback(twilio.stop)
-        deliverer = Deliverer(session_factory, senders, RateLimiter(engine))
         # The terminal chat pages nobody: its pages wait for the next web process or worker.
         pager = None
         if console is None:
             pager = Pager(settings, session_factory, telegram=telegram, twilio=twilio)
+        deliverer = Deliverer(
+            session_factory,
+            senders,
+            RateLimiter(engine),
+            public_base_url=settings.public_base_url,
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -236,6 +244,9 @@ async def running(
                 services.paging = after_commit.paging = EmbeddedPaging(pager)
                 await services.paging.start()
                 stack.push_async_callback(services.paging.stop)
+                clock = RetentionClock(session_factory, settings.retention_rules())
+                await clock.start()
+                stack.push_async_callback(clock.stop)
         else:
             jobs = create_job_app(
                 settings.libpq_url,
@@ -243,6 +254,7 @@ async def running(
                 deliverer if worker else None,
                 pager=pager if worker else None,
             )
+            register_retention(jobs.app, session_factory, settings.retention_rules())
             if worker:
                 # A database that cannot be reached is one clear error, not a pool's long wait.
                 async with engine.connect() as connection:

@@ -7,16 +7,21 @@ from models.directory import DirectoryEntry
 from models.limits import RateSlot
 from models.messages import Message, PendingDeliveryReport
 from models.oncall import OncallPage
+from models.privacy import AnonymisedTicket, DataLink, DataRequest, Erasure
 from models.staff import Staff, StaffToken
 from models.staff_sessions import SignInFailure, StaffSession
 from models.tickets import Ticket, TicketEvent
 
 __all__ = [
+    "AnonymisedTicket",
     "AuditEntry",
     "ChannelIdentity",
     "Contact",
     "Conversation",
+    "DataLink",
+    "DataRequest",
     "DirectoryEntry",
+    "Erasure",
     "Message",
     "OncallPage",
     "PendingDeliveryReport",

@@ -18,6 +18,10 @@ class AuditAction(StrEnum):
 
     CONTACT_READ = "contact.read"
     CONTACT_UPDATE = "contact.update"
+    CONTACT_EXPORT = "contact.export"
+    CONTACT_ERASE = "contact.erase"
+    DATA_REQUEST_CREATE = "data_request.create"
+    DATA_REQUEST_COMPLETE = "data_request.complete"
     TICKET_READ = "ticket.read"
     TICKET_UPDATE = "ticket.update"
     TICKET_NOTE = "ticket.note"

@@ -30,6 +30,17 @@ class Template:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file that goes with a message. A channel that can send files sends `content`; one
+    that cannot (WhatsApp, SMS) adds `link`, a single-use address that expires within a day."""
+
+    filename: str
+    content_type: str
+    content: bytes
+    link: str
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """What a channel needs to send one message."""
 
@@ -39,6 +50,7 @@ class OutboundMessage:
     text: str
     options: tuple[Option, ...] = ()
     template: Template | None = None
+    document: Document | None = None
     # Set when the person sent STOP and this is not the notice confirming it: never sent.
     opted_out: bool = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from bot.channels.base import Limit, OutboundMessage
-from bot.channels.text import numbered
+from bot.channels.text import shown_text
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
 
@@ -19,7 +19,7 @@ class ConsoleSender:
         self.write = write
 
     def parts(self, message: OutboundMessage) -> Sequence[str]:
-        return [numbered(message.text, message.options)]
+        return [shown_text(message)]
 
     def limits(self, message: OutboundMessage) -> Sequence[Limit]:
         return []

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram import Message as TgMessage
 from telegram.error import (
     BadRequest,
@@ -240,12 +240,22 @@ class TelegramChannel:
             )
         markup = _keyboard(message)
         try:
-            sent = await self.bot.send_message(
-                chat_id=int(message.external_id),
-                text=part,
-                reply_markup=markup,
-                read_timeout=self.read_timeout,
-            )
+            if message.document is not None:
+                document = message.document
+                sent = await self.bot.send_document(
+                    chat_id=int(message.external_id),
+                    document=InputFile(document.content, filename=document.filename),
+                    caption=part,
+                    reply_markup=markup,
+                    read_timeout=self.read_timeout,
+                )
+            else:
+                sent = await self.bot.send_message(
+                    chat_id=int(message.external_id),
+                    text=part,
+                    reply_markup=markup,
+                    read_timeout=self.read_timeout,
+                )
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 # PTB 22 warns that this becomes a timedelta; both shapes are handled here.

@@ -24,7 +24,7 @@ from twilio.rest import Client  # type: ignore[import-untyped]
 
 from bot.channels.base import DeliveryError, Limit, OutboundMessage
 from bot.channels.gsm import fits_segments, loses_letters, split, to_gsm7
-from bot.channels.text import numbered
+from bot.channels.text import shown_text
 from bot.channels.twilio_http import RebasedHttpClient
 from bot.config import Settings
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
@@ -255,7 +255,7 @@ class TwilioChannel:
         """The texts to send: a long SMS goes as several; a template as one (no text of ours)."""
         if message.template is not None:
             return [""]
-        text = numbered(message.text, message.options)
+        text = shown_text(message)
         return sms_parts(text) if message.channel is Channel.SMS else whatsapp_parts(text)
 
     def limits(self, message: OutboundMessage) -> Sequence[Limit]:

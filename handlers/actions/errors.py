@@ -15,6 +15,11 @@ class NotFoundError(ActionError):
     """The thing asked for does not exist."""
 
 
+class RestrictedError(NotFoundError):
+    """The thing exists but this staff member may not read it (a safeguarding record kept
+    past the ordinary retention period). To anyone who may not see it, it is as if absent."""
+
+
 class ConflictError(ActionError):
     """The request is well-formed but clashes with the object's current state."""
 

@@ -134,6 +134,15 @@ async def queue_reply(
 ) -> Message:
     """Put one reply in the outbox and ask for its delivery; a reply about a ticket also joins
     its timeline. `priority` says who goes first when many people have messages due."""
+    payload: dict[str, Any] = {}
+    if reply.options:
+        payload["options"] = [[o.id, o.label] for o in reply.options]
+    if reply.attachment is not None:
+        payload["attachment"] = reply.attachment.value
+    if reply.notice or reply.last:
+        payload["notice"] = True
+    if reply.last:
+        payload["last"] = True
     message = Message(
         contact_id=identity.contact_id,
         identity_id=identity.id,  # type: ignore[arg-type]
@@ -141,7 +150,7 @@ async def queue_reply(
         channel=identity.channel,
         direction=Direction.OUT,
         body=reply.text,
-        payload={"options": [[o.id, o.label] for o in reply.options]} if reply.options else {},
+        payload=payload,
         status=DeliveryStatus.QUEUED,
         next_attempt_at=now,
         priority=priority,

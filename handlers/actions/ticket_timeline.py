@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.audit import do_record_audit
 from handlers.actions.errors import NotFoundError
+from handlers.actions.retention import check_ticket_readable
 from handlers.actions.tickets import access_ticket
 from models import Contact, Message, Staff, Ticket, TicketEvent
 from models.audit import AuditAction
@@ -90,6 +91,7 @@ async def access_ticket_record(
 ) -> TicketRecord:
     """A ticket with its contact and timeline; the read is recorded in the audit log."""
     ticket = await access_ticket(session=session, ref=ref)
+    check_ticket_readable(ticket=ticket, staff=staff, now=now)
     contact = await session.get(Contact, ticket.contact_id)
     if contact is None:  # pragma: no cover - the foreign key makes this impossible
         raise NotFoundError(f"Ticket {ticket.ref} has no contact.")

@@ -39,7 +39,7 @@ from handlers.conversation.navigation import (
 )
 from handlers.conversation.turn import State, Turn
 from handlers.flows import menu as menu_flow
-from handlers.flows import respite, start
+from handlers.flows import my_data, respite, start
 from handlers.flows.registry import MENU_ITEMS
 from handlers.safeguarding.alerts import Alert, AlertKind
 from handlers.safeguarding.detection import check_text
@@ -106,6 +106,10 @@ async def _step(
     if turn.state is State.NEW:
         return start.greet(turn)
 
+    typed = turn.text if turn.event.choice is None else ""
+    privacy = my_data.command_in(typed) if typed else None
+    if privacy is not None:
+        return await my_data.begin(turn, privacy)
     command = command_in(turn.text) if turn.event.choice is None and turn.text else None
     if turn.state is State.CONSENT:
         if command == "help":
@@ -134,6 +138,10 @@ async def _step(
             return await respite.offer_callback(turn)
         case State.RESUME:
             return resume(turn)
+        case State.MY_DATA:
+            return await my_data.answer(turn)
+        case State.ERASE_CONFIRM:
+            return await my_data.confirm_erase(turn)
         case _:
             return await menu_flow.menu(turn)
 
@@ -207,7 +215,7 @@ async def handle_event(
         now=now,
         menu=MENU_ITEMS,
     )
-    keyword = event.keyword
+    keyword = event.keyword or my_data.typed_keyword(event)
     outcome = Outcome()
     if identity.opted_out and event.channel is Channel.TELEGRAM:
         # On Telegram, blocking the bot is the only way to opt out; writing again undoes it.

@@ -81,9 +81,22 @@ class Option:
     label: str
 
 
+class Attachment(StrEnum):
+    """A file that goes with a reply; the channel sends it as a document, or a link to it."""
+
+    DATA_COPY = "data_copy"
+
+
 @dataclass(frozen=True)
 class Reply:
-    """One message to the person, with the options it offers (possibly none)."""
+    """One message to the person, with the options it offers (possibly none).
+
+    `notice` is sent even to someone who has just opted out, since it says so; `last` is the
+    last message to this address, which is forgotten once it has gone (an erasure).
+    """
 
     text: str
     options: tuple[Option, ...] = ()
+    attachment: Attachment | None = None
+    notice: bool = False
+    last: bool = False

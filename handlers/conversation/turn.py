@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.conversation.catalog import t
-from handlers.conversation.events import IncomingEvent, Option, Reply
+from handlers.conversation.events import Attachment, IncomingEvent, Option, Reply
 from handlers.conversation.matching import match_option
 from models import ChannelIdentity, Contact, Message, Ticket
 
@@ -27,6 +27,8 @@ class State(StrEnum):
     CONFIRM = "confirm"
     RESPITE_OFFER = "respite_offer"
     RESUME = "resume"
+    MY_DATA = "my_data"
+    ERASE_CONFIRM = "erase_confirm"
 
 
 @dataclass
@@ -59,10 +61,18 @@ class Turn:
         return t(key, self.lang, variant=self.identity.channel.value, **values)
 
     def say(
-        self, text: str, options: Sequence[Option] = (), *, ticket: Ticket | None = None
+        self,
+        text: str,
+        options: Sequence[Option] = (),
+        *,
+        ticket: Ticket | None = None,
+        attachment: Attachment | None = None,
+        notice: bool = False,
+        last: bool = False,
     ) -> None:
-        """Queue a reply; `ticket` puts it on that ticket's timeline too."""
-        self.replies.append((Reply(text=text, options=tuple(options)), ticket))
+        """Queue a reply; `ticket` puts it on that ticket's timeline too (see `Reply`)."""
+        reply = Reply(text, tuple(options), attachment=attachment, notice=notice, last=last)
+        self.replies.append((reply, ticket))
 
     def shown_options(self) -> list[tuple[str, str]]:
         """The (id, label) pairs of the options the person was last shown."""

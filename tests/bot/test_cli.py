@@ -196,3 +196,18 @@ def test_set_webhook_refused_by_telegram_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("helpbot: Telegram refused the webhook")
     assert "Traceback" not in result.stderr
     assert "not-the-double-token" not in result.stderr
+
+
+def test_retention_dry_run_prints_counts_and_changes_nothing(tmp_path: Path) -> None:
+    dry = run_helpbot("retention", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "0 tickets would be anonymised, 0 of them safeguarding" in dry.stdout
+    assert "0 people with nothing left would be erased" in dry.stdout
+    done = run_helpbot("retention", cwd=tmp_path, env={"RETENTION_MONTHS": "12"})
+    assert done.returncode == 0, done.stderr
+    assert "0 tickets were anonymised" in done.stdout
+    shorter = run_helpbot(
+        "retention", "--dry-run", cwd=tmp_path, env={"SAFEGUARDING_RETENTION_MONTHS": "6"}
+    )
+    assert shorter.returncode != 0
+    assert "SAFEGUARDING_RETENTION_MONTHS must be at least RETENTION_MONTHS" in shorter.stderr

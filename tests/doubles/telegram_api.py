@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -172,7 +173,12 @@ class TelegramApiDouble:
             return dict(data) if isinstance(data, dict) else {}
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
-            return {k: _decode(k, v) for k, v in form.items() if isinstance(v, str)}
+            params = {k: _decode(k, v) for k, v in form.items() if isinstance(v, str)}
+            for key, value in form.items():
+                if isinstance(value, UploadFile):
+                    # A file sent with sendDocument: kept whole, as the person would receive it.
+                    params[key] = {"filename": value.filename, "content": await value.read()}
+            return params
         return {k: _decode(k, v) for k, v in request.query_params.items()}
 
     async def _endpoint(self, request: Request) -> JSONResponse:
@@ -203,6 +209,18 @@ class TelegramApiDouble:
                 return 200, {"ok": True, "result": BOT_USER}
             case "sendMessage":
                 return 200, {"ok": True, "result": self._message(params)}
+            case "sendDocument":
+                message = self._message(params)
+                del message["text"]
+                message["caption"] = params.get("caption", "")
+                upload = params.get("document")
+                name = upload["filename"] if isinstance(upload, dict) else "file"
+                message["document"] = {
+                    "file_id": f"doc{message['message_id']}",
+                    "file_name": name,
+                    "file_unique_id": f"u{message['message_id']}",
+                }
+                return 200, {"ok": True, "result": message}
             case "answerCallbackQuery" | "setWebhook":
                 return 200, {"ok": True, "result": True}
             case _:
