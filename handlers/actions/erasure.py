@@ -144,6 +144,9 @@ def _event_data(row: Row, scope: ErasureScope) -> object:
 
 
 POLICIES: dict[str, Policy] = {
+    "oncall_pages": Keep(
+        why="a page names the ticket and a staff destination, never the person or their words"
+    ),
     "contacts": Scrub(
         keep=frozenset({"id", "role", "language", "created_at"}),
         replace={"updated_at": lambda row, scope: scope.now},

@@ -17,6 +17,11 @@ from handlers.actions.data_copies import do_make_data_link
 from handlers.actions.data_rights import do_record_data_request
 from handlers.actions.delivery import do_claim_next, do_record_sent
 from handlers.actions.erasure import owner_columns
+from handlers.actions.oncall_pages import (
+    OncallPolicy,
+    configure_oncall_policy,
+    current_oncall_policy,
+)
 from handlers.actions.outbox import do_record_delivery_status
 from handlers.actions.staff import do_create_staff
 from handlers.actions.staff_sessions import SessionRules, do_web_sign_in
@@ -24,7 +29,7 @@ from handlers.actions.ticket_work import do_add_note, do_staff_reply
 from handlers.actions.tickets import access_ticket
 from models import ChannelIdentity, Contact, Message, RateSlot, Staff, Ticket
 from models.base import utcnow
-from models.enums import Channel, DeliveryStatus, Direction
+from models.enums import Channel, DeliveryStatus, Direction, OncallDestination
 from models.privacy import DataRequestKind
 from models.staff import StaffRole
 from tests.support.chat import Chat
@@ -90,7 +95,13 @@ async def seed_person(
     await telegram.send(national)
     await telegram.press("Yes, send it")
     refs.append(ref_in(telegram.text))
-    await telegram.send(f"I fell over on my {phrase} and can't get up")
+    # Staff on duty are paged about the emergency, so the seed has an on-call page too.
+    previous = current_oncall_policy()
+    configure_oncall_policy(OncallPolicy(destinations=(OncallDestination.WEBHOOK,)))
+    try:
+        await telegram.send(f"I fell over on my {phrase} and can't get up")
+    finally:
+        configure_oncall_policy(previous)
 
     async with transaction(db) as session:
         tg = (
