@@ -1,0 +1,117 @@
+"""Every translated catalog says everything English says, with the same placeholders.
+
+A missing key would fall back to English in the middle of a conversation in another language, and
+a placeholder that differs would show "{ref}" to the person or raise when the text is filled in.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from handlers.conversation.catalog import DEFAULT_LANGUAGE, LOCALES, messages
+
+# The languages the help line promises, each with its name in its own tongue for the menu.
+PROMISED = {
+    "cy": "Cymraeg",
+    "pl": "Polski",
+}
+UNREVIEWED = "drafted without a native speaker's review"
+# Numbers a person in danger must be able to read and dial exactly as in English.
+EMERGENCY_NUMBERS = ("999", "111", "116 123", "0800 111 999")
+
+TRANSLATIONS = sorted(path.stem for path in LOCALES.glob("*.toml") if path.stem != DEFAULT_LANGUAGE)
+ALL = [DEFAULT_LANGUAGE, *TRANSLATIONS]
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{names}` a text asks for; unbalanced braces raise ValueError."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_promised_language_has_a_catalog() -> None:
+    assert sorted(set(PROMISED) - set(TRANSLATIONS)) == []
+
+
+@pytest.mark.parametrize("language", sorted(PROMISED))
+def test_language_is_named_in_its_own_tongue(language: str) -> None:
+    assert messages(language)["language.name"] == PROMISED[language]
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_catalog_has_exactly_the_english_keys(language: str) -> None:
+    english, own = set(messages(DEFAULT_LANGUAGE)), set(messages(language))
+    problems = [f"{language}: missing {key}" for key in sorted(english - own)]
+    problems += [f"{language}: not in English {key}" for key in sorted(own - english)]
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_placeholders_match_english(language: str) -> None:
+    english = messages(DEFAULT_LANGUAGE)
+    problems = []
+    for key, text in messages(language).items():
+        if key not in english:
+            continue
+        try:
+            found = placeholders(text)
+        except ValueError as error:
+            problems.append(f"{language}: {key} has broken braces ({error})")
+            continue
+        if found != placeholders(english[key]):
+            problems.append(f"{language}: {key} has {sorted(found)}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_emergency_numbers_are_kept(language: str) -> None:
+    english, own = messages(DEFAULT_LANGUAGE), messages(language)
+    problems = [
+        f"{language}: {key} lacks {number}"
+        for key, text in english.items()
+        for number in EMERGENCY_NUMBERS
+        if number in text and number not in own.get(key, "")
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_consent_version_is_the_english_one(language: str) -> None:
+    # The version records which notice a person agreed to; a translation is the same notice.
+    assert messages(language)["consent.version"] == messages(DEFAULT_LANGUAGE)["consent.version"]
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_catalog_says_it_is_unreviewed_at_its_top(language: str) -> None:
+    lines = (LOCALES / f"{language}.toml").read_text(encoding="utf-8").splitlines()
+    top = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        top.append(line.lstrip("# ").strip())
+    assert UNREVIEWED in " ".join(top).lower(), f"{language}: no review warning at the top"
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_every_word_alternative_is_non_empty(language: str) -> None:
+    words = {k: v for k, v in messages(language).items() if k.startswith("words.")}
+    assert words, f"{language}: no [words] table"
+    problems = [
+        f"{language}: {key} has an empty alternative"
+        for key, value in words.items()
+        if any(not alternative.strip() for alternative in value.split("|"))
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_english_navigation_words_still_work(language: str) -> None:
+    # Someone who reads the English help, or is used to it, can always find their way.
+    own = messages(language)
+    problems = [
+        f"{language}: words.{word} lacks {word!r}"
+        for word in ("menu", "back", "cancel", "help", "language")
+        if word not in own.get(f"words.{word}", "").split("|")
+    ]
+    assert problems == []
