@@ -16,6 +16,9 @@ from handlers.conversation.catalog import DEFAULT_LANGUAGE, LOCALES, messages
 PROMISED = {
     "cy": "Cymraeg",
     "pl": "Polski",
+    "ro": "Română",
+    "pt": "Português",
+    "es": "Español",
 }
 UNREVIEWED = "drafted without a native speaker's review"
 # Numbers a person in danger must be able to read and dial exactly as in English.
