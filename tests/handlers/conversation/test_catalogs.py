@@ -10,6 +10,7 @@ import string
 
 import pytest
 
+from bot.channels.gsm import loses_letters, segments, to_gsm7
 from handlers.conversation.catalog import DEFAULT_LANGUAGE, LOCALES, messages
 
 # The languages the help line promises, each with its name in its own tongue for the menu.
@@ -17,12 +18,16 @@ PROMISED = {
     "cy": "Cymraeg",
     "pl": "Polski",
     "ro": "Română",
+    "ur": "اردو",
+    "ar": "العربية",
     "pt": "Português",
     "es": "Español",
 }
 UNREVIEWED = "drafted without a native speaker's review"
 # Numbers a person in danger must be able to read and dial exactly as in English.
 EMERGENCY_NUMBERS = ("999", "111", "116 123", "0800 111 999")
+# The English SMS help takes 2; a translation may take one more, not a screenful.
+SMS_MAX_SEGMENTS = 3
 
 TRANSLATIONS = sorted(path.stem for path in LOCALES.glob("*.toml") if path.stem != DEFAULT_LANGUAGE)
 ALL = [DEFAULT_LANGUAGE, *TRANSLATIONS]
@@ -117,4 +122,17 @@ def test_english_navigation_words_still_work(language: str) -> None:
         for word in ("menu", "back", "cancel", "help", "language")
         if word not in own.get(f"words.{word}", "").split("|")
     ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_sms_texts_stay_short(language: str) -> None:
+    # Non-Latin SMS goes as UCS-2, 67 characters a part: a long help would arrive in pieces.
+    own = messages(language)
+    problems = []
+    for key in (k for k in messages(DEFAULT_LANGUAGE) if k.startswith("variants.sms.")):
+        text = own[key]
+        sent = text if loses_letters(text) else to_gsm7(text)
+        if segments(sent) > SMS_MAX_SEGMENTS:
+            problems.append(f"{language}: {key} takes {segments(sent)} SMS")
     assert problems == []
