@@ -18,8 +18,10 @@ PROMISED = {
     "cy": "Cymraeg",
     "pl": "Polski",
     "ro": "Română",
+    "pa": "ਪੰਜਾਬੀ",
     "ur": "اردو",
     "ar": "العربية",
+    "bn": "বাংলা",
     "pt": "Português",
     "es": "Español",
 }
