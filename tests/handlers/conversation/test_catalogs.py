@@ -6,6 +6,7 @@ a placeholder that differs would show "{ref}" to the person or raise when the te
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -30,6 +31,8 @@ UNREVIEWED = "drafted without a native speaker's review"
 EMERGENCY_NUMBERS = ("999", "111", "116 123", "0800 111 999")
 # The English SMS help takes 2; a translation may take one more, not a screenful.
 SMS_MAX_SEGMENTS = 3
+# A help line reads "word, a dash, what it does" (an en dash in chat, "-" on SMS).
+HELP_LINE = re.compile(r"^(?P<word>[^\n\u2013-]+?) [\u2013-] ", re.MULTILINE)
 
 TRANSLATIONS = sorted(path.stem for path in LOCALES.glob("*.toml") if path.stem != DEFAULT_LANGUAGE)
 ALL = [DEFAULT_LANGUAGE, *TRANSLATIONS]
@@ -138,3 +141,21 @@ def test_sms_texts_stay_short(language: str) -> None:
         if segments(sent) > SMS_MAX_SEGMENTS:
             problems.append(f"{language}: {key} takes {segments(sent)} SMS")
     assert problems == []
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_words_the_help_offers_are_understood(language: str) -> None:
+    # The help tells people what to type; each word it offers must be one the bot knows.
+    own = messages(language)
+    known = {
+        alternative.strip()
+        for key in ("menu", "back", "cancel", "help")
+        for alternative in own[f"words.{key}"].split("|")
+    }
+    offered = [
+        match["word"]
+        for key in ("help.text", "variants.sms.help.text")
+        for match in HELP_LINE.finditer(own[key])
+    ]
+    assert len(offered) >= 3, f"{language}: the help lists no words"
+    assert [f"{language}: help offers {word!r}" for word in sorted(set(offered) - known)] == []
