@@ -13,6 +13,7 @@ import pytest
 
 from bot.channels.gsm import loses_letters, segments, to_gsm7
 from handlers.conversation.catalog import DEFAULT_LANGUAGE, LOCALES, messages
+from handlers.flows.registry import FORMS, MENU_ITEMS
 
 # The languages the help line promises, each with its name in its own tongue for the menu.
 PROMISED = {
@@ -159,3 +160,38 @@ def test_words_the_help_offers_are_understood(language: str) -> None:
     ]
     assert len(offered) >= 3, f"{language}: the help lists no words"
     assert [f"{language}: help offers {word!r}" for word in sorted(set(offered) - known)] == []
+
+
+def choice_sets() -> dict[str, list[str]]:
+    """Every set of options shown together, as the catalog keys of their labels."""
+    sets = {
+        "menu": [f"menu.{item}" for item in MENU_ITEMS],
+        "consent": ["consent.agree", "consent.decline"],
+        "role": ["role.tenant", "role.carer"],
+        "expired": ["expired.carry_on", "expired.restart"],
+        "confirm": ["form.send", "form.back", "form.cancel"],
+        "confirm_sms": ["form.send", "form.back", "variants.sms.form.cancel"],
+        "offer_callback": ["respite.callback_yes", "respite.callback_no"],
+    }
+    for name, form in FORMS.items():
+        for question in form.questions:
+            own = [f"{name}.{question.key}_{option}" for option in question.options]
+            shared = [f"answers.{option}" for option in question.options]
+            sets[f"{name}.{question.key}"] = [
+                key if key in messages(DEFAULT_LANGUAGE) else alt
+                for key, alt in zip(own, shared, strict=True)
+                if key in messages(DEFAULT_LANGUAGE) or alt in messages(DEFAULT_LANGUAGE)
+            ]
+    return sets
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_options_shown_together_have_different_labels(language: str) -> None:
+    # People answer by typing a label; two alike would make the answer a guess.
+    own = messages(language)
+    problems = []
+    for name, keys in choice_sets().items():
+        labels = [own[key].casefold() for key in keys]
+        if len(set(labels)) < len(labels):
+            problems.append(f"{language}: {name} repeats a label")
+    assert problems == []
