@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 import pytest
 
@@ -42,6 +43,12 @@ ALL = [DEFAULT_LANGUAGE, *TRANSLATIONS]
 def placeholders(text: str) -> set[str]:
     """The `{names}` a text asks for; unbalanced braces raise ValueError."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def fold(word: str) -> str:
+    """A typed word as the matcher compares it: no case, no accents."""
+    decomposed = unicodedata.normalize("NFKD", word.strip().casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def test_every_promised_language_has_a_catalog() -> None:
@@ -195,3 +202,15 @@ def test_options_shown_together_have_different_labels(language: str) -> None:
         if len(set(labels)) < len(labels):
             problems.append(f"{language}: {name} repeats a label")
     assert problems == []
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_no_typed_word_means_two_things(language: str) -> None:
+    # Words are matched with case and accents folded, so "nôl" and "nol" are one word, and it
+    # cannot mean both "back" and something else.
+    meanings: dict[str, set[str]] = {}
+    for key, value in messages(language).items():
+        if key.startswith("words."):
+            for alternative in value.split("|"):
+                meanings.setdefault(fold(alternative), set()).add(key)
+    assert [f"{language}: {w!r} is {sorted(k)}" for w, k in meanings.items() if len(k) > 1] == []
