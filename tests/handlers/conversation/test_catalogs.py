@@ -214,3 +214,15 @@ def test_no_typed_word_means_two_things(language: str) -> None:
             for alternative in value.split("|"):
                 meanings.setdefault(fold(alternative), set()).add(key)
     assert [f"{language}: {w!r} is {sorted(k)}" for w, k in meanings.items() if len(k) > 1] == []
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_sentences_are_translated(language: str) -> None:
+    # A single word may be the same in both languages ("Halal", "Transport"); a sentence may not.
+    english, own = messages(DEFAULT_LANGUAGE), messages(language)
+    problems = [
+        f"{language}: {key} is still English"
+        for key, text in english.items()
+        if len(text.split()) >= 3 and own.get(key) == text
+    ]
+    assert problems == []
