@@ -124,7 +124,7 @@ async def test_stop_withdraws_consent_and_stops_messages_at_once(db: SessionFact
 
     typed = await ready_chat(db, channel=Channel.TELEGRAM, external_id="55502", name="Bea")
     await typed.send("Stop")
-    assert typed.last.text == t("optout.confirmed")
+    assert typed.last.text == t("optout.confirmed", variant="telegram")
     async with db() as session:
         opted = (
             await session.exec(
