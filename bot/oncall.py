@@ -105,19 +105,22 @@ class Pager:
             return None
         try:
             await self._send(work)
-        except PageError as exc:
+        except Exception as exc:
+            # Whatever went wrong counts as an attempt, so a fault never pages forever.
+            failure = exc if isinstance(exc, PageError) else PageError(type(exc).__name__)
             log.warning(
                 "on-call page %s to %s failed (attempt %s)",
                 page_id,
                 work.destination.value,
                 work.attempt,
+                exc_info=not isinstance(exc, PageError),
             )
             async with transaction(self.session_factory) as session:
                 return await do_record_page_failure(
                     session=session,
                     page_id=page_id,
-                    reason=exc.reason,
-                    retryable=exc.retryable,
+                    reason=failure.reason,
+                    retryable=failure.retryable,
                     now=utcnow(),
                 )
         async with transaction(self.session_factory) as session:
