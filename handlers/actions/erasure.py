@@ -143,6 +143,10 @@ def _event_data(row: Row, scope: ErasureScope) -> object:
     }
 
 
+def _columns(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 POLICIES: dict[str, Policy] = {
     "contacts": Scrub(
         keep=frozenset({"id", "role", "language", "created_at"}),
@@ -157,18 +161,9 @@ POLICIES: dict[str, Policy] = {
         replace={"state": lambda row, scope: "new", "updated_at": lambda row, scope: scope.now},
     ),
     "messages": Scrub(
-        keep=frozenset(
-            {
-                "id",
-                "channel",
-                "direction",
-                "attempts",
-                "priority",
-                "maybe_duplicate",
-                "next_attempt_at",
-                "created_at",
-                "updated_at",
-            }
+        keep=_columns(
+            "id channel direction attempts priority maybe_duplicate next_attempt_at"
+            " created_at updated_at"
         ),
         replace={
             "status": _message_status,
@@ -178,21 +173,9 @@ POLICIES: dict[str, Policy] = {
         },
     ),
     "tickets": Scrub(
-        keep=frozenset(
-            {
-                "id",
-                "channel",
-                "category",
-                "status",
-                "priority",
-                "language",
-                "due_at",
-                "first_response_at",
-                "referred_at",
-                "created_at",
-                "updated_at",
-                "resolved_at",
-            }
+        keep=_columns(
+            "id channel category status priority language due_at first_response_at"
+            " referred_at created_at updated_at resolved_at"
         )
     ),
     "ticket_events": Scrub(
