@@ -18,6 +18,7 @@ from admin.schemas.tickets import (
     TicketUpdate,
     TimelineEventPublic,
 )
+from handlers.actions.retention import is_restricted
 from handlers.actions.ticket_search import search_tickets
 from handlers.actions.ticket_timeline import access_ticket_record, access_timeline_entry
 from handlers.actions.ticket_work import do_add_note, do_change_ticket, do_staff_reply
@@ -42,7 +43,13 @@ async def list_tickets(
 ) -> TicketsPublic:
     """Tickets matching the filters, a page at a time; newest first unless `sort` says otherwise."""
     query = filters.query(staff_id=staff.id or 0)
-    return TicketsPublic.of(await search_tickets(session=session, query=query))
+    page = await search_tickets(session=session, query=query)
+    shown = TicketsPublic.of(page)
+    now = utcnow()
+    for item, ticket in zip(shown.items, page.items, strict=True):
+        if is_restricted(ticket=ticket, staff=staff, now=now):
+            item.details = {}  # a safeguarding record past the ordinary period: supervisors only
+    return shown
 
 
 @router.get("/{ref}", response_model=TicketDetail, responses={**NOT_FOUND})

@@ -143,6 +143,10 @@ def _event_data(row: Row, scope: ErasureScope) -> object:
     }
 
 
+def _columns(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 POLICIES: dict[str, Policy] = {
     "oncall_pages": Keep(
         why="a page names the ticket and a staff destination, never the person or their words"
@@ -160,18 +164,9 @@ POLICIES: dict[str, Policy] = {
         replace={"state": lambda row, scope: "new", "updated_at": lambda row, scope: scope.now},
     ),
     "messages": Scrub(
-        keep=frozenset(
-            {
-                "id",
-                "channel",
-                "direction",
-                "attempts",
-                "priority",
-                "maybe_duplicate",
-                "next_attempt_at",
-                "created_at",
-                "updated_at",
-            }
+        keep=_columns(
+            "id channel direction attempts priority maybe_duplicate next_attempt_at"
+            " created_at updated_at"
         ),
         replace={
             "status": _message_status,
@@ -181,21 +176,9 @@ POLICIES: dict[str, Policy] = {
         },
     ),
     "tickets": Scrub(
-        keep=frozenset(
-            {
-                "id",
-                "channel",
-                "category",
-                "status",
-                "priority",
-                "language",
-                "due_at",
-                "first_response_at",
-                "referred_at",
-                "created_at",
-                "updated_at",
-                "resolved_at",
-            }
+        keep=_columns(
+            "id channel category status priority language due_at first_response_at"
+            " referred_at created_at updated_at resolved_at"
         )
     ),
     "ticket_events": Scrub(

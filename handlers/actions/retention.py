@@ -239,14 +239,20 @@ async def do_apply_retention_batch(
     return report
 
 
+def is_restricted(*, ticket: Ticket, staff: Staff, now: datetime) -> bool:
+    """Whether this is a safeguarding ticket kept past the ordinary period that `staff`, below
+    supervisor, may not read."""
+    if staff.role.rank >= StaffRole.SUPERVISOR.rank:
+        return False
+    if ticket.priority != TicketPriority.URGENT or ticket.status not in FINISHED:
+        return False
+    closed_at = ticket.resolved_at or ticket.updated_at
+    return closed_at < months_before(now, _rules.months)
+
+
 def check_ticket_readable(*, ticket: Ticket, staff: Staff, now: datetime) -> None:
     """A safeguarding ticket kept past the ordinary period is for supervisors only."""
-    if staff.role.rank >= StaffRole.SUPERVISOR.rank:
-        return
-    if ticket.priority != TicketPriority.URGENT or ticket.status not in FINISHED:
-        return
-    closed_at = ticket.resolved_at or ticket.updated_at
-    if closed_at < months_before(now, _rules.months):
+    if is_restricted(ticket=ticket, staff=staff, now=now):
         raise RestrictedError(
             f"Ticket {ticket.ref} is a safeguarding record kept past the ordinary retention "
             "period: only supervisors may read it."

@@ -13,10 +13,12 @@ from sqlmodel import col, select
 
 from admin.schemas.directory import DirectoryEntryCreate
 from bot.db import transaction
+from handlers.actions.data_rights import do_record_data_request
 from handlers.actions.directory import do_create_directory_entry
 from handlers.actions.staff import do_revoke_token, hash_token
 from models import StaffToken
 from models.base import utcnow
+from models.privacy import DataRequestKind
 from models.staff import StaffRole
 from tests.admin.conftest import BAD_TOKEN, Account, Api, extra_token, make_staff
 from tests.support.tickets import seed_ticket
@@ -146,6 +148,31 @@ async def other_staff_revoke(api: Api) -> tuple[str, Any]:
     return f"/staff/{other.id}/tokens/{await _token_id(api, other)}", None
 
 
+async def contact_export(api: Api) -> tuple[str, Any]:
+    return f"/contacts/{await _contact(api)}/export?reason=subject_access", None
+
+
+async def contact_erasure(api: Api) -> tuple[str, Any]:
+    return f"/contacts/{await _contact(api)}/erasure", {"reason": "erasure_request"}
+
+
+async def new_data_request(api: Api) -> tuple[str, Any]:
+    return "/data-requests", {"contact_id": await _contact(api)}
+
+
+async def complete_data_request(api: Api) -> tuple[str, Any]:
+    async with transaction(api.db) as session:
+        request = await do_record_data_request(
+            session=session,
+            staff=api.supervisor.staff,
+            contact_id=await _contact(api),
+            kind=DataRequestKind.ACCESS,
+            received_at=utcnow(),
+            now=utcnow(),
+        )
+    return f"/data-requests/{request.id}/complete", None
+
+
 AGENT, SUPERVISOR, ADMIN = StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN
 ROUTES = [
     Route("GET", "/me", AGENT, simple("/me")),
@@ -171,6 +198,12 @@ ROUTES = [
     Route("POST", "/staff/{id}/tokens", ADMIN, other_staff_new_token),
     Route("DELETE", "/staff/{id}/tokens/{token_id}", ADMIN, other_staff_revoke),
     Route("DELETE", "/auth/token", AGENT, simple("/auth/token")),
+    Route("GET", "/contacts/{id}/export", SUPERVISOR, contact_export),
+    Route("POST", "/contacts/{id}/erasure", SUPERVISOR, contact_erasure),
+    Route("POST", "/data-requests", SUPERVISOR, new_data_request),
+    Route("GET", "/data-requests", SUPERVISOR, simple("/data-requests")),
+    Route("POST", "/data-requests/{id}/complete", SUPERVISOR, complete_data_request),
+    Route("GET", "/retention", SUPERVISOR, simple("/retention")),
 ]
 
 
@@ -182,7 +215,12 @@ def test_every_route_of_the_api_is_in_the_matrix(app_url: str) -> None:
         if path.startswith("/api/v1")
         for method in operations
     }
-    names = {"{contact_id}": "{id}", "{entry_id}": "{id}", "{staff_id}": "{id}"}
+    names = {
+        "{contact_id}": "{id}",
+        "{entry_id}": "{id}",
+        "{staff_id}": "{id}",
+        "{request_id}": "{id}",
+    }
     normalised = set()
     for method, path in served:
         for name, short in names.items():

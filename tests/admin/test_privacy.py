@@ -136,6 +136,13 @@ async def test_old_safeguarding_tickets_are_for_supervisors_and_listed_before_re
     assert (await api.get(f"/tickets/{old.ref}")).status_code == 403
     assert (await api.get(f"/tickets/{old.ref}", as_=api.supervisor)).status_code == 200
     assert (await api.get(f"/tickets/{recent.ref}")).status_code == 200
+    listed = {
+        item["ref"]: item["details"]
+        for item in (await api.get("/tickets", params={"status": "closed"})).json()["items"]
+    }
+    assert listed[old.ref] == {} and listed[plain.ref]["postcode"] == "LS6 2AB"
+    as_supervisor = (await api.get("/tickets", as_=api.supervisor)).json()["items"]
+    assert {i["ref"]: i["details"] for i in as_supervisor}[old.ref]["postcode"] == "LS6 2AB"
 
     assert (await api.get("/retention")).status_code == 403
     report = await api.get("/retention", as_=api.supervisor)
