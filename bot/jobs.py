@@ -21,13 +21,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import procrastinate
 from procrastinate.builtin_tasks import remove_old_jobs
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
-from procrastinate.jobs import JobDeferrer
+from procrastinate.jobs import Job, JobDeferrer
+from procrastinate.retry import RetryDecision
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
@@ -35,15 +36,45 @@ from bot.outbound import Deliverer
 from handlers.actions.delivery import list_due_recipients
 from handlers.actions.outbox import DeliveryRequest
 from models.base import utcnow
+from models.enums import OutboundPriority
 
 log = logging.getLogger(__name__)
 
 DELIVER = "helpbot.deliver"
 QUEUE = "delivery"
+# Bulk runs have a queue of their own, so a worker can keep most of its slots for replies.
+BULK_QUEUE = "delivery-bulk"
 # An overdue message is swept only after its own job has had this long to run.
 SWEEP_GRACE = timedelta(seconds=30)
 STALLED_AFTER_SECONDS = 30
 KEEP_FINISHED_HOURS = 24
+# Come-backs count too: a person's run may wait out several retries of several messages.
+MAX_JOB_ATTEMPTS = 40
+
+
+class ComeBack(Exception):
+    """The person's next message falls due at `until`: run this job again then."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"next message due at {until.isoformat()}")
+        self.until = until
+
+
+class ComeBackOrBackOff(procrastinate.BaseRetryStrategy):
+    """A `ComeBack` always, at its time; any other failure (the database away; the messages
+    wait in the outbox) with a doubling pause, a few times before the sweep takes over."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, ComeBack):
+            return RetryDecision(retry_at=exception.until)
+        if job.attempts >= MAX_JOB_ATTEMPTS:
+            return None
+        return RetryDecision(retry_in={"seconds": min(2 ** (job.attempts + 1), 300)})
+
+
+def queue_for(priority: int) -> str:
+    """The queue of a delivery job at `priority`: bulk's own, or the one for everything else."""
+    return BULK_QUEUE if priority <= OutboundPriority.BULK else QUEUE
 
 
 def recipient_lock(identity_id: int) -> str:
@@ -83,17 +114,15 @@ class JobApp:
         @app.task(
             name=DELIVER,
             queue=QUEUE,
-            pass_context=True,
-            # A run fails only when the database is away; the messages wait in the outbox.
-            retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+            retry=ComeBackOrBackOff(),
         )
-        async def deliver(context: JobContext, identity_id: int) -> None:
-            """Send the person's due messages (`Deliverer.drain`)."""
+        async def deliver(identity_id: int) -> None:
+            """Send the person's due messages (`Deliverer.drain`); the same job comes back when
+            the next one falls due, keeping its place in line and the person's lock."""
             assert self.deliverer is not None
             until = await self.deliverer.drain(identity_id)
             if until is not None:
-                job = context.job
-                await self.defer_at(identity_id, job.priority if job else 0, until)
+                raise ComeBack(until)
 
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
@@ -125,6 +154,7 @@ class JobApp:
         return self.app.configure_task(
             DELIVER,
             lock=recipient_lock(request.identity_id),
+            queue=queue_for(request.priority),
             priority=request.priority,
             schedule_at=request.not_before,
             connection=connection,
@@ -164,6 +194,7 @@ class JobApp:
                 DELIVER,
                 lock=recipient_lock(identity_id),
                 queueing_lock=f"waiting:{identity_id}",
+                queue=queue_for(priority),
                 priority=priority,
                 schedule_at=until,
             ).defer_async(identity_id=identity_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +37,11 @@ from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 
 log = logging.getLogger(__name__)
+
+# Flood control asking for a pause this short is waited out by the send itself (a few times at
+# most); a longer one puts the message back in the queue until then, freeing the worker.
+IN_PLACE_PAUSE = timedelta(seconds=5)
+IN_PLACE_PAUSES = 5
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,7 @@ class Deliverer:
         for index in range(work.sent_parts, len(parts)):
             last = index == len(parts) - 1
             try:
-                await self.limiter.wait_turn(sender.limits(outgoing))
-                provider_id = await sender.send_part(outgoing, parts[index], last=last)
+                provider_id = await self._send_part(sender, outgoing, parts[index], last)
             except DeliveryError as exc:
                 # The reason is kept on the message for staff; providers' texts can quote numbers.
                 outcome = "will retry" if exc.retryable else "gave up"
@@ -148,6 +152,30 @@ class Deliverer:
                     )
         await self._record_sent(outgoing.message_id, provider_id, len(parts))
         return DeliveryStatus.SENT
+
+    async def _send_part(
+        self, sender: Sender, outgoing: OutboundMessage, part: str, last: bool
+    ) -> str:
+        """Send one part in its turn; a short flood-control pause is waited out here, so the
+        message keeps its place instead of going back to the queue behind everyone else's."""
+        pauses = 0
+        while True:
+            await self.limiter.wait_turn(sender.limits(outgoing))
+            try:
+                return await sender.send_part(outgoing, part, last=last)
+            except DeliveryError as exc:
+                pause = exc.retry_after
+                if (
+                    pause is None
+                    or exc.channel_starting
+                    or pause > IN_PLACE_PAUSE
+                    or pauses >= IN_PLACE_PAUSES
+                ):
+                    raise
+                pauses += 1
+                log.info("message %s waits out flood control in place", outgoing.message_id)
+                # Held first, so this message's next turn comes only after the pause.
+                await self._hold(sender, outgoing, pause.total_seconds())
 
     async def _record_sent(self, message_id: int, provider_id: str, parts: int) -> None:
         try:

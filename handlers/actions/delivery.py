@@ -20,7 +20,6 @@ from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.delivery_reports import apply_pending_reports
-from handlers.actions.outbox import request_delivery
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
@@ -180,7 +179,8 @@ async def do_record_failure(
         message.next_attempt_at = now + wait
         if failure.outcome_unknown:
             message.maybe_duplicate = True
-        await request_delivery(session=session, message=message, not_before=now + wait)
+        # No new request: the run that tried it comes back for the person when it falls due
+        # (the same job on the task engine, keeping its place), and the sweep is the net.
     else:
         message.status = DeliveryStatus.FAILED
         if failure.retryable:
