@@ -248,7 +248,7 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
     from sqlmodel import col
 
     from bot.db import create_engine
-    from bot.jobs import DELIVER, QUEUE, recipient_lock
+    from bot.jobs import DELIVER, queue_for, recipient_lock
     from models import ChannelIdentity, Contact, Message
     from models.base import utcnow
     from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
@@ -318,7 +318,7 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
                 jobs = [
                     Job(
                         id=None,
-                        queue=QUEUE,
+                        queue=queue_for(OutboundPriority.BULK),
                         lock=recipient_lock(i),
                         queueing_lock=None,
                         task_name=DELIVER,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.channels.base import Limit
 
@@ -47,8 +47,13 @@ class RateLimiter:
         self._now = "extract(epoch from now())::float8" if postgres else ":now"
         self._greatest = "GREATEST" if postgres else "MAX"
 
-    async def turn_in(self, limits: Sequence[Limit]) -> float:
-        """Take a turn under each limit; returns the seconds to wait before sending."""
+    async def turn_in(
+        self, limits: Sequence[Limit], connection: AsyncConnection | None = None
+    ) -> float:
+        """Take a turn under each limit; returns the seconds to wait before sending.
+
+        With `connection`, in its transaction (committed by its owner, soon: the limits' rows
+        stay locked until then); otherwise in a transaction of its own."""
         active = sorted((lim for lim in limits if lim.per_second > 0), key=lambda lim: lim.key)
         if not active:
             return 0.0
@@ -59,10 +64,15 @@ class RateLimiter:
             rows.append(f"(:key{index}, {self._now} + :gap{index})")
             params[f"key{index}"] = limit.key
             params[f"gap{index}"] = HEADROOM / limit.per_second
-        statement = _UPSERT.format(rows=", ".join(rows), greatest=self._greatest, now=self._now)
-        async with self.engine.connect() as connection:
-            result = (await connection.execute(text(statement), params)).all()
-            await connection.commit()
+        statement = text(
+            _UPSERT.format(rows=", ".join(rows), greatest=self._greatest, now=self._now)
+        )
+        if connection is not None:
+            result = (await connection.execute(statement, params)).all()
+        else:
+            async with self.engine.connect() as own:
+                result = (await own.execute(statement, params)).all()
+                await own.commit()
         wait = 0.0
         by_key = {limit.key: limit for limit in active}
         for key, next_free, now in result:

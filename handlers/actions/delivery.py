@@ -75,9 +75,15 @@ class Waiting:
 
 
 async def do_claim_next(
-    *, session: AsyncSession, identity_id: int, now: datetime
+    *,
+    session: AsyncSession,
+    identity_id: int,
+    now: datetime,
+    identity: ChannelIdentity | None = None,
 ) -> Claimed | Waiting | None:
-    """Claim the person's oldest unfinished outbound message if it is due; None if none is left."""
+    """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
+
+    `identity` is the person's, when the caller read it already (claiming their last message)."""
     statement = (
         select(Message)
         .where(
@@ -103,7 +109,8 @@ async def do_claim_next(
     message.status = DeliveryStatus.SENDING
     message.attempts += 1
     message.updated_at = now
-    identity = await session.get(ChannelIdentity, identity_id)
+    if identity is None or identity.id != identity_id:
+        identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
 
