@@ -1,8 +1,9 @@
 """`helpbot worker`: runs the background jobs (`bot.jobs`) on PostgreSQL until stopped.
 
-A worker runs two loops of the task engine: one for bulk delivery runs, with a share of the
-slots, and one for every other job (replies, staff and emergency answers, the periodic work), so
-that however much bulk is waiting, a reply finds a free slot at once. A loop that stops by itself
+A worker runs two loops of the task engine: one with a share of the slots that runs any job,
+bulk delivery runs among them, and one for every other job (replies, staff and emergency
+answers, the periodic work), so that however much bulk is waiting, a reply finds a free slot at
+once. A loop that stops by itself
 (the task engine stops one whose connection for new-job notices cannot be made, as when the
 database is briefly away) is started again, so the process outlives a database restart.
 """
@@ -58,7 +59,10 @@ def loop_options(app: App, concurrency: int) -> list[WorkerOptions]:
     others = sorted({task.queue for task in app.tasks.values()} - {BULK_QUEUE})
     return [
         {**common, "concurrency": concurrency - bulk, "queues": others, "name": "worker"},
-        {**common, "concurrency": bulk, "queues": [BULK_QUEUE], "name": "bulk-worker"},
+        # Bulk's slots take any job, most urgent first: a reply may use them too. Not naming a
+        # queue also keeps this loop's fetch on the priority index (first job first) where a
+        # queue filter over thousands of bulk jobs would check each one before picking.
+        {**common, "concurrency": bulk, "name": "bulk-worker"},
     ]
 
 
