@@ -244,7 +244,7 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
     delivery jobs written together, a thousand people per transaction."""
     import procrastinate
     from procrastinate.jobs import Job
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
     from sqlmodel import col
 
     from bot.db import create_engine
@@ -329,5 +329,9 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
                 ]
                 raw = (await connection.get_raw_connection()).driver_connection
                 await app.job_manager.batch_defer_jobs_async(jobs=jobs, connection=raw)
+        # As a campaign does once its jobs are queued (`JobApp.refresh_statistics`).
+        async with engine.connect() as connection:
+            await connection.execute(text("ANALYZE procrastinate_jobs"))
+            await connection.commit()
     finally:
         await engine.dispose()

@@ -155,3 +155,22 @@ async def test_bulk_runs_never_take_every_slot_from_a_reply(
     # not after four people's runs had each taken a slot.
     assert len(set(before_reply)) == 1
     assert len(before_reply) <= 5
+
+
+async def test_a_campaign_refreshes_the_figures_the_job_fetch_is_planned_on(
+    db: SessionFactory, database_url: str, engine: AsyncEngine, bot_api: TelegramApiDouble
+) -> None:
+    settings = settings_for(database_url, telegram=bot_api)
+    for chat in range(5301, 5341):
+        await queue_to(settings, chat, ["How are you today?"], OutboundPriority.BULK)
+
+    async with running(settings) as services:
+        assert services.jobs is not None
+        await services.jobs.refresh_statistics()
+
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'procrastinate_jobs'")
+        )
+        # The planner counts the 40 waiting jobs, where a fresh table says -1 (never counted).
+        assert rows.scalar_one() >= 40
