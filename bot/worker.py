@@ -14,11 +14,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
-from typing import Any
 
 from procrastinate import App
 from procrastinate.app import WorkerOptions
+from procrastinate.worker import Worker
 
 from bot.config import Settings
 from bot.jobs import BULK_QUEUE
@@ -66,38 +65,35 @@ def loop_options(app: App, concurrency: int) -> list[WorkerOptions]:
     ]
 
 
+async def _stop_when(stop: asyncio.Event, worker: Worker) -> None:
+    await stop.wait()
+    # Asked again until it ends: a worker still starting forgets a stop asked before it ran.
+    while True:
+        worker.stop()  # type: ignore[no-untyped-call]
+        await asyncio.sleep(0.5)
+
+
 async def _keep_running(app: App, options: WorkerOptions, stop: asyncio.Event) -> None:
     """Run one worker loop until `stop`, starting it again (after a growing pause) whenever it
-    stops or fails first."""
+    stops or fails first. A stop lets the loop finish its running jobs (up to the graceful
+    timeout), so each one's outcome is recorded."""
     pause = RESTART_FIRST
-    while True:
+    while not stop.is_set():
+        worker = Worker(app=app, **options)
+        stopper = asyncio.create_task(_stop_when(stop, worker))
         try:
-            await app.run_worker_async(**options)
+            await worker.run()  # type: ignore[no-untyped-call]
         except Exception as exc:
             # Starting a loop needs the database: it may still be away.
             log.warning("the %s loop failed (%s)", options["name"], type(exc).__name__)
+        finally:
+            stopper.cancel()
         if stop.is_set():
             return
         log.warning("the %s loop stopped; starting it again in %.0f s", options["name"], pause)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=pause)
-        if stop.is_set():
-            return
         pause = min(pause * 2, RESTART_LONGEST)
-
-
-async def _run_loops(app: App, loops: Sequence[WorkerOptions], stop: asyncio.Event) -> None:
-    work = asyncio.gather(*(_keep_running(app, options, stop) for options in loops))
-    stopping = asyncio.create_task(stop.wait())
-    either: set[asyncio.Future[Any]] = {work, stopping}
-    try:
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        # Cancelling a loop makes it finish its running jobs first (up to the graceful timeout).
-        stop.set()
-        work.cancel()
-        stopping.cancel()
-        await asyncio.gather(work, stopping, return_exceptions=True)
 
 
 async def run_worker(
@@ -126,4 +122,4 @@ async def run_worker(
             concurrency,
             ", ".join(f"{o['name']} {o['concurrency']}" for o in loops),
         )
-        await _run_loops(app, loops, stop)
+        await asyncio.gather(*(_keep_running(app, options, stop) for options in loops))
