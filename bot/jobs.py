@@ -4,7 +4,10 @@ the domain work it runs and the rule for trying it again.
 - `deliver` runs `Deliverer.drain` for one person. Its `lock` is the person, so no two runs for
   one person ever overlap, and each run sends the person's oldest due message first; order per
   person comes from the outbox rows, not from which job runs first. A job's priority is its
-  message's (`OutboundPriority`), so replies and emergency answers are picked before bulk.
+  message's (`OutboundPriority`), so replies and emergency answers are picked before bulk; bulk
+  jobs have their own queue, so a worker can keep slots for everything else (`bot.worker`).
+  When the person's next message must wait, the run raises `ComeBack` and the same job is run
+  again then, keeping its place in line and the person's lock.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
