@@ -4,9 +4,10 @@ write in.
 One web process and two workers on PostgreSQL, TELEGRAM_MAX_PER_SECOND=30. The Bot API double
 enforces 30 a second itself, answering 429 with retry_after over it. First, with nothing else
 going on, people write in (the baseline reply latency); then 10,000 bulk messages are queued and,
-while they go, 300 people write in. Figures: the bulk rate over the measured window (goal: within
-5 % of 30/s), the 429s the double gave and whether each such message was still delivered, and the
-replies' p95 from webhook to the reply's arrival (goal < 2 s), against the baseline.
+while they go, 300 people write in. Figures: the rate of sends over the measured window, bulk and
+the replies that share the bot's limit with it (goal: within 5 % of 30/s), the 429s the double
+gave and whether each such message was still delivered, and the replies' p95 from webhook to the
+reply's arrival (goal < 2 s), against the baseline.
 
 Run: .venv/bin/python -m bench.bulk_and_replies [--bulk 10000] [--window 90]
 """
@@ -67,6 +68,8 @@ def main() -> None:
         api = start_double(procs, limit=CAP)
         env = service_env(database, api, telegram_max_per_second=CAP)
         url, workers = start_service(procs, env, workers=2)
+        # Workers take a few seconds to start: a first reply shows they are up.
+        replies(url, api, 900, 1, 1)
         say("service up; baseline replies")
         baseline = replies(url, api, 1_000, 30, 2)
         for worker in workers:
@@ -76,16 +79,20 @@ def main() -> None:
         asyncio.run(queue_bulk(database, bulk_chats, ["How are you today? Reply 1 if OK."]))
         say("bulk queued; workers start, and people write in while it goes")
         start_service(procs, env, workers=2, web=False)
+        bulk = set(bulk_chats)
+        # Measured once the bulk is going: the workers' start-up is not what this measures.
+        wait_for(lambda: any(r[0] in bulk for r in records(api)), 120, "the bulk to start")
         start = time.time()
         during = replies(url, api, 2_000, 300, 300 / args.window)
         wait_for(lambda: time.time() > start + args.window, args.window + 60, "the window")
         end = time.time()
         say("window over; collecting")
-        bulk = set(bulk_chats)
         got = records(api)
         # The first 10 s are the ramp-up; the rate is read over the rest of the window.
-        steady = [r for r in got if r[0] in bulk and r[3] == 200 and start + 10 <= r[2] < end]
+        steady = [r for r in got if r[3] == 200 and start + 10 <= r[2] < end]
+        # Replies share the bot's 30 a second: the cap is met when both together reach it.
         rate = len(steady) / (end - start - 10)
+        bulk_rate = sum(1 for r in steady if r[0] in bulk) / (end - start - 10)
         refused = {(r[0], r[1]) for r in got if r[3] == 429}
         delivered = {(r[0], r[1]) for r in got if r[3] == 200}
         unhandled = refused - delivered
@@ -102,8 +109,9 @@ def main() -> None:
 
     print(f"machine: {machine()}")
     print(
-        f"bulk: {rate:.1f}/s over {end - start - 10:.0f} s (cap {CAP}/s, ratio {rate / CAP:.3f}; "
-        f"goal within 5 %)"
+        f"sent under the cap: {rate:.1f}/s over {end - start - 10:.0f} s, of which bulk "
+        f"{bulk_rate:.1f}/s and replies {rate - bulk_rate:.1f}/s (cap {CAP}/s, ratio "
+        f"{rate / CAP:.3f}; goal within 5 %)"
     )
     print(
         f"429s from the double: {len(refused)}; delivered after: "

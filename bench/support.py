@@ -244,11 +244,11 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
     delivery jobs written together, a thousand people per transaction."""
     import procrastinate
     from procrastinate.jobs import Job
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
     from sqlmodel import col
 
     from bot.db import create_engine
-    from bot.jobs import DELIVER, QUEUE, recipient_lock
+    from bot.jobs import DELIVER, queue_for, recipient_lock
     from models import ChannelIdentity, Contact, Message
     from models.base import utcnow
     from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
@@ -318,7 +318,7 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
                 jobs = [
                     Job(
                         id=None,
-                        queue=QUEUE,
+                        queue=queue_for(OutboundPriority.BULK),
                         lock=recipient_lock(i),
                         queueing_lock=None,
                         task_name=DELIVER,
@@ -329,5 +329,9 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
                 ]
                 raw = (await connection.get_raw_connection()).driver_connection
                 await app.job_manager.batch_defer_jobs_async(jobs=jobs, connection=raw)
+        # As a campaign does once its jobs are queued (`JobApp.refresh_statistics`).
+        async with engine.connect() as connection:
+            await connection.execute(text("ANALYZE procrastinate_jobs"))
+            await connection.commit()
     finally:
         await engine.dispose()

@@ -4,7 +4,10 @@ the domain work it runs and the rule for trying it again.
 - `deliver` runs `Deliverer.drain` for one person. Its `lock` is the person, so no two runs for
   one person ever overlap, and each run sends the person's oldest due message first; order per
   person comes from the outbox rows, not from which job runs first. A job's priority is its
-  message's (`OutboundPriority`), so replies and emergency answers are picked before bulk.
+  message's (`OutboundPriority`), so replies and emergency answers are picked before bulk; bulk
+  jobs have their own queue, so a worker can keep slots for everything else (`bot.worker`).
+  When the person's next message must wait, the run raises `ComeBack` and the same job is run
+  again then, keeping its place in line and the person's lock.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
@@ -24,13 +27,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import procrastinate
 from procrastinate.builtin_tasks import remove_old_jobs
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
-from procrastinate.jobs import JobDeferrer
+from procrastinate.jobs import Job, JobDeferrer
+from procrastinate.retry import RetryDecision
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
@@ -41,11 +45,14 @@ from handlers.actions.oncall import list_due_pages
 from handlers.actions.oncall_pages import PageRequest
 from handlers.actions.outbox import DeliveryRequest
 from models.base import utcnow
+from models.enums import OutboundPriority
 
 log = logging.getLogger(__name__)
 
 DELIVER = "helpbot.deliver"
 QUEUE = "delivery"
+# Bulk runs have a queue of their own, so a worker can keep most of its slots for replies.
+BULK_QUEUE = "delivery-bulk"
 # An overdue message is swept only after its own job has had this long to run.
 SWEEP_GRACE = timedelta(seconds=30)
 STALLED_AFTER_SECONDS = 30
@@ -60,6 +67,35 @@ PAGE_PRIORITY = 1000
 def page_lock(page_id: int) -> str:
     """The lock every job for one on-call page shares, so one page is never sent twice at once."""
     return f"oncall-page:{page_id}"
+
+
+# Come-backs count too: a person's run may wait out several retries of several messages.
+MAX_JOB_ATTEMPTS = 40
+
+
+class ComeBack(Exception):
+    """The person's next message falls due at `until`: run this job again then."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"next message due at {until.isoformat()}")
+        self.until = until
+
+
+class ComeBackOrBackOff(procrastinate.BaseRetryStrategy):
+    """A `ComeBack` always, at its time; any other failure (the database away; the messages
+    wait in the outbox) with a doubling pause, a few times before the sweep takes over."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, ComeBack):
+            return RetryDecision(retry_at=exception.until)
+        if job.attempts >= MAX_JOB_ATTEMPTS:
+            return None
+        return RetryDecision(retry_in={"seconds": min(2 ** (job.attempts + 1), 300)})
+
+
+def queue_for(priority: int) -> str:
+    """The queue of a delivery job at `priority`: bulk's own, or the one for everything else."""
+    return BULK_QUEUE if priority <= OutboundPriority.BULK else QUEUE
 
 
 def recipient_lock(identity_id: int) -> str:
@@ -105,17 +141,15 @@ class JobApp:
         @app.task(
             name=DELIVER,
             queue=QUEUE,
-            pass_context=True,
-            # A run fails only when the database is away; the messages wait in the outbox.
-            retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+            retry=ComeBackOrBackOff(),
         )
-        async def deliver(context: JobContext, identity_id: int) -> None:
-            """Send the person's due messages (`Deliverer.drain`)."""
+        async def deliver(identity_id: int) -> None:
+            """Send the person's due messages (`Deliverer.drain`); the same job comes back when
+            the next one falls due, keeping its place in line and the person's lock."""
             assert self.deliverer is not None
             until = await self.deliverer.drain(identity_id)
             if until is not None:
-                job = context.job
-                await self.defer_at(identity_id, job.priority if job else 0, until)
+                raise ComeBack(until)
 
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
@@ -164,6 +198,7 @@ class JobApp:
         return self.app.configure_task(
             DELIVER,
             lock=recipient_lock(request.identity_id),
+            queue=queue_for(request.priority),
             priority=request.priority,
             schedule_at=request.not_before,
             connection=connection,
@@ -241,9 +276,18 @@ class JobApp:
                 DELIVER,
                 lock=recipient_lock(identity_id),
                 queueing_lock=f"waiting:{identity_id}",
+                queue=queue_for(priority),
                 priority=priority,
                 schedule_at=until,
             ).defer_async(identity_id=identity_id)
+
+    async def refresh_statistics(self) -> None:
+        """Let PostgreSQL plan job fetches on current figures: run after queueing thousands of
+        jobs at once (a campaign). On stale figures (an empty table a minute ago) each fetch
+        checks every waiting job's lock before it picks one, taking a second with 3,000 waiting;
+        autovacuum would only catch up within the minute."""
+        await self._open()
+        await self.app.connector.execute_query_async("ANALYZE procrastinate_jobs")
 
     # --- the safety net -----------------------------------------------------------------------
 

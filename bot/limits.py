@@ -5,6 +5,10 @@ may start. Taking a turn moves that moment on by one interval in a single statem
 PostgreSQL runs under the row's lock, so any number of workers together keep to the limit. It is
 the generic cell rate algorithm: `burst` sends may start at once, then one per interval. On
 SQLite the same statement serves the one process there is.
+
+Each interval is a little longer than the limit's own (`HEADROOM`): sends start on time but reach
+the provider a few milliseconds early or late, and a provider counting strictly over any second
+would see one too many now and then, each costing a refused send and a pause.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import time
 from collections.abc import Sequence
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.channels.base import Limit
+
+# 2 % of a limit given up so that timing jitter between processes never tips a second over it.
+HEADROOM = 1.02
 
 _UPSERT = """
 INSERT INTO rate_slots (key, next_free) VALUES {rows}
@@ -40,8 +47,13 @@ class RateLimiter:
         self._now = "extract(epoch from now())::float8" if postgres else ":now"
         self._greatest = "GREATEST" if postgres else "MAX"
 
-    async def turn_in(self, limits: Sequence[Limit]) -> float:
-        """Take a turn under each limit; returns the seconds to wait before sending."""
+    async def turn_in(
+        self, limits: Sequence[Limit], connection: AsyncConnection | None = None
+    ) -> float:
+        """Take a turn under each limit; returns the seconds to wait before sending.
+
+        With `connection`, in its transaction (committed by its owner, soon: the limits' rows
+        stay locked until then); otherwise in a transaction of its own."""
         active = sorted((lim for lim in limits if lim.per_second > 0), key=lambda lim: lim.key)
         if not active:
             return 0.0
@@ -51,16 +63,21 @@ class RateLimiter:
             # The row's own value is now plus one interval, so `excluded` carries the interval.
             rows.append(f"(:key{index}, {self._now} + :gap{index})")
             params[f"key{index}"] = limit.key
-            params[f"gap{index}"] = 1.0 / limit.per_second
-        statement = _UPSERT.format(rows=", ".join(rows), greatest=self._greatest, now=self._now)
-        async with self.engine.connect() as connection:
-            result = (await connection.execute(text(statement), params)).all()
-            await connection.commit()
+            params[f"gap{index}"] = HEADROOM / limit.per_second
+        statement = text(
+            _UPSERT.format(rows=", ".join(rows), greatest=self._greatest, now=self._now)
+        )
+        if connection is not None:
+            result = (await connection.execute(statement, params)).all()
+        else:
+            async with self.engine.connect() as own:
+                result = (await own.execute(statement, params)).all()
+                await own.commit()
         wait = 0.0
         by_key = {limit.key: limit for limit in active}
         for key, next_free, now in result:
             limit = by_key[key]
-            gap = 1.0 / limit.per_second
+            gap = HEADROOM / limit.per_second
             # This turn starts one interval before the new next_free, earlier by the burst.
             start = float(next_free) - gap - (limit.burst - 1) * gap
             wait = max(wait, start - float(now))

@@ -11,12 +11,16 @@ engine on PostgreSQL (`bot.jobs`) or in the web process on SQLite (`bot.embedded
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import DeliveryError, Document, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
@@ -35,10 +39,16 @@ from handlers.actions.delivery import (
     do_record_sent,
 )
 from handlers.conversation.events import Option
+from models import ChannelIdentity
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 
 log = logging.getLogger(__name__)
+
+# Flood control asking for a pause this short is waited out by the send itself (a few times at
+# most); a longer one puts the message back in the queue until then, freeing the worker.
+IN_PLACE_PAUSE = timedelta(seconds=5)
+IN_PLACE_PAUSES = 5
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,17 @@ class _Work:
     resumed: bool
     # The person asked to be erased and this confirms it: their address goes once it has.
     last: bool = False
+    # When its first rate-limit turn comes (time.monotonic()), if taken with the claim.
+    turn_at: float | None = None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A message the provider accepted, still to be recorded."""
+
+    message_id: int
+    provider_id: str
+    parts: int
 
 
 def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
@@ -110,27 +131,84 @@ class Deliverer:
         """Send the person's due messages, oldest first, stopping at one that must wait.
 
         Returns when the person's next message falls due (a retry), or None when none is left.
+        Each message sent is recorded in the same transaction that claims the next one, which
+        also takes the next one's rate-limit turn: one short transaction per message.
         """
+        sent: _Sent | None = None
+        identity: ChannelIdentity | None = None
         while True:
-            async with transaction(self.session_factory) as session:
-                now = utcnow()
-                claimed = await do_claim_next(session=session, identity_id=identity_id, now=now)
-                work = None
-                if isinstance(claimed, Claimed):
-                    copy = await do_prepare_copy(session=session, message=claimed.message, now=now)
-                    work = _work(claimed, _document(copy, self.public_base_url))
+            try:
+                async with transaction(self.session_factory) as session:
+                    if sent is not None:
+                        await self._save_sent(session, sent)
+                    claimed = await do_claim_next(
+                        session=session, identity_id=identity_id, now=utcnow(), identity=identity
+                    )
+                    work = await self._take(session, claimed)
+            except IntegrityError:
+                if sent is None:
+                    raise
+                # Another row already holds this provider id. The message went out all the
+                # same, and sending it again would be the real harm; only the id is not kept.
+                await self._record_sent_without_id(sent)
+                sent = None
+                continue
+            sent = None
             if claimed is None:
                 return None
             if isinstance(claimed, Waiting):
                 return claimed.until
             assert work is not None
-            status = await self.send(work)
-            if work.last and status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
-                async with transaction(self.session_factory) as session:
-                    await do_finish_erasure(session=session, identity_id=identity_id, now=utcnow())
+            outcome = await self._deliver(work)
+            if work.last:
+                # An erasure's confirmation: recorded at once, then the person's address goes.
+                status = await self._record(outcome)
+                if status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+                    async with transaction(self.session_factory) as session:
+                        await do_finish_erasure(
+                            session=session, identity_id=identity_id, now=utcnow()
+                        )
+                identity = None
+                continue
+            # Only a send that went through keeps the person's identity as read: a failure
+            # may have changed it (an opt-out).
+            if isinstance(outcome, _Sent):
+                sent, identity = outcome, claimed.identity
+            else:
+                identity = None
+
+    async def _take(self, session: AsyncSession, claimed: Claimed | Waiting | None) -> _Work | None:
+        """The claimed message's work, its first rate-limit turn taken in the claim's
+        transaction."""
+        if not isinstance(claimed, Claimed):
+            return None
+        copy = await do_prepare_copy(session=session, message=claimed.message, now=utcnow())
+        work = _work(claimed, _document(copy, self.public_base_url))
+        sender = self.senders.get(work.outgoing.channel)
+        if sender is None or work.outgoing.opted_out:
+            return work
+        connection = await session.connection()
+        wait = await self.limiter.turn_in(sender.limits(work.outgoing), connection)
+        return dataclasses.replace(work, turn_at=time.monotonic() + wait)
 
     async def send(self, work: _Work) -> DeliveryStatus:
         """Send one claimed message and record how it went; returns the status it ended in."""
+        return await self._record(await self._deliver(work))
+
+    async def _record(self, outcome: _Sent | DeliveryStatus) -> DeliveryStatus:
+        """Record a send that went through (a failure is recorded already); its status."""
+        if isinstance(outcome, _Sent):
+            try:
+                async with transaction(self.session_factory) as session:
+                    await self._save_sent(session, outcome)
+            except IntegrityError:
+                await self._record_sent_without_id(outcome)
+            return DeliveryStatus.SENT
+        return outcome
+
+    async def _deliver(self, work: _Work) -> _Sent | DeliveryStatus:
+        """Send one claimed message. A failure is recorded here, and its status returned; a
+        send that went through is returned for its caller to record."""
         outgoing = work.outgoing
         if outgoing.opted_out:
             return await self._record_failure(outgoing, SendFailure(OPTED_OUT, retryable=False))
@@ -142,11 +220,11 @@ class Deliverer:
             log.info("message %s is sent again after an unknown outcome", outgoing.message_id)
         parts = sender.parts(outgoing)
         provider_id = ""
+        turn_at = work.turn_at
         for index in range(work.sent_parts, len(parts)):
             last = index == len(parts) - 1
             try:
-                await self.limiter.wait_turn(sender.limits(outgoing))
-                provider_id = await sender.send_part(outgoing, parts[index], last=last)
+                provider_id = await self._send_part(sender, outgoing, parts[index], last, turn_at)
             except DeliveryError as exc:
                 # The reason is kept on the message for staff; providers' texts can quote numbers.
                 outcome = "will retry" if exc.retryable else "gave up"
@@ -159,6 +237,7 @@ class Deliverer:
                 log.exception("delivery of message %s raised", outgoing.message_id)
                 unknown = SendFailure(type(exc).__name__, retryable=True, outcome_unknown=True)
                 return await self._record_failure(outgoing, unknown)
+            turn_at = None
             if not last:
                 async with transaction(self.session_factory) as session:
                     await do_record_part(
@@ -167,27 +246,59 @@ class Deliverer:
                         provider_id=provider_id,
                         now=utcnow(),
                     )
-        await self._record_sent(outgoing.message_id, provider_id, len(parts))
-        return DeliveryStatus.SENT
+        return _Sent(outgoing.message_id, provider_id, len(parts))
 
-    async def _record_sent(self, message_id: int, provider_id: str, parts: int) -> None:
-        try:
-            await self._save_sent(message_id, provider_id, parts)
-        except IntegrityError:
-            # Another row already holds this provider id. The message went out all the same,
-            # and sending it again would be the real harm; only the id is not kept.
-            note = f"sent, but the provider's id {provider_id[:40]} is already recorded"
-            await self._save_sent(message_id, None, parts, note)
+    async def _send_part(
+        self,
+        sender: Sender,
+        outgoing: OutboundMessage,
+        part: str,
+        last: bool,
+        turn_at: float | None = None,
+    ) -> str:
+        """Send one part in its turn (at `turn_at` when it was taken already, a monotonic time);
+        a short flood-control pause is waited out here, so the message keeps its place instead
+        of going back to the queue behind everyone else's."""
+        pauses = 0
+        while True:
+            if turn_at is None:
+                await self.limiter.wait_turn(sender.limits(outgoing))
+            elif (wait := turn_at - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            turn_at = None
+            try:
+                return await sender.send_part(outgoing, part, last=last)
+            except DeliveryError as exc:
+                pause = exc.retry_after
+                if (
+                    pause is None
+                    or exc.channel_starting
+                    or pause > IN_PLACE_PAUSE
+                    or pauses >= IN_PLACE_PAUSES
+                ):
+                    raise
+                pauses += 1
+                log.info("message %s waits out flood control in place", outgoing.message_id)
+                # Held first, so this message's next turn comes only after the pause.
+                await self._hold(sender, outgoing, pause.total_seconds())
 
-    async def _save_sent(
-        self, message_id: int, provider_id: str | None, parts: int, note: str | None = None
-    ) -> None:
+    async def _save_sent(self, session: AsyncSession, sent: _Sent) -> None:
+        await do_record_sent(
+            session=session,
+            message_id=sent.message_id,
+            provider_id=sent.provider_id,
+            parts=sent.parts,
+            now=utcnow(),
+        )
+
+    async def _record_sent_without_id(self, sent: _Sent) -> None:
+        note = f"sent, but the provider's id {sent.provider_id[:40]} is already recorded"
         async with transaction(self.session_factory) as session:
             await do_record_sent(
                 session=session,
-                message_id=message_id,
-                provider_id=provider_id,
-                parts=parts,
+                message_id=sent.message_id,
+                provider_id=None,
+                parts=sent.parts,
                 now=utcnow(),
                 note=note,
             )

@@ -20,7 +20,6 @@ from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.delivery_reports import apply_pending_reports
-from handlers.actions.outbox import request_delivery
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
@@ -76,9 +75,15 @@ class Waiting:
 
 
 async def do_claim_next(
-    *, session: AsyncSession, identity_id: int, now: datetime
+    *,
+    session: AsyncSession,
+    identity_id: int,
+    now: datetime,
+    identity: ChannelIdentity | None = None,
 ) -> Claimed | Waiting | None:
-    """Claim the person's oldest unfinished outbound message if it is due; None if none is left."""
+    """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
+
+    `identity` is the person's, when the caller read it already (claiming their last message)."""
     statement = (
         select(Message)
         .where(
@@ -104,7 +109,8 @@ async def do_claim_next(
     message.status = DeliveryStatus.SENDING
     message.attempts += 1
     message.updated_at = now
-    identity = await session.get(ChannelIdentity, identity_id)
+    if identity is None or identity.id != identity_id:
+        identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
 
@@ -180,7 +186,8 @@ async def do_record_failure(
         message.next_attempt_at = now + wait
         if failure.outcome_unknown:
             message.maybe_duplicate = True
-        await request_delivery(session=session, message=message, not_before=now + wait)
+        # No new request: the run that tried it comes back for the person when it falls due
+        # (the same job on the task engine, keeping its place), and the sweep is the net.
     else:
         message.status = DeliveryStatus.FAILED
         if failure.retryable:

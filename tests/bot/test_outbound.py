@@ -118,7 +118,8 @@ async def test_a_blocked_bot_fails_the_message_and_opts_the_person_out(
 @pytest.mark.parametrize(
     ("failure", "reason"),
     [
-        pytest.param(rate_limited(1), "rate limited", id="429-retry-after"),
+        # Flood control longer than a send waits out in place (see the test below).
+        pytest.param(rate_limited(6), "rate limited", id="429-retry-after"),
         pytest.param(SERVER_ERROR, "Internal Server Error", id="500"),
     ],
 )
@@ -155,6 +156,27 @@ async def test_a_passing_failure_is_retried_until_sent(
     delivered, then = bot_api.sent(CHAT_ID)
     assert sent.provider_message_id == f"{CHAT_ID}:{delivered.result['message_id']}"
     assert then.params["text"] == (await load(db, notice)).body
+
+
+async def test_a_short_flood_pause_is_waited_out_in_place_and_the_order_kept(
+    db: SessionFactory, delivery: Deliverer, bot_api: TelegramApiDouble
+) -> None:
+    person, (greeting, notice) = await queue_greeting(db)
+    bot_api.fail_next("sendMessage", rate_limited(1))
+
+    assert await delivery.drain(person) is None
+
+    refused, *delivered = bot_api.calls("sendMessage")
+    assert not refused.ok
+    first, then = delivered
+    assert first.ok and then.ok
+    assert first.params["text"] == refused.params["text"] == (await load(db, greeting)).body
+    assert then.params["text"] == (await load(db, notice)).body
+    # Telegram's pause is honoured before the message goes again, in the same run.
+    assert first.at - refused.at >= 1.0
+    sent = await load(db, greeting)
+    assert sent.status is DeliveryStatus.SENT
+    assert sent.attempts == 1  # a pause the provider asked for is not the message's failure
 
 
 async def test_flood_control_is_waited_out_before_trying_again(
