@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 
 from procrastinate import App
 from procrastinate.app import WorkerOptions
@@ -102,8 +103,10 @@ async def run_worker(
     concurrency: int = 16,
     stop: asyncio.Event | None = None,
     install_signal_handlers: bool = True,
+    started: Callable[[], object] | None = None,
 ) -> None:
-    """Run jobs, `concurrency` at once, until a signal (or `stop`, when given) ends it.
+    """Run jobs, `concurrency` at once, until a signal (or `stop`, when given) ends it;
+    `started` is called once it is connected and its loops are starting.
 
     Most of a delivery run is waiting (on the provider, or for a rate-limit turn), so one
     process can run many at once; a job that is stopped midway is taken up again elsewhere.
@@ -122,4 +125,7 @@ async def run_worker(
             concurrency,
             ", ".join(f"{o['name']} {o['concurrency']}" for o in loops),
         )
-        await asyncio.gather(*(_keep_running(app, options, stop) for options in loops))
+        running_loops = asyncio.gather(*(_keep_running(app, options, stop) for options in loops))
+        if started is not None:
+            started()
+        await running_loops

@@ -73,23 +73,28 @@ class ThreadedWorker:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            self._ready.set()
-            await run_worker(
-                self.settings,
-                concurrency=self.concurrency,
-                stop=self._stop,
-                install_signal_handlers=False,
-            )
+            try:
+                await run_worker(
+                    self.settings,
+                    concurrency=self.concurrency,
+                    stop=self._stop,
+                    install_signal_handlers=False,
+                    started=self._ready.set,
+                )
+            finally:
+                self._ready.set()  # a worker that failed to start never keeps `start` waiting
 
         asyncio.run(main())
 
     def start(self) -> ThreadedWorker:
+        """Start the worker and return once it is connected and running jobs, as a deployed
+        worker is before anything it serves (a test cutting the database) happens."""
         self._thread.start()
-        self._ready.wait(timeout=15)
+        self._ready.wait(timeout=30)
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=20)
 
