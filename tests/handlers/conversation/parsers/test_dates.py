@@ -235,3 +235,8 @@ def test_parse_date_time_keeps_a_time_later_today_with_an_aware_clock() -> None:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_parse_date_time_hostile(text: str) -> None:
     assert parse_date_time(text, NOON) == (None, None)
+
+
+def test_parse_date_reads_arabic_indic_and_bengali_digits() -> None:
+    assert parse_date("\u0661\u0662/\u0663", TODAY) == date(2027, 3, 12)
+    assert parse_date("\u09e7\u09e8/\u09e9", TODAY) == date(2027, 3, 12)
