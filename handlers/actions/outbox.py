@@ -18,8 +18,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.tickets import add_event
+from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.events import IncomingEvent, Reply
-from models import ChannelIdentity, Message, PendingDeliveryReport, Ticket
+from models import ChannelIdentity, Contact, Message, PendingDeliveryReport, Ticket
 from models.enums import (
     ActorType,
     Channel,
@@ -133,15 +134,23 @@ async def queue_reply(
     priority: OutboundPriority = OutboundPriority.REPLY,
 ) -> Message:
     """Put one reply in the outbox and ask for its delivery; a reply about a ticket also joins
-    its timeline. `priority` says who goes first when many people have messages due."""
+    its timeline. `priority` says who goes first when many people have messages due.
+
+    This is where every text meets its reader, so right-to-left text is made safe here
+    (`isolate_runs`), once for every flow and every staff reply.
+    """
+    contact = await session.get(Contact, identity.contact_id)
+    language = contact.language if contact is not None else "en"
+    text = isolate_runs(reply.text, language)
+    options = [[o.id, isolate_runs(o.label, language)] for o in reply.options]
     message = Message(
         contact_id=identity.contact_id,
         identity_id=identity.id,  # type: ignore[arg-type]
         ticket_id=ticket.id if ticket else None,
         channel=identity.channel,
         direction=Direction.OUT,
-        body=reply.text,
-        payload={"options": [[o.id, o.label] for o in reply.options]} if reply.options else {},
+        body=text,
+        payload={"options": options} if options else {},
         status=DeliveryStatus.QUEUED,
         next_attempt_at=now,
         priority=priority,

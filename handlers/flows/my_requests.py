@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.actions.tickets import list_open_tickets
+from handlers.conversation.formats import short_day
 from handlers.conversation.menu_flow import MenuFlow
 from handlers.conversation.turn import State, Turn
 
@@ -22,7 +23,7 @@ async def show_requests(turn: Turn) -> State:
                 ref=ticket.ref,
                 category=turn.t(f"category.{ticket.category.value}"),
                 status=turn.t(f"status.{ticket.status.value}"),
-                date=ticket.created_at.strftime("%-d %B"),
+                date=short_day(ticket.created_at, turn.lang),
             )
         )
     turn.say("\n".join(lines))

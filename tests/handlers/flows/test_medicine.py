@@ -22,7 +22,7 @@ async def test_medicine_request_end_to_end(db: SessionFactory) -> None:
 
     summary = chat.last.text
     assert "Pharmacy: Boots, Otley Road" in summary
-    assert "Ready: Friday 12 March" in summary
+    assert "Ready: Friday, 12 March 2027" in summary
     assert "For: Me" in summary
     assert "111" not in chat.text
 

@@ -82,7 +82,7 @@ async def test_something_else_asks_what_the_trip_is_for(db: SessionFactory) -> N
     assert "Trip for: Something else" in summary
     assert "Details: Dentist check-up" in summary
     # The clock stands in November 2026, so March is next year and the year is shown.
-    assert "Date: Friday 12 March 2027" in summary
+    assert "Date: Friday, 12 March 2027" in summary
     assert "From: LS6 2AB" in summary
     assert "Help needed: my daughter will come with me" in summary
 
