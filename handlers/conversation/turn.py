@@ -39,6 +39,17 @@ _YES_OPTIONS = frozenset({"agree", "send", "yes", "use_known", "carry_on"})
 _NO_OPTIONS = frozenset({"decline", "no"})
 
 
+def main_menu(items: Sequence[str], language: str, *, variant: str | None = None) -> list[Option]:
+    """The main menu's `items` in `language`, then a button for the language menu when there
+    is more than one language to choose from."""
+    options = [Option(item, t(f"menu.{item}", language, variant=variant)) for item in items]
+    if len(available_languages()) > 1:
+        # Named in the language now spoken, beside a globe, so someone who cannot read it
+        # still sees which button is about language.
+        options.append(Option(LANGUAGE_OPTION, f"🌐 {language_name(language)}"))
+    return options
+
+
 @dataclass
 class Turn:
     """Everything a flow step may read or change while handling one incoming event."""
@@ -105,12 +116,7 @@ class Turn:
 
     def menu_options(self) -> list[Option]:
         """The main menu's options, in the person's language, and the language menu's button."""
-        options = [Option(item, self.t(f"menu.{item}")) for item in self.menu]
-        if len(available_languages()) > 1:
-            # Named in the language now spoken, so someone who cannot read it still sees
-            # which button names a language.
-            options.append(Option(LANGUAGE_OPTION, f"🌐 {language_name(self.lang)}"))
-        return options
+        return main_menu(self.menu, self.lang, variant=self.identity.channel.value)
 
     def show_menu(self, intro: str | None = None) -> State:
         """Offer the main menu, after `intro` if given, and wait there."""

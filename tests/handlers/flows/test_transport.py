@@ -7,7 +7,7 @@ from datetime import date
 from bot.db import SessionFactory
 from models.enums import TicketCategory, TicketPriority
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.flows import menu_labels, ready_chat, ref_in
 from tests.support.tickets import ticket_by_ref
 
 
@@ -51,7 +51,7 @@ async def test_transport_request_end_to_end(db: SessionFactory) -> None:
 
     await chat.press("Yes, send it")
     assert "transport" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     ticket = await ticket_by_ref(db, ref_in(chat.text))
     assert ticket.category is TicketCategory.TRANSPORT
     assert ticket.priority is TicketPriority.NORMAL
