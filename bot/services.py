@@ -35,6 +35,7 @@ from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
+from handlers.conversation.languages import warm_up
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -223,4 +224,8 @@ async def running(
                 # Every session made from here on writes its delivery jobs in its own
                 # transaction (the factory copies `info` into each new session).
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
+        if not worker:
+            # The language detector's models load here (about 0.1 s) rather than while
+            # someone waits for the answer to their first message.
+            await asyncio.to_thread(warm_up)
         yield services
