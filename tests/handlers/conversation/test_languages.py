@@ -202,3 +202,18 @@ async def test_a_need_named_in_the_persons_language_starts_its_flow(db: SessionF
     await chat.send("Potrzebuję jedzenia dla rodziny")
 
     assert "Who is the food for?" in chat.last.text
+
+
+@pytest.mark.parametrize(("answer", "agreed"), [("ie", True), ("Iawn", True), ("na", False)])
+async def test_yes_and_no_are_understood_in_the_persons_language(
+    db: SessionFactory, answer: str, agreed: bool
+) -> None:
+    chat = Chat(db)
+    await chat.send("hello")
+    await chat.send("iaith")
+    await chat.press("Cymraeg")
+    await chat.send(answer)
+
+    contact = await contact_of(db, chat)
+    assert (contact.consented_at is not None) is agreed
+    assert (t("consent.declined", "cy") in chat.text) is not agreed
