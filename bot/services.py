@@ -225,7 +225,7 @@ async def running(
                 # transaction (the factory copies `info` into each new session).
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
         if not worker:
-            # The language detector's models load here (about 0.1 s) rather than while
+            # The language detector's models load here (about 0.25 s) rather than while
             # someone waits for the answer to their first message.
             await asyncio.to_thread(warm_up)
         yield services

@@ -71,8 +71,9 @@ def language_name(code: str) -> str:
 
 @cache
 def _detector() -> LanguageDetector:
-    # Low-accuracy mode: about 35 MB and 0.1 s to load, against 250 MB and 1.3 s for the
-    # full models; only confident answers are used, and those it gets as right.
+    # Low-accuracy mode: about 20 MB and 0.25 s to load, against 240 MB and 4.6 s for the
+    # full models. Only confident answers are used, and on our samples those agreed with
+    # the full models'.
     from lingua import Language, LanguageDetectorBuilder
 
     languages = [getattr(Language, name) for name in _LINGUA_NAMES.values()]
