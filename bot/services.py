@@ -44,6 +44,7 @@ from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
 from handlers.actions.retention import configure_retention
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
+from handlers.conversation.languages import warm_up
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -271,4 +272,8 @@ async def running(
                 # transaction (the factory copies `info` into each new session).
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
                 info[PAGE_HOOK] = jobs.enqueue_page_in_transaction
+        if not worker:
+            # The language detector's models load here (about 0.25 s) rather than while
+            # someone waits for the answer to their first message.
+            await asyncio.to_thread(warm_up)
         yield services

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_type, utcnow
-from models.enums import Channel, ContactRole
+from models.enums import Channel, ContactRole, LanguageSource
 
 
 class Contact(SQLModel, table=True):
@@ -29,6 +29,8 @@ class Contact(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=200)
     role: ContactRole | None = Field(default=None, sa_type=enum_type(ContactRole))
     language: str = Field(default="en", max_length=10)
+    # None until the language is chosen; English is spoken meanwhile.
+    language_source: LanguageSource | None = Field(default=None, sa_type=enum_type(LanguageSource))
     vulnerable: bool = False
     telecare: bool = False
     has_carer: bool = False

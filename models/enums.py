@@ -15,6 +15,15 @@ class ContactRole(StrEnum):
     CARER = "carer"
 
 
+class LanguageSource(StrEnum):
+    """Where a contact's language came from; once set, nothing guesses it again."""
+
+    RECORD = "record"  # an import or a member of staff
+    CHANNEL = "channel"  # the person's app said (Telegram's language_code)
+    DETECTED = "detected"  # the words of their first messages, read with confidence
+    PERSON = "person"  # they chose it from the language menu
+
+
 class TicketCategory(StrEnum):
     FOOD = "food"
     MEDICINE = "medicine"

@@ -69,3 +69,9 @@ SearchText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(check_clean),
 ]
+LanguageCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}$")
+]
+"""A language as its BCP 47 primary tag: `en`, `cy`, `ar`."""
+SavedReplyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,39}$")]
+"""The key of a saved staff reply: `phone_today`."""

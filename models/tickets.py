@@ -127,6 +127,8 @@ TICKET_INDEXES = (
         postgresql_where=_UNASSIGNED,
         sqlite_where=_UNASSIGNED,
     ),
+    # The queue filtered by the person's language, newest first.
+    sa.Index("ix_tickets_language_created", "language", "created_at", "id"),
     sa.Index(
         "ix_tickets_search_trgm",
         sa.literal_column("search_text").label("search"),
@@ -155,6 +157,8 @@ class Ticket(SQLModel, table=True):
     identity_id: int | None = Field(default=None, foreign_key="channel_identities.id")
     channel: Channel = Field(sa_type=enum_type(Channel))
     category: TicketCategory = Field(sa_type=enum_type(TicketCategory))
+    # The person's language when they asked, which staff replies are sent in.
+    language: str = Field(default="en", max_length=10)
     status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=enum_type(TicketStatus))
     priority: TicketPriority = Field(
         default=TicketPriority.NORMAL, sa_type=enum_type(TicketPriority)

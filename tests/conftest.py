@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from bot.db import SessionFactory, create_engine, create_session_factory
 from bot.migrate import upgrade
+from handlers.conversation.catalog import extra_locales
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HELPBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -78,3 +79,14 @@ async def db(engine: AsyncEngine) -> SessionFactory:
     """A session factory on an empty database (SQLite or PostgreSQL)."""
     await empty_tables(engine)
     return create_session_factory(engine)
+
+
+PLACEHOLDER_LOCALES = Path(__file__).parent / "fixtures" / "locales"
+
+
+@pytest.fixture
+def placeholder_catalogs() -> Iterator[None]:
+    """A few Welsh, Polish and Arabic words (tests/fixtures/locales) for testing the language
+    mechanism itself, read before the real catalogs while the test runs."""
+    with extra_locales(PLACEHOLDER_LOCALES):
+        yield

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Query, status
 
 from admin.deps import AgentDep, ReplyWindowsDep, SessionDep
 from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND, error_response
+from admin.schemas.replies import ReplyCreate, SavedRepliesPublic
 from admin.schemas.tickets import (
     NoteCreate,
-    ReplyCreate,
     TicketDetail,
     TicketFilters,
     TicketPublic,
@@ -19,6 +19,7 @@ from admin.schemas.tickets import (
     TimelineEventPublic,
 )
 from handlers.actions.retention import is_restricted
+from handlers.actions.staff_replies import check_saved_reply, list_saved_replies
 from handlers.actions.ticket_search import search_tickets
 from handlers.actions.ticket_timeline import access_ticket_record, access_timeline_entry
 from handlers.actions.ticket_work import do_add_note, do_change_ticket, do_staff_reply
@@ -117,18 +118,30 @@ async def reply(
 ) -> TimelineEventPublic:
     """Send the person a message on the ticket's channel, headed with the reference.
 
-    The answer is the `message_out` timeline event; the message's delivery status shows there
-    as it changes. A new or in-progress ticket moves to `waiting`.
+    `text` goes as written; a `saved_reply` goes in the ticket's language. The answer is the
+    `message_out` timeline event; the message's delivery status shows there as it changes. A
+    new or in-progress ticket moves to `waiting`.
     """
     ticket = await access_ticket(session=session, ref=ref, for_update=True)
+    text = reply.text
+    if text is None:
+        assert reply.saved_reply is not None  # the shape allows one or the other
+        text = check_saved_reply(key=reply.saved_reply, language=ticket.language)
     event = await do_staff_reply(
         session=session,
         staff=staff,
         ticket=ticket,
-        text=reply.text,
+        text=text,
         now=utcnow(),
         window=windows.for_channel(ticket.channel),
     )
     await session.commit()
     entry = await access_timeline_entry(session=session, ticket=ticket, event=event)
     return TimelineEventPublic.of(entry)
+
+
+@router.get("/{ref}/saved-replies", response_model=SavedRepliesPublic, responses={**NOT_FOUND})
+async def saved_replies(ref: Ref, staff: AgentDep, session: SessionDep) -> SavedRepliesPublic:
+    """The replies staff can send by key, in the ticket's language (English where missing)."""
+    ticket = await access_ticket(session=session, ref=ref)
+    return SavedRepliesPublic.of(ticket.language, list_saved_replies(language=ticket.language))

@@ -22,7 +22,7 @@ from handlers.actions.contacts import ContactChanges, ContactRecord
 from handlers.actions.paging import Page
 from models import Contact
 from models.enums import Channel
-from models.text import SearchText, check_clean
+from models.text import LanguageCode, SearchText, check_clean
 
 
 class IdentityPublic(BaseModel):
@@ -114,10 +114,13 @@ class ContactUpdate(BaseModel):
     telecare: StrictBool | SkipJsonSchema[None] = None
     has_carer: StrictBool | SkipJsonSchema[None] = None
     notes: ContactNotes | None = None
+    language: LanguageCode | SkipJsonSchema[None] = Field(
+        default=None, description="The language the bot speaks to them, e.g. `cy`."
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        reject_nulls(self, "vulnerable", "telecare", "has_carer")
+        reject_nulls(self, "vulnerable", "telecare", "has_carer", "language")
         return self
 
     def changes(self) -> ContactChanges:

@@ -38,11 +38,20 @@ from models.enums import (
     DeliveryStatus,
     Direction,
     EventKind,
+    LanguageSource,
     TicketCategory,
     TicketPriority,
     TicketStatus,
 )
-from models.text import MAX_DB_ID, BodyId, DbId, LongText, SearchText, UTCTimestamp
+from models.text import (
+    MAX_DB_ID,
+    BodyId,
+    DbId,
+    LanguageCode,
+    LongText,
+    SearchText,
+    UTCTimestamp,
+)
 
 TICKET_EXAMPLE: dict[str, Any] = {
     "ref": "HH-000123",
@@ -52,6 +61,7 @@ TICKET_EXAMPLE: dict[str, Any] = {
     "priority": "normal",
     "channel": "telegram",
     "contact_id": 42,
+    "language": "cy",
     "assignee_id": None,
     "details": {"for_whom": "me", "people": "2", "postcode": "LS6 2AB"},
     "due_at": None,
@@ -160,6 +170,7 @@ class TicketPublic(BaseModel):
     priority: TicketPriority
     channel: Channel
     contact_id: int
+    language: str = Field(description="The person's language when they asked (BCP 47).")
     assignee_id: int | None
     details: dict[str, Any]
     due_at: datetime | None
@@ -183,6 +194,11 @@ class ContactSummary(BaseModel):
     display_name: str | None
     role: ContactRole | None
     language: str
+    language_source: LanguageSource | None = Field(
+        description="Where the language came from: `record` (import or staff), `channel` "
+        "(the person's app), `detected` (their first words), `person` (they chose it), or "
+        "null when nothing chose it yet and English is spoken."
+    )
     vulnerable: bool
     telecare: bool
     has_carer: bool
@@ -201,7 +217,8 @@ class TicketDetail(TicketPublic):
                         "id": 42,
                         "display_name": "Margaret",
                         "role": "tenant",
-                        "language": "en",
+                        "language": "cy",
+                        "language_source": "channel",
                         "vulnerable": False,
                         "telecare": True,
                         "has_carer": False,
@@ -295,6 +312,9 @@ class TicketFilters(BaseModel):
     category: list[TicketCategory] = Field(default_factory=list)
     priority: list[TicketPriority] = Field(default_factory=list)
     channel: list[Channel] = Field(default_factory=list)
+    language: list[LanguageCode] = Field(
+        default_factory=list, description="The person's language, e.g. `cy` or `ar`."
+    )
     assignee: AssigneeFilter | None = None
     contact_id: DbId | None = None
     q: SearchText | None = Field(
@@ -322,6 +342,7 @@ class TicketFilters(BaseModel):
             category=self.category,
             priority=self.priority,
             channel=self.channel,
+            language=self.language,
             assignee_id=assignee_id,
             unassigned=self.assignee == "none",
             contact_id=self.contact_id,
@@ -367,18 +388,6 @@ class NoteCreate(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"text": "Called the food bank; delivery on Friday."}]}
-    )
-
-    text: LongText
-
-
-class ReplyCreate(BaseModel):
-    """A message to the person; it goes out on the channel the ticket came from."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"text": "A food parcel will arrive on Friday morning. Is that OK?"}]
-        }
     )
 
     text: LongText

@@ -71,7 +71,7 @@ class Pages:
         self.config = config
         self.templates = Jinja2Templates(directory=HERE / "templates")
         env = self.templates.env
-        env.globals.update(_=say, when=self.when, duration=duration)
+        env.globals.update(_=say, when=self.when, duration=duration, language_label=language_label)
         env.trim_blocks = True
         env.lstrip_blocks = True
 
@@ -92,6 +92,11 @@ class Pages:
         )
         response.headers.update(SECURITY_HEADERS)
         return response
+
+
+def language_label(code: str) -> str:
+    """A language as staff read it ("Welsh"), or its code when the page has no name for it."""
+    return words().get(f"language.{code}", code)
 
 
 def duration(value: timedelta | float | None) -> str:

@@ -25,6 +25,7 @@ from handlers.actions.ticket_queue import (
 )
 from handlers.actions.ticket_search import TicketQuery, TicketSort, search_tickets
 from handlers.actions.ticket_text_search import SEARCH_LIMIT
+from handlers.conversation.languages import SUPPORTED_LANGUAGES
 from models import Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
@@ -51,6 +52,7 @@ class Chosen:
     category: str
     priority: str
     channel: str
+    language: str
     assignee: str
     sort: str
 
@@ -74,6 +76,8 @@ def _query(chosen: Chosen, staff_id: int, now: datetime, cursor: str | None) -> 
         changes["priority"] = priorities
     if channels := _members(Channel, [chosen.channel]):
         changes["channel"] = channels
+    if chosen.language in SUPPORTED_LANGUAGES:
+        changes["language"] = [chosen.language]
     if chosen.assignee == "me":
         changes.update(assignee_id=staff_id, unassigned=False)
     elif chosen.assignee == "none":
@@ -105,6 +109,7 @@ async def queue(
     category: Choice = "",
     priority: Choice = "",
     channel: Choice = "",
+    language: Choice = "",
     assignee: Choice = "",
     sort: Choice = "",
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
@@ -118,6 +123,7 @@ async def queue(
         category=category,
         priority=priority,
         channel=channel,
+        language=language,
         assignee=assignee,
         sort=sort,
     )
@@ -145,10 +151,11 @@ async def queue(
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         since=now.isoformat(),
         options={
-            "status": list(TicketStatus),
-            "category": list(TicketCategory),
-            "priority": list(TicketPriority),
-            "channel": list(Channel),
+            "status": [v.value for v in TicketStatus],
+            "category": [v.value for v in TicketCategory],
+            "priority": [v.value for v in TicketPriority],
+            "channel": [v.value for v in Channel],
+            "language": list(SUPPORTED_LANGUAGES),
             "sort": list(TicketSort),
         },
     )

@@ -22,6 +22,7 @@ from handlers.actions.changes import KEEP, Keep
 from handlers.actions.due_dates import is_overdue
 from handlers.actions.errors import ActionError, ConflictError, NotFoundError
 from handlers.actions.reply_window import ReplyWindows, find_window_state
+from handlers.actions.staff_replies import list_saved_replies
 from handlers.actions.ticket_queue import list_active_staff
 from handlers.actions.ticket_search import REACHED
 from handlers.actions.ticket_timeline import (
@@ -111,8 +112,7 @@ async def _page(
         priorities=list(TicketPriority),
         pending=_pending(record.timeline),
         overdue=is_overdue(record.ticket, now),
-        # Issue 10 fills this with the staff replies translated into the person's language.
-        suggested_replies=[],
+        suggested_replies=list_saved_replies(language=record.ticket.language),
         done=request.query_params.get("done"),
         **context,
     )

@@ -105,6 +105,7 @@ def translate_update(update: Update) -> IncomingEvent | None:
         "provider_id": f"update:{update.update_id}",
         "display_name": user.first_name,
         "profile": {"username": user.username} if user.username else {},
+        "language": user.language_code,
     }
     if update.callback_query is not None:
         return IncomingEvent(choice=update.callback_query.data or "", **common)

@@ -36,6 +36,10 @@ WHATSAPP_PREFIX = "whatsapp:"
 REQUEST_TIMEOUT = 15.0
 # Each SMS we send is at most two segments (306 GSM-7 characters); longer texts go as several.
 SMS_MAX_SEGMENTS = 2
+# What one message to a person may cost in all, in any script: the catalogs are written to it.
+# English fits one segment; UCS-2 (Bengali, Arabic, ...) holds 67 characters a segment, so a
+# translation may take up to three, never a screenful of pieces.
+SMS_MESSAGE_BUDGET = 3
 # Twilio refuses a body longer than this on any channel.
 BODY_MAX = 1600
 MAX_MEDIA = 10

@@ -10,10 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.audit import do_record_audit
 from handlers.actions.changes import KEEP, Keep
-from handlers.actions.errors import NotFoundError
+from handlers.actions.errors import InvalidError, NotFoundError
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
+from handlers.conversation.languages import SUPPORTED_LANGUAGES
 from models import ChannelIdentity, Contact, Staff, Ticket
 from models.audit import AuditAction
+from models.enums import LanguageSource
 
 _CONTACT_KEYS = [Key(col(Contact.id), descending=True)]
 
@@ -35,6 +37,7 @@ class ContactChanges:
     telecare: bool | Keep = KEEP
     has_carer: bool | Keep = KEEP
     notes: str | Keep | None = KEEP
+    language: str | Keep = KEEP
 
 
 async def access_contact(*, session: AsyncSession, contact_id: int) -> Contact:
@@ -98,8 +101,23 @@ async def access_contact_record(
 async def do_update_contact(
     *, session: AsyncSession, staff: Staff, contact: Contact, changes: ContactChanges, now: datetime
 ) -> Contact:
-    """Change a contact's flags or notes; the audit entry names what changed."""
+    """Change a contact's flags, notes or language; the audit entry names what changed.
+
+    A language set here is the person's record: nothing guesses it again, though the person
+    may still choose another. InvalidError for a language the bot does not speak.
+    """
     recorded: dict[str, object] = {}
+    if changes.language is not KEEP:
+        if changes.language not in SUPPORTED_LANGUAGES:
+            raise InvalidError(
+                f"The bot does not speak {changes.language!r}; it speaks "
+                f"{', '.join(SUPPORTED_LANGUAGES)}.",
+                loc=("body", "language"),
+            )
+        if changes.language != contact.language:
+            recorded["language"] = {"from": contact.language, "to": changes.language}
+            contact.language = changes.language
+        contact.language_source = LanguageSource.RECORD
     for flag in ("vulnerable", "telecare", "has_carer"):
         value = getattr(changes, flag)
         if value is not KEEP and value != getattr(contact, flag):

@@ -18,8 +18,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.tickets import add_event
+from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.events import IncomingEvent, Reply
-from models import ChannelIdentity, Message, PendingDeliveryReport, Ticket
+from models import ChannelIdentity, Contact, Message, PendingDeliveryReport, Ticket
 from models.enums import (
     ActorType,
     Channel,
@@ -133,10 +134,17 @@ async def queue_reply(
     priority: OutboundPriority = OutboundPriority.REPLY,
 ) -> Message:
     """Put one reply in the outbox and ask for its delivery; a reply about a ticket also joins
-    its timeline. `priority` says who goes first when many people have messages due."""
+    its timeline. `priority` says who goes first when many people have messages due.
+
+    This is where every text meets its reader, so right-to-left text is made safe here
+    (`isolate_runs`), once for every flow and every staff reply.
+    """
+    contact = await session.get(Contact, identity.contact_id)
+    language = contact.language if contact is not None else "en"
+    text = isolate_runs(reply.text, language)
     payload: dict[str, Any] = {}
     if reply.options:
-        payload["options"] = [[o.id, o.label] for o in reply.options]
+        payload["options"] = [[o.id, isolate_runs(o.label, language)] for o in reply.options]
     if reply.attachment is not None:
         payload["attachment"] = reply.attachment.value
     if reply.notice or reply.last:
@@ -149,7 +157,7 @@ async def queue_reply(
         ticket_id=ticket.id if ticket else None,
         channel=identity.channel,
         direction=Direction.OUT,
-        body=reply.text,
+        body=text,
         payload=payload,
         status=DeliveryStatus.QUEUED,
         next_attempt_at=now,

@@ -53,6 +53,7 @@ class TicketQuery:
     category: Sequence[TicketCategory] = ()
     priority: Sequence[TicketPriority] = ()
     channel: Sequence[Channel] = ()
+    language: Sequence[str] = ()
     assignee_id: int | None = None
     unassigned: bool = False
     contact_id: int | None = None
@@ -161,6 +162,8 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
         where.append(_one_of(Ticket.priority_rank, [PRIORITY_RANK[p] for p in query.priority]))
     if query.channel:
         where.append(_one_of(Ticket.channel, query.channel))
+    if query.language:
+        where.append(_one_of(Ticket.language, query.language))
     if query.unassigned:
         where.append(col(Ticket.assignee_id).is_(None))
     elif query.assignee_id is not None:

@@ -84,6 +84,7 @@ async def do_create_ticket(
         identity_id=identity.id,
         channel=identity.channel,
         category=category,
+        language=contact.language,
         priority=priority,
         details=dict(details),
         created_at=now,

@@ -7,17 +7,26 @@ Some words must differ on one channel: on SMS "cancel" opts the person out of al
 SMS help text never offers it. Such texts live under `[variants.<channel>.<section>]` and win over
 the plain text for that channel, even over a translation of the plain text, because the plain
 text is wrong there.
+
+`[words]` holds the words a person may type instead of pressing a button, alternatives
+separated by "|"; `words` reads them folded, as typed text is compared.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from handlers.conversation.parsers.text import fold
+
 LOCALES = Path(__file__).parent.parent / "locales"
 DEFAULT_LANGUAGE = "en"
+# Where catalogs are read from, first match wins; `extra_locales` puts a folder in front.
+_DIRECTORIES: list[Path] = [LOCALES]
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -33,12 +42,34 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @cache
 def messages(language: str) -> dict[str, str]:
-    """All texts of one language, keyed like `food.postcode.invalid`."""
-    path = LOCALES / f"{language}.toml"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        return _flatten(tomllib.load(handle))
+    """All texts of one language, keyed like `food.postcode.invalid`; empty when it has none."""
+    for directory in _DIRECTORIES:
+        path = directory / f"{language}.toml"
+        if path.is_file():
+            with path.open("rb") as handle:
+                return _flatten(tomllib.load(handle))
+    return {}
+
+
+@contextmanager
+def extra_locales(directory: Path) -> Iterator[None]:
+    """Read catalogs from `directory` before the shipped ones while the block runs."""
+    _DIRECTORIES.insert(0, directory)
+    messages.cache_clear()
+    words.cache_clear()
+    try:
+        yield
+    finally:
+        _DIRECTORIES.remove(directory)
+        messages.cache_clear()
+        words.cache_clear()
+
+
+@cache
+def words(key: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """The folded words of `[words] <key>` in the language, or in English when it has none."""
+    text = messages(language).get(f"words.{key}") or messages(DEFAULT_LANGUAGE)[f"words.{key}"]
+    return tuple(dict.fromkeys(w for w in (fold(part) for part in text.split("|")) if w))
 
 
 def _variant_key(key: str, language: str, variant: str | None) -> str:

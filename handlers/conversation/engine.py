@@ -29,6 +29,7 @@ from handlers.actions.identities import get_or_create_identity
 from handlers.actions.outbox import queue_reply, record_inbound
 from handlers.conversation import forms
 from handlers.conversation.events import IncomingEvent, Keyword
+from handlers.conversation.languages import choose_language
 from handlers.conversation.navigation import (
     IN_FLOW,
     command_in,
@@ -37,9 +38,9 @@ from handlers.conversation.navigation import (
     reprompt,
     resume,
 )
-from handlers.conversation.turn import State, Turn
+from handlers.conversation.turn import LANGUAGE_OPTION, State, Turn
+from handlers.flows import language, my_data, respite, start
 from handlers.flows import menu as menu_flow
-from handlers.flows import my_data, respite, start
 from handlers.flows.registry import MENU_ITEMS
 from handlers.safeguarding.alerts import Alert, AlertKind
 from handlers.safeguarding.detection import check_text
@@ -103,6 +104,11 @@ async def _step(
             # as the answer to a question that has scrolled out of sight.
             return reprompt(turn, turn.t("alert.carry_on"))
         return turn.state
+    command = command_in(turn)
+    if turn.state is State.LANGUAGE:
+        return language.choose(turn, command)
+    if command == "language" or (turn.state is State.MENU and turn.chosen() == LANGUAGE_OPTION):
+        return language.open_menu(turn)
     if turn.state is State.NEW:
         return start.greet(turn)
 
@@ -110,7 +116,6 @@ async def _step(
     privacy = my_data.command_in(typed) if typed else None
     if privacy is not None:
         return await my_data.begin(turn, privacy)
-    command = command_in(turn.text) if turn.event.choice is None and turn.text else None
     if turn.state is State.CONSENT:
         if command == "help":
             return start.ask_consent(turn, turn.t("help.text"))
@@ -198,6 +203,8 @@ async def handle_event(
         log.info("ignored a redelivered %s event", event.channel.value)
         return Outcome(duplicate=True)
     identity.last_inbound_at = now
+    if choose_language(contact, event):
+        contact.updated_at = now
 
     conversation = await _load_conversation(session, identity, now)
     try:

@@ -57,6 +57,8 @@ class IncomingEvent:
     message) and makes a redelivery recognisable; `choice` is the id of a pressed option.
     `keyword` is an opt-out or opt-in word as the channel's carriers define it, and
     `provider_confirms_opt_out` says the provider itself answers an opt-out (Twilio on SMS).
+    `language` is the language the person's app is set to (a BCP 47 tag such as "pl" or
+    "pt-BR"), when the channel says (Telegram's `language_code`).
     """
 
     channel: Channel
@@ -71,6 +73,7 @@ class IncomingEvent:
     profile: dict[str, str] = field(default_factory=dict)
     keyword: Keyword | None = None
     provider_confirms_opt_out: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 from typing import Final
 
 from handlers.conversation.parsers.counts import NUMBER_WORDS
+from handlers.conversation.parsers.text import normalise
 
 __all__ = ["match_option", "normalise"]
 
@@ -33,10 +34,6 @@ _MAX_TEXT: Final = 200
 _FUZZY_CUTOFF: Final = 0.75
 _MIN_PREFIX: Final = 3
 
-# Emoji presentation selectors and the keycap mark would otherwise cling to letters and digits.
-_EMOJI_MARKS: Final = frozenset({"\u20e3", *map(chr, range(0xFE00, 0xFE10))})
-_APOSTROPHES: Final = frozenset("'\u2019`")
-
 _NUMBER_RE: Final = re.compile(r"(?:option|number|no|num|choice)?\s*([0-9]{1,3})")
 _NUMBER_WORD_RE: Final = re.compile(
     rf"(?:option|number|no|num|choice)?\s*({'|'.join(NUMBER_WORDS)})"
@@ -45,25 +42,6 @@ _NUMBER_WORD_RE: Final = re.compile(
 _STOPWORDS: Final = frozenset(
     {"a", "an", "and", "or", "of", "to", "for", "my", "me", "i", "in", "on", "at", "with"}
 )
-
-
-def normalise(text: str) -> str:
-    """NFKC, casefold, drop emoji and punctuation, and collapse whitespace."""
-    kept: list[str] = []
-    after_character = False
-    for ch in unicodedata.normalize("NFKC", text).casefold():
-        if ch in _APOSTROPHES:
-            continue  # "don't" and "dont" should read the same
-        category = unicodedata.category(ch)
-        if category[0] in "LN":
-            kept.append(ch)
-            after_character = True
-        elif category[0] == "M" and after_character and ch not in _EMOJI_MARKS:
-            kept.append(ch)  # accents and vowel signs belong to the letter before them
-        else:
-            kept.append(" ")
-            after_character = False
-    return " ".join("".join(kept).split())
 
 
 def _strip_the(text: str) -> str:

@@ -1,4 +1,9 @@
-"""Finding one's way anywhere: "menu", "back", "cancel" and "help", a pause, and asking again.
+"""Finding one's way anywhere: "menu", "back", "cancel", "help" and "language", a pause, and
+asking again.
+
+The words come from the catalog's `[words]`: the person's language and English for the four
+commands, and every language we speak for "language", since someone stuck in a language they
+cannot read can only type the word in their own.
 
 A long silence in the middle of a request earns "carry on or start again?", and whatever a
 state is waiting for can be asked again after a lead ("Sorry, that was a photo").
@@ -10,8 +15,10 @@ import copy
 from datetime import datetime, timedelta
 
 from handlers.conversation import forms
+from handlers.conversation.catalog import words
 from handlers.conversation.events import Option
-from handlers.conversation.matching import normalise
+from handlers.conversation.languages import SUPPORTED_LANGUAGES
+from handlers.conversation.parsers.text import fold
 from handlers.conversation.turn import State, Turn
 from handlers.flows import respite, start
 from handlers.flows.registry import form_named
@@ -19,20 +26,20 @@ from handlers.flows.registry import form_named
 # States in the middle of a request, where a long silence earns "carry on or start again?".
 IN_FLOW = (State.QUESTION, State.CONFIRM, State.RESPITE_OFFER)
 
-_COMMANDS = {
-    "menu": "menu",
-    "main menu": "menu",
-    "start": "menu",
-    "back": "back",
-    "go back": "back",
-    "cancel": "cancel",
-    "help": "help",
-}
+COMMANDS = ("menu", "back", "cancel", "help")
 
 
-def command_in(text: str) -> str | None:
-    """The navigation command a message is, if it is only that ("Menu", "/help", "back.")."""
-    return _COMMANDS.get(normalise(text))
+def command_in(turn: Turn) -> str | None:
+    """The command the typed message is, if it is only that ("Menu", "/help", "iaith")."""
+    typed = fold(turn.text)
+    if not typed or turn.event.choice is not None:
+        return None
+    for command in COMMANDS:
+        if typed in turn.words(command):
+            return command
+    if any(typed in words("language", code) for code in SUPPORTED_LANGUAGES):
+        return "language"
+    return None
 
 
 def current_form(turn: Turn) -> forms.Form:

@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.conversation.catalog import t
+from handlers.conversation.catalog import DEFAULT_LANGUAGE, t, words
 from handlers.conversation.events import Attachment, IncomingEvent, Option, Reply
+from handlers.conversation.languages import available_languages, language_name
 from handlers.conversation.matching import match_option
+from handlers.conversation.parsers.text import fold
 from models import ChannelIdentity, Contact, Message, Ticket
 
 
@@ -29,6 +31,25 @@ class State(StrEnum):
     RESUME = "resume"
     MY_DATA = "my_data"
     ERASE_CONFIRM = "erase_confirm"
+    LANGUAGE = "language"
+
+
+# The main menu's option that opens the language menu.
+LANGUAGE_OPTION = "language"
+# Options a plain "yes" or "no" (in the person's language) picks when one of them is shown.
+_YES_OPTIONS = frozenset({"agree", "send", "yes", "use_known", "carry_on"})
+_NO_OPTIONS = frozenset({"decline", "no"})
+
+
+def main_menu(items: Sequence[str], language: str, *, variant: str | None = None) -> list[Option]:
+    """The main menu's `items` in `language`, then a button for the language menu when there
+    is more than one language to choose from."""
+    options = [Option(item, t(f"menu.{item}", language, variant=variant)) for item in items]
+    if len(available_languages()) > 1:
+        # Named in the language now spoken, beside a globe, so someone who cannot read it
+        # still sees which button is about language.
+        options.append(Option(LANGUAGE_OPTION, f"🌐 {language_name(language)}"))
+    return options
 
 
 @dataclass
@@ -86,13 +107,26 @@ class Turn:
             return self.event.choice
         # A button the bot did not send (a template's quick reply) may still carry words that
         # match; a stale button without words matches nothing.
-        if self.text:
-            return match_option(self.text, shown)
+        if not self.text:
+            return None
+        return match_option(self.text, shown) or self._yes_or_no(ids)
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """The words for `key` a person may type: their language's, and English ones too."""
+        own = words(key, self.lang)
+        return own if self.lang == DEFAULT_LANGUAGE else own + words(key, DEFAULT_LANGUAGE)
+
+    def _yes_or_no(self, ids: set[str]) -> str | None:
+        typed = fold(self.text)
+        for key, meaning in (("yes", _YES_OPTIONS), ("no", _NO_OPTIONS)):
+            if typed in self.words(key):
+                picked = ids & meaning
+                return next(iter(picked)) if len(picked) == 1 else None
         return None
 
     def menu_options(self) -> list[Option]:
-        """The main menu's options, in the person's language."""
-        return [Option(item, self.t(f"menu.{item}")) for item in self.menu]
+        """The main menu's options, in the person's language, and the language menu's button."""
+        return main_menu(self.menu, self.lang, variant=self.identity.channel.value)
 
     def show_menu(self, intro: str | None = None) -> State:
         """Offer the main menu, after `intro` if given, and wait there."""

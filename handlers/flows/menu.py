@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.conversation.intents import detect_intent
-from handlers.conversation.turn import State, Turn
+from handlers.conversation.catalog import DEFAULT_LANGUAGE
+from handlers.conversation.intents import detect_intent, detect_labelled_intent
+from handlers.conversation.turn import LANGUAGE_OPTION, State, Turn
 from handlers.flows.registry import MENU, menu_flow
 from handlers.flows.staff_thread import answer_staff
 
@@ -16,6 +17,10 @@ async def menu(turn: Turn) -> State:
         if joined is not None:
             return joined
         item = detect_intent(turn.text, MENU)
+        if item is None and turn.lang != DEFAULT_LANGUAGE:
+            # English has its patterns; other languages are read through the menu's labels.
+            needs = [(o.id, o.label) for o in turn.menu_options() if o.id != LANGUAGE_OPTION]
+            item = detect_labelled_intent(turn.text, needs)
     if item is None:
         return turn.show_menu(turn.t("menu.not_understood"))
     return await menu_flow(item).start(turn)

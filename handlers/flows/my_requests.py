@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from handlers.actions.tickets import list_open_tickets
+from handlers.conversation.formats import short_day
 from handlers.conversation.menu_flow import MenuFlow
-from handlers.conversation.parsers.dates import london_time
 from handlers.conversation.turn import State, Turn
 
 
@@ -23,8 +23,7 @@ async def show_requests(turn: Turn) -> State:
                 ref=ticket.ref,
                 category=turn.t(f"category.{ticket.category.value}"),
                 status=turn.t(f"status.{ticket.status.value}"),
-                # The day the person sent it, on their clock.
-                date=london_time(ticket.created_at).strftime("%-d %B"),
+                date=short_day(ticket.created_at, turn.lang),
             )
         )
     turn.say("\n".join(lines))

@@ -82,6 +82,10 @@ async def ticket_path(api: Api) -> tuple[str, Any]:
     return f"/tickets/{await _ticket(api)}", None
 
 
+async def ticket_saved_replies(api: Api) -> tuple[str, Any]:
+    return f"/tickets/{await _ticket(api)}/saved-replies", None
+
+
 async def ticket_patch(api: Api) -> tuple[str, Any]:
     return f"/tickets/{await _ticket(api)}", {"priority": "high"}
 
@@ -181,6 +185,7 @@ ROUTES = [
     Route("PATCH", "/tickets/{ref}", AGENT, ticket_patch),
     Route("POST", "/tickets/{ref}/notes", AGENT, ticket_note),
     Route("POST", "/tickets/{ref}/replies", AGENT, ticket_reply),
+    Route("GET", "/tickets/{ref}/saved-replies", AGENT, ticket_saved_replies),
     Route("GET", "/contacts", AGENT, simple("/contacts")),
     Route("GET", "/contacts/{id}", AGENT, contact_path),
     Route("PATCH", "/contacts/{id}", AGENT, contact_patch),

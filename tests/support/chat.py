@@ -40,6 +40,7 @@ class Chat:
         name: str | None = "Ann",
         phone: str | None = None,
         now: datetime = START,
+        language: str | None = None,
     ) -> None:
         self.db = db
         self.channel = channel
@@ -47,6 +48,8 @@ class Chat:
         self.name = name
         self.phone = phone
         self.now = now
+        # The language the person's app says it is set to (Telegram's language_code).
+        self.language = language
         self.replies: list[Said] = []
         self.last_outcome = Outcome()
         self._counter = 0
@@ -76,6 +79,7 @@ class Chat:
             media=(Media(media),) if media else (),
             display_name=self.name,
             phone=self.phone,
+            language=self.language,
         )
         async with transaction(self.db) as session:
             self.last_outcome = await handle_event(session=session, event=event, now=self.now)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory
 from handlers.conversation.catalog import t
+from handlers.conversation.turn import main_menu
 from handlers.flows.registry import MENU_ITEMS
 from models import ChannelIdentity, Contact, DirectoryEntry, Message
 from models.enums import Direction
@@ -17,15 +18,18 @@ from tests.support.chat import Chat
 
 REF = re.compile(r"\bHH-\d{6}\b")
 
-# The main menu as the person sees it, in the registry's order.
-MENU_LABELS = [t(f"menu.{item}") for item in MENU_ITEMS]
+
+def menu_labels(language: str = "en") -> list[str]:
+    """The main menu as the person sees it, in the registry's order, with the language button
+    when the catalogs offer more than one language."""
+    return [option.label for option in main_menu(MENU_ITEMS, language)]
 
 
 async def ready_chat(db: SessionFactory, **kwargs: Any) -> Chat:
     """A person who has agreed to the notice, chosen a role, and now sees the menu."""
     chat = Chat(db, **kwargs)
     await chat.onboard()
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     return chat
 
 
@@ -37,7 +41,7 @@ def ref_in(text: str) -> str:
 
 
 def shows_menu(chat: Chat) -> bool:
-    return chat.last.labels == MENU_LABELS
+    return chat.last.labels == menu_labels()
 
 
 async def contact_of(db: SessionFactory, chat: Chat) -> Contact:

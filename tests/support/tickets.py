@@ -43,8 +43,10 @@ async def seed_ticket(
     priority: TicketPriority = TicketPriority.NORMAL,
     details: dict[str, Any] | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> Seeded:
-    """A person (new, unless `external_id` names one) with a new ticket, made as the flows do."""
+    """A person (new, unless `external_id` names one) with a new ticket, made as the flows do;
+    `language` sets the person's language on their record first."""
     now = now or utcnow()
     event = IncomingEvent(
         channel=channel,
@@ -56,6 +58,8 @@ async def seed_ticket(
         identity.last_inbound_at = now  # the person's message that opened the ticket
         contact.consent_version = "2026-11"
         contact.consented_at = now
+        if language is not None:
+            contact.language = language
         ticket = await do_create_ticket(
             session=session,
             contact=contact,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+from handlers.conversation.catalog import DEFAULT_LANGUAGE
+from handlers.conversation.formats import clock, day_name, number
 from handlers.conversation.forms import Answer
 from handlers.conversation.parsers.counts import parse_count
 from handlers.conversation.parsers.dates import london_time, parse_date, parse_time
 from handlers.conversation.parsers.phones import display_phone, parse_uk_phone
 from handlers.conversation.parsers.postcodes import parse_district, parse_postcode
+from handlers.conversation.parsers.text import fold_accents
 from handlers.conversation.turn import Turn
 
 
@@ -31,27 +36,35 @@ def known_phone(turn: Turn) -> Answer | None:
     return Answer(found, display_phone(found)) if found else None
 
 
+def _relative_days_in_english(text: str, turn: Turn) -> str:
+    """The person's words for "today" and "tomorrow" ("yfory", "jutro") put in English."""
+    if turn.lang == DEFAULT_LANGUAGE:
+        return text
+    folded = fold_accents(text)
+    for key in ("tomorrow", "today"):
+        for word in turn.words(key):
+            folded = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", key, folded)
+    return folded
+
+
 def day(text: str, turn: Turn) -> Answer | None:
     today = london_time(turn.now).date()
-    found = parse_date(text, today)
+    found = parse_date(_relative_days_in_english(text, turn), today)
     if found is None:
         return None
-    # The year is shown only when it is not this one, where it is the surprise.
-    shown = "%A %-d %B" if found.year == today.year else "%A %-d %B %Y"
-    return Answer(found.isoformat(), found.strftime(shown))
+    return Answer(found.isoformat(), day_name(found, turn.lang, today=today))
 
 
 def clock_time(text: str, turn: Turn) -> Answer | None:
     found = parse_time(text)
     if found is None:
         return None
-    shown = found.strftime("%-I:%M%p").lower().replace(":00", "")
-    return Answer(found.strftime("%H:%M"), shown)
+    return Answer(found.strftime("%H:%M"), clock(found, turn.lang))
 
 
 def people(text: str, turn: Turn) -> Answer | None:
     found = parse_count(text)
-    return Answer(found, str(found)) if found else None
+    return Answer(found, number(found, turn.lang)) if found else None
 
 
 def words(text: str, turn: Turn) -> Answer | None:

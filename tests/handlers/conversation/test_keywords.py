@@ -11,7 +11,7 @@ from handlers.conversation.events import IncomingEvent, Keyword
 from models import ChannelIdentity, Conversation, Message
 from models.enums import Channel, TicketPriority
 from tests.support.chat import Chat, Said
-from tests.support.flows import MENU_LABELS
+from tests.support.flows import menu_labels
 from tests.support.tickets import all_tickets
 
 
@@ -121,7 +121,7 @@ async def test_opt_in_shows_the_menu_again(db: SessionFactory) -> None:
     await keyword(chat, "STOP", Keyword.OPT_OUT, provider_confirms=True)
     replies = await keyword(chat, "START", Keyword.OPT_IN)
     assert t("optout.welcome_back") in replies[-1].text
-    assert replies[-1].labels == MENU_LABELS
+    assert replies[-1].labels == menu_labels()
     assert not (await identity(db, chat)).opted_out
 
 
@@ -143,7 +143,7 @@ async def test_opt_in_words_from_someone_not_opted_out_are_answers(db: SessionFa
     replies = await keyword(chat, "YES", Keyword.OPT_IN)
     assert "tenant" in replies[-1].text
     replies = await keyword(chat, "START", Keyword.OPT_IN)
-    assert replies[-1].labels == MENU_LABELS
+    assert replies[-1].labels == menu_labels()
 
 
 def test_sms_help_never_says_cancel_but_telegram_help_does() -> None:
@@ -165,4 +165,4 @@ async def test_the_sms_confirm_step_offers_no_cancel(db: SessionFactory) -> None
     assert chat.last.labels == ["Yes, send it", "Go back", "Don't send it"]
     await chat.send("3")
     assert "I have stopped that request" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()

@@ -9,7 +9,7 @@ from handlers.conversation.catalog import t
 from tests.support.chat import Chat
 from tests.support.flows import (
     FORM_STEPS,
-    MENU_LABELS,
+    menu_labels,
     ready_chat,
     ref_in,
     seed_directory,
@@ -235,4 +235,4 @@ async def test_gibberish_at_the_menu_gets_a_hint_and_the_options(
     await chat.send(text)
     assert "Sorry, I didn't understand that." in chat.text
     assert "a lift to hospital" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.db import SessionFactory
 from models.enums import Channel, TicketCategory, TicketPriority
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.flows import menu_labels, ready_chat, ref_in
 from tests.support.tickets import ticket_by_ref
 
 
@@ -30,7 +30,7 @@ async def test_call_back_end_to_end(db: SessionFactory) -> None:
 
     await chat.press("Yes, send it")
     assert "Someone from our team will call you." in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     ticket = await ticket_by_ref(db, ref_in(chat.text))
     assert ticket.category is TicketCategory.CALLBACK
     assert ticket.priority is TicketPriority.NORMAL

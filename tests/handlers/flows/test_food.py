@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.db import SessionFactory
 from models.enums import Channel, EventKind, TicketCategory, TicketPriority, TicketStatus
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.flows import menu_labels, ready_chat, ref_in
 from tests.support.tickets import all_tickets, events_of, ticket_by_ref
 
 
@@ -47,7 +47,7 @@ async def test_food_request_end_to_end(db: SessionFactory) -> None:
     ref = ref_in(chat.text)
     assert "Your request has been sent" in chat.text
     assert "food" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
     ticket = await ticket_by_ref(db, ref)
     assert ticket.category is TicketCategory.FOOD

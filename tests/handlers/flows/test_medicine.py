@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.db import SessionFactory
 from models.enums import EventKind, TicketCategory, TicketPriority
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.flows import menu_labels, ready_chat, ref_in
 from tests.support.tickets import all_tickets, events_of, ticket_by_ref
 
 
@@ -22,14 +22,14 @@ async def test_medicine_request_end_to_end(db: SessionFactory) -> None:
 
     summary = chat.last.text
     assert "Pharmacy: Boots, Otley Road" in summary
-    assert "Ready: Friday 12 March" in summary
+    assert "Ready: Friday, 12 March 2027" in summary
     assert "For: Me" in summary
     assert "111" not in chat.text
 
     await chat.press("Yes, send it")
     ref = ref_in(chat.text)
     assert "medicine" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
     ticket = await ticket_by_ref(db, ref)
     assert ticket.category is TicketCategory.MEDICINE

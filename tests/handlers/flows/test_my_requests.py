@@ -8,7 +8,7 @@ from bot.db import SessionFactory
 from models import Ticket
 from models.enums import TicketStatus
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in, walk_to_summary
+from tests.support.flows import menu_labels, ready_chat, ref_in, walk_to_summary
 
 
 async def _send_request(chat: Chat, form: str) -> str:
@@ -21,7 +21,7 @@ async def test_no_requests_says_so(db: SessionFactory) -> None:
     chat = await ready_chat(db)
     await chat.press("My requests")
     assert "You have no open requests." in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
 
 async def test_two_requests_are_listed_with_their_status(db: SessionFactory) -> None:
@@ -35,7 +35,7 @@ async def test_two_requests_are_listed_with_their_status(db: SessionFactory) -> 
     assert f"{food}: Food, received (sent 23 November)" in listing
     assert f"{transport}: Transport, received (sent 23 November)" in listing
     assert listing.index(food) < listing.index(transport)
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
 
 async def test_status_changes_show_and_finished_requests_drop_off(db: SessionFactory) -> None:

@@ -6,7 +6,7 @@ from bot.db import SessionFactory
 from models import DirectoryEntry
 from models.enums import TicketCategory
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in, seed_directory
+from tests.support.flows import menu_labels, ready_chat, ref_in, seed_directory
 from tests.support.tickets import all_tickets, ticket_by_ref
 
 
@@ -95,7 +95,7 @@ async def test_declining_the_offer_returns_to_the_menu_with_no_ticket(
     chat = await ready_chat(db)
     await _ask_for_area(chat, "LS6")
     await chat.press("No, thank you")
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     assert await all_tickets(db) == []
 
 

@@ -12,7 +12,7 @@ from models.base import utcnow
 from models.enums import EventKind, TicketStatus
 from models.staff import StaffRole
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.flows import menu_labels, ready_chat, ref_in
 from tests.support.tickets import all_tickets, ticket_by_ref
 
 
@@ -70,7 +70,7 @@ async def test_an_answer_to_staff_joins_their_ticket_and_the_bot_says_so(
     await chat.send("Tuesday, after my hospital appointment")
 
     assert f"added this to your request {ref}" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     assert await _joined_texts(db, ref) == ["Tuesday, after my hospital appointment"]
     assert (await ticket_by_ref(db, ref)).status is TicketStatus.IN_PROGRESS
     assert len(await all_tickets(db)) == 1
@@ -136,7 +136,7 @@ async def test_reopen_with_nothing_finished_says_so(db: SessionFactory) -> None:
     chat = await ready_chat(db)
     await chat.send("reopen")
     assert "couldn't find a recently finished request" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
 
 async def test_answers_inside_a_request_are_not_taken_for_the_ticket(db: SessionFactory) -> None:

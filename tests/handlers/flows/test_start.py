@@ -6,7 +6,7 @@ from bot.db import SessionFactory
 from handlers.conversation.catalog import t
 from models.enums import ContactRole
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, contact_of
+from tests.support.flows import contact_of, menu_labels
 from tests.support.tickets import all_tickets
 
 
@@ -59,7 +59,7 @@ async def test_declining_stores_no_consent_and_keeps_the_menu_out_of_reach(
 
     assert "That's OK" in chat.text
     assert "999" in chat.text
-    assert all(reply.labels != MENU_LABELS for reply in chat.replies)
+    assert all(reply.labels != menu_labels() for reply in chat.replies)
 
     for attempt in ("menu", "Food", "MENU.", "I need a lift to the hospital"):
         await chat.send(attempt)
@@ -96,7 +96,7 @@ async def test_choosing_carer_is_stored_and_the_menu_follows(db: SessionFactory)
     await chat.press("I'm a carer")
 
     assert (await contact_of(db, chat)).role is ContactRole.CARER
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     assert "What do you need help with?" in chat.last.text
 
 
@@ -106,7 +106,7 @@ async def test_choosing_tenant_by_typing_is_stored(db: SessionFactory) -> None:
     await chat.press("Yes, I agree")
     await chat.send("tenant")
     assert (await contact_of(db, chat)).role is ContactRole.TENANT
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
 
 async def test_an_unclear_role_is_asked_again(db: SessionFactory) -> None:
@@ -122,7 +122,7 @@ async def test_an_unclear_role_is_asked_again(db: SessionFactory) -> None:
 async def test_the_menu_offers_every_kind_of_help(db: SessionFactory) -> None:
     chat = Chat(db)
     await chat.onboard()
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
 
 
 async def test_menu_after_onboarding_needs_no_second_notice(db: SessionFactory) -> None:
@@ -130,4 +130,4 @@ async def test_menu_after_onboarding_needs_no_second_notice(db: SessionFactory) 
     await chat.onboard()
     await chat.send("hello again")
     assert "we keep what you tell us" not in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()

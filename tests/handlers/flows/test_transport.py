@@ -10,7 +10,7 @@ from bot.db import SessionFactory
 from models import Ticket
 from models.enums import TicketCategory, TicketPriority
 from tests.support.chat import Chat
-from tests.support.flows import MENU_LABELS, ready_chat, ref_in
+from tests.support.flows import menu_labels, ready_chat, ref_in
 from tests.support.tickets import ticket_by_ref
 
 
@@ -54,7 +54,7 @@ async def test_transport_request_end_to_end(db: SessionFactory) -> None:
 
     await chat.press("Yes, send it")
     assert "transport" in chat.text
-    assert chat.last.labels == MENU_LABELS
+    assert chat.last.labels == menu_labels()
     ticket = await ticket_by_ref(db, ref_in(chat.text))
     assert ticket.category is TicketCategory.TRANSPORT
     assert ticket.priority is TicketPriority.NORMAL
@@ -85,7 +85,7 @@ async def test_something_else_asks_what_the_trip_is_for(db: SessionFactory) -> N
     assert "Trip for: Something else" in summary
     assert "Details: Dentist check-up" in summary
     # The clock stands in November 2026, so March is next year and the year is shown.
-    assert "Date: Friday 12 March 2027" in summary
+    assert "Date: Friday, 12 March 2027" in summary
     assert "From: LS6 2AB" in summary
     assert "Help needed: my daughter will come with me" in summary
 

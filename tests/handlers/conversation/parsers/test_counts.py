@@ -73,3 +73,12 @@ def test_parse_count_refuses(text: str) -> None:
 )
 def test_parse_count_respects_maximum(text: str, maximum: int, expected: int | None) -> None:
     assert parse_count(text, maximum=maximum) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("\u0663", 3), ("\u06f4", 4), ("\u09e8", 2), ("\u0a69", 3), ("\u0661\u0662", 12)],
+)
+def test_parse_count_reads_the_digits_of_other_scripts(text: str, expected: int) -> None:
+    # Arabic-Indic, Urdu's extended Arabic-Indic, Bengali and Gurmukhi digits.
+    assert parse_count(text) == expected

@@ -273,3 +273,8 @@ def test_london_time_follows_summer_time() -> None:
     # The night the clocks go back: 00:30 UTC is 01:30 BST, 01:30 UTC is 01:30 GMT.
     assert london_time(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)).hour == 1
     assert london_time(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)).hour == 1
+
+
+def test_parse_date_reads_arabic_indic_and_bengali_digits() -> None:
+    assert parse_date("\u0661\u0662/\u0663", TODAY) == date(2027, 3, 12)
+    assert parse_date("\u09e7\u09e8/\u09e9", TODAY) == date(2027, 3, 12)
