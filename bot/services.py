@@ -24,6 +24,7 @@ from bot import migrate
 from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
+from bot.channels.voice import VoiceChannel
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
 from bot.embedded import EmbeddedDelivery
@@ -52,6 +53,7 @@ class Services:
     jobs: JobApp | None = None
     telegram: TelegramChannel | None = None
     twilio: TwilioChannel | None = None
+    voice: VoiceChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
     telegram_starter: Starter | None = None
 
@@ -68,6 +70,9 @@ class Services:
             Channel.TELEGRAM.value: self.telegram_state.value,
             Channel.WHATSAPP.value: ChannelState.OFF.value,
             Channel.SMS.value: ChannelState.OFF.value,
+            Channel.VOICE.value: (
+                ChannelState.UP if self.voice is not None else ChannelState.OFF
+            ).value,
         }
         if self.twilio is not None:
             # Twilio needs no call to start: a configured sender is up.
@@ -114,6 +119,19 @@ async def _start_twilio(settings: Settings) -> TwilioChannel | None:
     on = " and ".join(names[c] for c in channel.channels)
     off = [name for c, name in names.items() if c not in channel.channels]
     log.info("Twilio is on for %s%s", on, f"; {off[0]} is off (no from-number)" if off else "")
+    return channel
+
+
+async def _start_voice(settings: Settings) -> VoiceChannel | None:
+    if not settings.voice_enabled:
+        if settings.twilio_voice_from:
+            log.info("Calls are off: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        else:
+            log.info("Calls are off: set TWILIO_VOICE_FROM to place welfare calls")
+        return None
+    channel = VoiceChannel(settings)
+    await channel.start()
+    log.info("Twilio is on for calls")
     return channel
 
 
@@ -171,7 +189,7 @@ async def running(
     session_factory = create_session_factory(engine, after_commit=after_commit, info=info)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        telegram = twilio = telegram_starter = None
+        telegram = twilio = voice = telegram_starter = None
         senders: dict[Channel, Sender] = {}
         if console is not None:
             senders[Channel.CONSOLE] = console
@@ -188,6 +206,10 @@ async def running(
             if twilio is not None:
                 senders.update(dict.fromkeys(twilio.channels, twilio))
                 stack.push_async_callback(twilio.stop)
+            voice = await _start_voice(settings)
+            if voice is not None:
+                senders[Channel.VOICE] = voice
+                stack.push_async_callback(voice.stop)
         deliverer = Deliverer(session_factory, senders, RateLimiter(engine))
         services = Services(
             settings=settings,
@@ -196,6 +218,7 @@ async def running(
             deliverer=deliverer,
             telegram=telegram,
             twilio=twilio,
+            voice=voice,
             senders=senders,
             telegram_starter=telegram_starter,
         )

@@ -7,6 +7,7 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     WHATSAPP = "whatsapp"
     SMS = "sms"
+    VOICE = "voice"
     CONSOLE = "console"
 
 

@@ -131,9 +131,13 @@ async def queue_reply(
     actor_type: ActorType = ActorType.SYSTEM,
     actor_id: int | None = None,
     priority: OutboundPriority = OutboundPriority.REPLY,
+    inline: bool = False,
 ) -> Message:
     """Put one reply in the outbox and ask for its delivery; a reply about a ticket also joins
-    its timeline. `priority` says who goes first when many people have messages due."""
+    its timeline. `priority` says who goes first when many people have messages due.
+
+    `inline`: the channel says it in its answer to the person's message (a call), so it is
+    recorded as sent and nothing is delivered."""
     message = Message(
         contact_id=identity.contact_id,
         identity_id=identity.id,  # type: ignore[arg-type]
@@ -142,15 +146,16 @@ async def queue_reply(
         direction=Direction.OUT,
         body=reply.text,
         payload={"options": [[o.id, o.label] for o in reply.options]} if reply.options else {},
-        status=DeliveryStatus.QUEUED,
-        next_attempt_at=now,
+        status=DeliveryStatus.SENT if inline else DeliveryStatus.QUEUED,
+        next_attempt_at=None if inline else now,
         priority=priority,
         created_at=now,
         updated_at=now,
     )
     session.add(message)
     await session.flush()
-    await request_delivery(session=session, message=message)
+    if not inline:
+        await request_delivery(session=session, message=message)
     if ticket is not None:
         await add_event(
             session=session,

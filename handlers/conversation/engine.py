@@ -234,6 +234,7 @@ async def handle_event(
             ticket=ticket,
             now=now,
             priority=priority,
+            inline=event.replies_inline,
         )
         if keyword is Keyword.OPT_OUT:
             # The one message delivery still sends to someone who opted out: saying it worked.

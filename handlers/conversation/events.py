@@ -57,6 +57,8 @@ class IncomingEvent:
     message) and makes a redelivery recognisable; `choice` is the id of a pressed option.
     `keyword` is an opt-out or opt-in word as the channel's carriers define it, and
     `provider_confirms_opt_out` says the provider itself answers an opt-out (Twilio on SMS).
+    `replies_inline` says the channel speaks the replies in its own answer to this event (a
+    phone call), so they are recorded as said rather than queued for delivery.
     """
 
     channel: Channel
@@ -71,6 +73,7 @@ class IncomingEvent:
     profile: dict[str, str] = field(default_factory=dict)
     keyword: Keyword | None = None
     provider_confirms_opt_out: bool = False
+    replies_inline: bool = False
 
 
 @dataclass(frozen=True)
