@@ -24,12 +24,16 @@ from handlers.actions.outbox import request_delivery
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
-from models.enums import ActorType, DeliveryStatus, Direction, EventKind, TicketStatus
+from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind, TicketStatus
 
 OPTED_OUT = "the person has opted out (STOP)"
 # A message left "sending" this long belongs to a process that died mid-send.
 STALE_SENDING = timedelta(minutes=2)
 _UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+# A call holds the person's line until it ends: the next one waits for its status callback, or
+# this long after it was placed, should that callback never come.
+LINE_BUSY_CHANNELS = (Channel.VOICE,)
+LONGEST_CALL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -101,12 +105,35 @@ async def do_claim_next(
         message.maybe_duplicate = True
     elif message.next_attempt_at is not None and message.next_attempt_at > now:
         return Waiting(message.next_attempt_at)
+    if message.channel in LINE_BUSY_CHANNELS:
+        ringing = await _call_in_progress(session, message, now)
+        if ringing is not None:
+            return Waiting(ringing)
     message.status = DeliveryStatus.SENDING
     message.attempts += 1
     message.updated_at = now
     identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
+
+
+async def _call_in_progress(
+    session: AsyncSession, message: Message, now: datetime
+) -> datetime | None:
+    """When the person's line is free again, if a call to them has not ended yet."""
+    placed = (
+        await session.exec(
+            select(func.max(Message.updated_at)).where(
+                Message.identity_id == message.identity_id,
+                Message.direction == Direction.OUT,
+                Message.channel == message.channel,
+                Message.status == DeliveryStatus.SENT,
+                col(Message.provider_message_id).is_not(None),
+                col(Message.updated_at) > now - LONGEST_CALL,
+            )
+        )
+    ).one()
+    return None if placed is None else placed + LONGEST_CALL
 
 
 async def do_record_part(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.outbox import request_delivery
 from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent, Option
 from models import ChannelIdentity, Contact, Message
@@ -155,4 +156,23 @@ async def do_record_call_end(
         message.status = DeliveryStatus.FAILED
         message.error = _REASONS.get(outcome, outcome)[:500]
     message.updated_at = now
+    await _free_the_line(session, message)
     return message
+
+
+async def _free_the_line(session: AsyncSession, ended: Message) -> None:
+    """A call waiting for this one to end may go now (see delivery's LINE_BUSY_CHANNELS)."""
+    waiting = (
+        await session.exec(
+            select(Message)
+            .where(
+                Message.identity_id == ended.identity_id,
+                Message.direction == Direction.OUT,
+                Message.status == DeliveryStatus.QUEUED,
+            )
+            .order_by(col(Message.id))
+            .limit(1)
+        )
+    ).first()
+    if waiting is not None:
+        await request_delivery(session=session, message=waiting)

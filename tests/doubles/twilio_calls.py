@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -43,6 +44,8 @@ class Call:
     rest: list[ET.Element] = field(default_factory=list)
     hung_up: bool = False
     sequence: int = 0
+    # When the double received the request that created it (time.monotonic()).
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def to(self) -> str:

@@ -4,12 +4,15 @@ signs."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlmodel import select
 
 from bot.db import SessionFactory
 from models import Message, TicketEvent
 from models.enums import DeliveryStatus, EventKind, TicketCategory, TicketPriority
+from tests.bot.test_limits import most_in_any_window
 from tests.bot.voice.caller import PUBLIC_BASE_URL, QUESTION, VOICE_FROM, Landline, landline
 from tests.doubles.twilio_api import TwilioApiDouble
 
@@ -181,3 +184,37 @@ async def test_webhooks_naming_no_call_of_ours_end_quietly(dorothy: Landline) ->
     assert call.heard == [] and call.hung_up and call.answers == [200]
     assert await calls.end(call, "busy") == 200
     assert (await _call_message(dorothy)).status == DeliveryStatus.SENT
+
+
+async def test_a_person_is_never_rung_twice_at_once(dorothy: Landline) -> None:
+    first = await dorothy.called()
+    await dorothy.queue_call("A second campaign's question.")
+    await dorothy.deliver()
+    # The second call waits while the first is on the line, however often delivery runs.
+    await dorothy.deliver()
+    assert dorothy.api.calls.placed(dorothy.number) == [first]
+    waiting = (await dorothy.messages())[-1]
+    assert waiting.status == DeliveryStatus.QUEUED
+
+    await dorothy.api.calls.end(first, "no-answer")
+    await dorothy.deliver()
+    second = await dorothy.next_call(2)
+    assert second.params["Url"].endswith(f"/webhooks/twilio/voice/{waiting.id}")
+
+
+async def test_calls_keep_to_the_calls_per_second_cap(
+    db: SessionFactory, twilio_api: TwilioApiDouble, dorothy: Landline
+) -> None:
+    people = [dorothy] + [
+        await landline(db, twilio_api, dorothy.settings, name=f"Neighbour {n}") for n in range(3)
+    ]
+    for person in people:
+        await person.queue_call()
+    # Four deliveries at once, as four workers would run them.
+    await asyncio.gather(*(person.deliver() for person in people))
+    calls = [await person.next_call() for person in people]
+    times = [call.at for call in calls]
+    assert dorothy.settings.twilio_voice_max_per_second == 1
+    # One a second (the default), give or take the one on the window's edge.
+    assert most_in_any_window(times, 2.0) <= 2 + 1
+    assert max(times) - min(times) >= 2.5
