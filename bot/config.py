@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_api_base_url: str | None = None
     twilio_template_reply_sid: str | None = None
+    # Approved WhatsApp template for a check-in outside the 24-hour window (no variables).
+    twilio_template_checkin_sid: str | None = None
+    # The bot's @username for invitation links; unset, the running bot's own is asked.
+    telegram_bot_username: str | None = None
 
     helpbot_bootstrap_admin_token: str | None = None
 
