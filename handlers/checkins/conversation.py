@@ -87,14 +87,20 @@ async def find_waiting_checkin(turn: Turn) -> tuple[Checkin, Campaign] | None:
 
 
 async def answer_checkin(turn: Turn) -> State | None:
-    """Record an answer to a waiting check-in and reply; None when this is not one."""
-    if turn.state not in OPEN_STATES:
-        return None
+    """Record an answer to a waiting check-in and reply; None when this is not one.
+
+    Mid-request (someone who went quiet and was then asked), only the check-in's own buttons
+    count: a typed "1" there answers the request's question.
+    """
     found = await find_waiting_checkin(turn)
     if found is None:
         return None
     checkin, campaign = found
-    option = read_answer(campaign.kind, turn)
+    if turn.state in OPEN_STATES:
+        option = read_answer(campaign.kind, turn)
+    else:
+        button = turn.event.choice
+        option = button if button in answers_for(campaign.kind) else None
     if option is None:
         return None
     outcome = answers_for(campaign.kind)[option]
