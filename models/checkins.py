@@ -60,6 +60,8 @@ class Campaign(SQLModel, table=True):
     window_start: str = Field(default="09:00", max_length=5)
     window_end: str = Field(default="19:00", max_length=5)
     spread_minutes: int = 60
+    # Nothing goes on an England and Wales bank holiday unless this is turned off.
+    skip_bank_holidays: bool = True
     reply_wait_minutes: int = 60
     # The question per language; a language left out uses the catalog's words.
     messages: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)

@@ -24,6 +24,8 @@ from models.checkins import CampaignKind, CheckinStatus, RunStatus
 from models.text import MAX_DB_ID, check_clean
 
 Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# A window may close at midnight.
+ClosingClock = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
@@ -79,11 +81,11 @@ class Window(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     start: Clock = "09:00"
-    end: Clock = "19:00"
+    end: ClosingClock = "19:00"
 
     @model_validator(mode="after")
     def _order(self) -> Self:
-        if time.fromisoformat(self.end) <= time.fromisoformat(self.start):
+        if self.end != "24:00" and time.fromisoformat(self.end) <= time.fromisoformat(self.start):
             raise ValueError("end must be after start")
         return self
 
@@ -133,6 +135,9 @@ class CampaignCreate(BaseModel):
         default_factory=dict, description="The question per language; others use the default."
     )
     paused: StrictBool = False
+    skip_bank_holidays: StrictBool = Field(
+        default=True, description="Send nothing on England and Wales bank holidays."
+    )
 
     _words = field_validator("messages")(_check_words)
 
@@ -149,6 +154,7 @@ class CampaignCreate(BaseModel):
             spread_minutes=self.spread_minutes,
             messages=dict(self.messages),
             paused=self.paused,
+            skip_bank_holidays=self.skip_bank_holidays,
         )
 
 
@@ -159,6 +165,7 @@ class CampaignUpdate(BaseModel):
 
     name: Name | SkipJsonSchema[None] = None
     paused: StrictBool | SkipJsonSchema[None] = None
+    skip_bank_holidays: StrictBool | SkipJsonSchema[None] = None
     schedule: Schedule | None = None
     window: Window | SkipJsonSchema[None] = None
     reply_wait_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | SkipJsonSchema[None] = None
@@ -171,7 +178,8 @@ class CampaignUpdate(BaseModel):
         """The columns to change: only the fields the request gave."""
         given = self.model_dump(exclude_unset=True)
         changes: dict[str, Any] = {}
-        for name in ("name", "paused", "reply_wait_minutes", "spread_minutes", "messages"):
+        names = ("name", "paused", "skip_bank_holidays", "reply_wait_minutes", "spread_minutes")
+        for name in (*names, "messages"):
             if name in given and given[name] is not None:
                 changes[name] = given[name]
         if "schedule" in given:
@@ -195,6 +203,7 @@ class CampaignPublic(BaseModel):
     spread_minutes: int
     messages: dict[str, str]
     paused: bool
+    skip_bank_holidays: bool
     next_run_at: datetime | None
     created_at: datetime
 
@@ -212,6 +221,7 @@ class CampaignPublic(BaseModel):
             spread_minutes=campaign.spread_minutes,
             messages=campaign.messages,
             paused=campaign.paused,
+            skip_bank_holidays=campaign.skip_bank_holidays,
             next_run_at=campaign.next_run_at,
             created_at=campaign.created_at,
         )

@@ -26,14 +26,19 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SEARCH_DAYS = 800
 
 
-def window_of(campaign: Campaign, region: str | None = "ENG") -> BusinessHours:
-    """The campaign's send window as hours on every day but bank holidays."""
+def _clock(text: str) -> time:
+    # "24:00" closes the window at midnight.
+    return time.max if text == "24:00" else time.fromisoformat(text)
+
+
+def window_of(campaign: Campaign) -> BusinessHours:
+    """The campaign's send window as hours on every day but bank holidays (unless kept in)."""
     return BusinessHours(
         days=frozenset(range(7)),
-        opens=time.fromisoformat(campaign.window_start),
-        closes=time.fromisoformat(campaign.window_end),
+        opens=_clock(campaign.window_start),
+        closes=_clock(campaign.window_end),
         zone=LONDON,
-        region=region,
+        region="ENG" if campaign.skip_bank_holidays else None,
     )
 
 
@@ -60,7 +65,7 @@ def next_in_window(campaign: Campaign, moment: datetime) -> datetime:
 def window_closes(campaign: Campaign, moment: datetime) -> datetime:
     """When the window open at `moment` closes (that day's end in London)."""
     day = moment.astimezone(LONDON).date()
-    return datetime.combine(day, time.fromisoformat(campaign.window_end), tzinfo=LONDON)
+    return datetime.combine(day, _clock(campaign.window_end), tzinfo=LONDON)
 
 
 def next_planned(campaign: Campaign, after: datetime) -> datetime | None:
@@ -99,6 +104,7 @@ class CampaignFields:
     spread_minutes: int
     messages: dict[str, str]
     paused: bool = False
+    skip_bank_holidays: bool = True
 
 
 async def do_create_campaign(
@@ -116,6 +122,7 @@ async def do_create_campaign(
         spread_minutes=fields.spread_minutes,
         messages=fields.messages,
         paused=fields.paused,
+        skip_bank_holidays=fields.skip_bank_holidays,
         created_by=staff.id,
         created_at=now,
         updated_at=now,

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("window_start", sa.String(length=5), nullable=False),
         sa.Column("window_end", sa.String(length=5), nullable=False),
         sa.Column("spread_minutes", sa.Integer(), nullable=False),
+        sa.Column("skip_bank_holidays", sa.Boolean(), nullable=False),
         sa.Column("reply_wait_minutes", sa.Integer(), nullable=False),
         sa.Column("messages", sa.JSON(), nullable=False),
         sa.Column("paused", sa.Boolean(), nullable=False),
