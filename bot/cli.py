@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
         help="also set a password for signing in, read from the first line of standard input",
     )
 
+    contacts = commands.add_parser("contacts", help="contacts in bulk")
+    contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
+    load = contacts_commands.add_parser(
+        "import", help="create or update people from a CSV file (see the README)"
+    )
+    load.add_argument("file")
+
     telegram = commands.add_parser("telegram", help="Telegram set-up")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_commands.add_parser(
@@ -197,6 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "staff":
             return asyncio.run(_add_staff(settings, args))
+        if args.command == "contacts":
+            from pathlib import Path
+
+            from bot.contacts_cli import import_contacts_file
+
+            return asyncio.run(import_contacts_file(settings, Path(args.file)))
         if args.command == "telegram":
             return asyncio.run(_set_webhook(settings))
     except (DBAPIError, OSError) as exc:

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     twilio_voice_max_per_second: Annotated[float, Field(ge=0)] = 1
     twilio_voice_retries: Annotated[int, Field(ge=0, le=5)] = 2
     twilio_voice_retry_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    # Approved WhatsApp template for a check-in outside the 24-hour window (no variables).
+    twilio_template_checkin_sid: str | None = None
+    # The bot's @username for invitation links; unset, the running bot's own is asked.
+    telegram_bot_username: str | None = None
 
     helpbot_bootstrap_admin_token: str | None = None
 

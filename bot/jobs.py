@@ -137,6 +137,17 @@ class JobApp:
         deferrer = self._deliver(request, raw.driver_connection)
         await deferrer.defer_async(identity_id=request.identity_id)
 
+    async def enqueue_many_in_transaction(
+        self, session: AsyncSession, requests: Sequence[DeliveryRequest]
+    ) -> None:
+        """Write many people's jobs in one statement, in the session's own transaction."""
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        jobs = [self._deliver(r).make_new_job(identity_id=r.identity_id) for r in requests]
+        await self.app.job_manager.batch_defer_jobs_async(
+            jobs=jobs, connection=raw.driver_connection
+        )
+
     async def _open(self) -> None:
         """Open the pool on first use, where the process did not open it at start."""
         async with self._opening:

@@ -25,6 +25,7 @@ from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.voice import VoiceChannel
+from bot.checkins import CheckinClock, CheckinTicker, register_checkin_tasks
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
 from bot.embedded import EmbeddedDelivery
@@ -33,7 +34,8 @@ from bot.limits import RateLimiter
 from bot.outbound import Deliverer
 from bot.startup import ChannelState, Starter
 from handlers.actions.due_dates import configure_due_policy
-from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
+from handlers.actions.outbox import ENQUEUE_HOOK, ENQUEUE_MANY_HOOK, delivery_requests
+from handlers.checkins.scripts import CheckinConfig
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
 from models.enums import Channel
@@ -56,6 +58,7 @@ class Services:
     voice: VoiceChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
     telegram_starter: Starter | None = None
+    checkins: CheckinTicker | None = None
 
     @property
     def telegram_state(self) -> ChannelState:
@@ -222,11 +225,22 @@ async def running(
             senders=senders,
             telegram_starter=telegram_starter,
         )
+        services.checkins = CheckinTicker(
+            session_factory,
+            CheckinConfig(
+                whatsapp_template_sid=settings.twilio_template_checkin_sid,
+                idle_after=timedelta(minutes=settings.conversation_idle_minutes),
+            ),
+        )
         if settings.is_sqlite:
             if console is None:
                 services.embedded = after_commit.embedded = EmbeddedDelivery(deliverer)
                 await services.embedded.start()
                 stack.push_async_callback(services.embedded.stop)
+                # Check-ins run on a clock here, as the workers' periodic task does elsewhere.
+                clock = CheckinClock(services.checkins)
+                await clock.start()
+                stack.push_async_callback(clock.stop)
         else:
             jobs = create_job_app(
                 settings.libpq_url, session_factory, deliverer if worker else None
@@ -240,10 +254,12 @@ async def running(
                 # The web process opens the task engine's pool only if it defers after commit
                 # (asyncpg), so it starts, and answers, while the database is away.
                 stack.push_async_callback(jobs.close)
+            register_checkin_tasks(jobs.app, services.checkins)
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:
                 # Every session made from here on writes its delivery jobs in its own
                 # transaction (the factory copies `info` into each new session).
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
+                info[ENQUEUE_MANY_HOOK] = jobs.enqueue_many_in_transaction
         yield services

@@ -1,6 +1,7 @@
 """Tables and their vocabularies. Importing this registers every table on `SQLModel.metadata`."""
 
 from models.audit import AuditEntry
+from models.checkins import Campaign, Checkin, CheckinRun, Invitation
 from models.contacts import ChannelIdentity, Contact
 from models.conversations import Conversation
 from models.directory import DirectoryEntry
@@ -12,10 +13,14 @@ from models.tickets import Ticket, TicketEvent
 
 __all__ = [
     "AuditEntry",
+    "Campaign",
     "ChannelIdentity",
+    "Checkin",
+    "CheckinRun",
     "Contact",
     "Conversation",
     "DirectoryEntry",
+    "Invitation",
     "Message",
     "PendingDeliveryReport",
     "RateSlot",

@@ -18,6 +18,11 @@ class AuditAction(StrEnum):
 
     CONTACT_READ = "contact.read"
     CONTACT_UPDATE = "contact.update"
+    CONTACT_IMPORT = "contact.import"
+    CONTACT_INVITE = "contact.invite"
+    CAMPAIGN_CREATE = "campaign.create"
+    CAMPAIGN_UPDATE = "campaign.update"
+    CAMPAIGN_RUN = "campaign.run"
     TICKET_READ = "ticket.read"
     TICKET_UPDATE = "ticket.update"
     TICKET_NOTE = "ticket.note"

@@ -23,6 +23,7 @@ class TicketCategory(StrEnum):
     RESPITE = "respite"
     WELFARE = "welfare"
     CALLBACK = "callback"
+    TELECARE = "telecare"
     OTHER = "other"
 
 

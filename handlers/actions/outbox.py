@@ -32,6 +32,7 @@ from models.messages import BODY_LIMIT
 
 _REQUESTS = "outbox.delivery_requests"
 ENQUEUE_HOOK = "outbox.enqueue"
+ENQUEUE_MANY_HOOK = "outbox.enqueue_many"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,26 @@ async def request_delivery(
     hook: Enqueue | None = session.info.get(ENQUEUE_HOOK)
     if hook is not None:
         await hook(session, request)
+
+
+EnqueueMany = Callable[[AsyncSession, Sequence[DeliveryRequest]], Awaitable[None]]
+"""The same for many people at once (bulk check-ins): one statement rather than one each."""
+
+
+async def request_deliveries(*, session: AsyncSession, requests: Sequence[DeliveryRequest]) -> None:
+    """Ask for delivery to many people at once, in the caller's transaction (bulk sends)."""
+    if not requests:
+        return
+    pending: list[DeliveryRequest] = session.info.setdefault(_REQUESTS, [])
+    pending.extend(requests)
+    many: EnqueueMany | None = session.info.get(ENQUEUE_MANY_HOOK)
+    if many is not None:
+        await many(session, requests)
+        return
+    hook: Enqueue | None = session.info.get(ENQUEUE_HOOK)
+    if hook is not None:
+        for request in requests:
+            await hook(session, request)
 
 
 def _inbound_payload(event: IncomingEvent) -> dict[str, Any]:
