@@ -32,7 +32,7 @@ QUEUE_CHUNK = 2000
 BUSY_PAUSE = timedelta(minutes=5)
 # Conversation states in the middle of a request (see handlers.conversation.navigation).
 BUSY_STATES = ("question", "confirm", "respite_offer", "resume")
-_REACHABLE = (Channel.TELEGRAM, Channel.WHATSAPP, Channel.SMS)
+_REACHABLE = (Channel.TELEGRAM, Channel.WHATSAPP, Channel.SMS, Channel.VOICE)
 
 
 def audience_filter(campaign: Campaign, today: Any) -> list[Any]:

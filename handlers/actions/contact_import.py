@@ -4,8 +4,8 @@ A row is matched to an existing person by the landlord's `tenant_ref`, else by p
 person with no other reference), so a second import of the same file updates and never
 duplicates. A bad row is reported with its line and reason and the others still go in. Each
 chunk is written with a handful of statements, whatever its size, so a 50,000-row file takes
-seconds. WhatsApp and SMS people get their channel identity at once; Telegram people join
-through an invitation link (`invitations`).
+seconds. WhatsApp, SMS and voice (landline) people get their channel identity at once;
+Telegram people join through an invitation link (`invitations`).
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ async def _write_chunk(
             "created_at": now,
         }
         for r in rows
-        if r.channel in (Channel.WHATSAPP.value, Channel.SMS.value) and r.phone
+        if r.channel in (Channel.WHATSAPP.value, Channel.SMS.value, Channel.VOICE.value) and r.phone
     ]
     if identities:
         ident_table = ChannelIdentity.__table__  # type: ignore[attr-defined]

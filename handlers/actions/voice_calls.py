@@ -4,7 +4,8 @@ A call is an outbound message on the voice channel: placing the call sends it, a
 provider id is the call's SID. An answer on the call is handled as any message would be
 (safeguarding first, then the conversation), with the replies said on the call rather than
 queued. How the call ended (answered, busy, no answer, failed, a machine) is kept on the
-message for staff and the person's record.
+message for staff and the person's record; a check-in's call that nobody answered is tried
+again, then escalated (`handlers.actions.checkin_calls`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.checkin_calls import (
+    CallRetryRule,
+    do_follow_unanswered_call,
+    find_call_checkin,
+    note_answered,
+)
 from handlers.actions.outbox import request_delivery
 from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent, Option
 from models import ChannelIdentity, Contact, Message
+from models.checkins import WAITING_STATUSES
 from models.enums import Channel, DeliveryStatus, Direction
 
 # What each way a call ended means for the message that placed it.
@@ -87,8 +95,14 @@ def same_call(call: CallMessage, call_sid: str) -> bool:
 
 
 async def _answered_what_was_asked(session: AsyncSession, message_id: int) -> bool:
-    """Whether handling the answer settled what the call asked. A call that asks nothing in
-    particular takes any answer."""
+    """Whether handling the answer settled what the call asked: its check-in is answered (or an
+    alarm raised settled it). A call that asks nothing in particular takes any answer."""
+    checkin = await find_call_checkin(session=session, message_id=message_id)
+    if checkin is None:
+        return True
+    if checkin.status in WAITING_STATUSES:
+        return False
+    note_answered(checkin, await session.get(Message, message_id))
     return True
 
 
@@ -131,9 +145,11 @@ async def do_record_call_end(
     outcome: str,
     answered_by: str,
     now: datetime,
+    rule: CallRetryRule,
 ) -> Message | None:
     """Keep how the call ended on its message: delivered when a person answered, failed with
-    the reason otherwise. None when the message is not this call's (nothing changes)."""
+    the reason otherwise; an unanswered check-in call is tried again or escalated (`rule`).
+    None when the message is not this call's (nothing changes)."""
     message = await session.get(Message, message_id, with_for_update=True)
     if (
         message is None
@@ -156,6 +172,17 @@ async def do_record_call_end(
         message.status = DeliveryStatus.FAILED
         message.error = _REASONS.get(outcome, outcome)[:500]
     message.updated_at = now
+    if outcome != ANSWERED:
+        checkin = await find_call_checkin(session=session, message_id=message_id)
+        if checkin is not None:
+            await do_follow_unanswered_call(
+                session=session,
+                checkin=checkin,
+                message=message,
+                outcome=outcome,
+                rule=rule,
+                now=now,
+            )
     await _free_the_line(session, message)
     return message
 

@@ -50,6 +50,8 @@ async def test_a_landlord_file_imports_reports_bad_rows_and_reimports_without_du
         identities = (await session.exec(select(ChannelIdentity))).all()
     assert sorted((i.channel.value, i.external_id) for i in identities) == [
         ("sms", "+447700900456"),
+        # A landline is called: its person gets a voice identity at once.
+        ("voice", "+447700900333"),
         ("whatsapp", "+447700900123"),
     ]
 

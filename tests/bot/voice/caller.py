@@ -152,3 +152,20 @@ async def landline(
         session.add(identity)
         await session.flush()
     return Landline(db, api, settings, contact, identity)
+
+
+async def imported_landline(
+    db: SessionFactory, api: TwilioApiDouble, settings: Settings, number: str
+) -> Landline:
+    """The person imported with this landline number, as their record and identity."""
+    async with db() as session:
+        identity = (
+            await session.exec(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == Channel.VOICE, ChannelIdentity.external_id == number
+                )
+            )
+        ).one()
+        contact = await session.get(Contact, identity.contact_id)
+    assert contact is not None
+    return Landline(db, api, settings, contact, identity)
