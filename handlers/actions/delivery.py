@@ -167,7 +167,12 @@ async def do_record_sent(
         message = await session.get(Message, message_id)
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
-    await session.exec(update(Message).where(col(Message.id) == message_id).values(**values))
+    # Only a message still being sent: a call can end, and say so, before its send is recorded.
+    await session.exec(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
+        .values(**values)
+    )
     if provider_id is not None:
         # The provider may have reported on it already, before this commit: such reports wait
         # under its id (only the last part of a long message asks for reports) and apply now.

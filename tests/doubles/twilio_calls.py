@@ -67,6 +67,8 @@ class TwilioCalls:
         self._lock = threading.Lock()
         self._calls: dict[str, Call] = {}
         self._counter = itertools.count(1)
+        # Statuses to post for the next calls created, before answering the request.
+        self._early: list[str] = []
 
     # --- what tests use -------------------------------------------------------------------
 
@@ -79,6 +81,13 @@ class TwilioCalls:
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._early.clear()
+
+    def end_early(self, status: str) -> None:
+        """The next call created ends at once (`failed`, `busy`), and Twilio reports it before
+        it answers the request that created it: its callbacks and answers travel separately."""
+        with self._lock:
+            self._early.append(status)
 
     async def answer(self, call: Call, answered_by: str = "human") -> Call:
         """Someone (or a machine: `machine_start`, `fax`, ...) picks up: fetch the TwiML."""
@@ -146,6 +155,9 @@ class TwilioCalls:
         call = Call(sid, params)
         with self._lock:
             self._calls[sid] = call
+            early = self._early.pop(0) if self._early else None
+        if early is not None:
+            await self.end(call, early, duration=0)
         return 201, self._resource(call)
 
     def _resource(self, call: Call) -> dict[str, Any]:

@@ -218,3 +218,13 @@ async def test_calls_keep_to_the_calls_per_second_cap(
     # One a second (the default), give or take the one on the window's edge.
     assert most_in_any_window(times, 2.0) <= 2 + 1
     assert max(times) - min(times) >= 2.5
+
+
+async def test_a_call_that_ends_before_its_send_is_recorded_stays_ended(dorothy: Landline) -> None:
+    dorothy.api.calls.end_early("failed")
+    call = await dorothy.called()
+    assert call.answers == [200]
+    message = await _call_message(dorothy)
+    assert message.provider_message_id == call.sid
+    assert message.status == DeliveryStatus.FAILED
+    assert message.payload["call"]["outcome"] == "failed"
