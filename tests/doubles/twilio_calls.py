@@ -13,11 +13,13 @@ service gave (its public address); it is sent to `deliver_to`, where the service
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +28,21 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 
 API_VERSION = "2010-04-01"
 ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# Real-shaped forms the double's own are made from (our numbers and SIDs put in).
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "twilio"
+# The SIP answer Twilio reports with each way a call ends.
+SIP_CODES = {
+    "completed": "200",
+    "busy": "486",
+    "no-answer": "487",
+    "failed": "404",
+    "canceled": "487",
+}
+
+
+def fixture(name: str) -> dict[str, str]:
+    form: dict[str, str] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return form
 
 
 @dataclass
@@ -99,13 +116,18 @@ class TwilioCalls:
 
     async def press(self, call: Call, digits: str) -> Call:
         """Keys pressed during the gather."""
-        return await self._gathered(call, {"Digits": digits, "FinishedOnKey": ""})
+        return await self._gathered(call, {**fixture("call_gather_digits"), "Digits": digits})
 
     async def speak(self, call: Call, words: str, confidence: float = 0.92) -> Call:
         """Words said during the gather, as Twilio's speech recognition heard them."""
-        return await self._gathered(
-            call, {"SpeechResult": words, "Confidence": f"{confidence:.8f}"}
-        )
+        heard = {
+            **fixture("call_gather_speech"),
+            "SpeechResult": words,
+            "Confidence": f"{confidence:.8f}",
+        }
+        if call.gather is not None and call.gather.get("language"):
+            heard["Language"] = call.gather.get("language", "")
+        return await self._gathered(call, heard)
 
     async def stay_silent(self, call: Call) -> Call:
         """Nothing said or pressed: the gather times out and the call goes on after it."""
@@ -128,12 +150,14 @@ class TwilioCalls:
         if not callback:
             return 0
         form = self._form(call)
+        shape = "call_status_completed" if status == "completed" else "call_status_busy"
+        form.update(fixture(shape))
         form.update(
             CallStatus=status,
             CallDuration=str(duration if status == "completed" else 0),
-            Duration=str(max(1, duration // 60) if status == "completed" else 0),
+            Duration=str(max(1, -(-duration // 60)) if status == "completed" else 0),
+            SipResponseCode=SIP_CODES[status],
             Timestamp=formatdate(usegmt=True),
-            CallbackSource="call-progress-events",
             SequenceNumber=str(call.sequence),
         )
         call.sequence += 1
@@ -195,21 +219,20 @@ class TwilioCalls:
         return call.params.get("MachineDetection") in ("Enable", "DetectMessageEnd")
 
     def _form(self, call: Call) -> dict[str, str]:
-        form = {
-            "AccountSid": self.account_sid,
-            "ApiVersion": API_VERSION,
-            "CallSid": call.sid,
-            "CallStatus": call.status,
-            "Called": call.to,
-            "Caller": call.params["From"],
-            "Direction": "outbound-api",
-            "From": call.params["From"],
-            "To": call.to,
-            "CalledCountry": "GB",
-            "FromCountry": "GB",
-        }
+        form = fixture("call_answered")
+        sender = call.params["From"]
+        form.update(
+            AccountSid=self.account_sid,
+            CallSid=call.sid,
+            CallStatus=call.status,
+            Called=call.to,
+            To=call.to,
+            Caller=sender,
+            From=sender,
+        )
         if call.answered_by is not None:
             form["AnsweredBy"] = call.answered_by
+            form["MachineDetectionDuration"] = "2310"
         return form
 
     async def _send(self, client: httpx.AsyncClient, url: str, form: dict[str, str]) -> Any:
