@@ -112,6 +112,8 @@ class Twiml:
         """The question and its keys, waiting for a key or words (after `lead`, if any); then,
         on silence, once more (`again_url`), or a kind goodbye."""
         response = VoiceResponse()
+        if not script.options:
+            return self._announce(script, response)
         gather = Gather(
             input="dtmf speech",
             num_digits=1,
@@ -132,6 +134,16 @@ class Twiml:
         else:
             self._say(response, self.t("voice.goodbye_unheard"))
             response.hangup()
+        return str(response)
+
+    def _announce(self, script: CallScript, response: Any) -> str:
+        """A message that asks nothing (a note from staff): said twice, then goodbye."""
+        self._say(response, script.text)
+        response.pause(length=1)
+        self._say(response, self.t("voice.again_said"))
+        self._say(response, script.text)
+        self._say(response, self.t("voice.goodbye"))
+        response.hangup()
         return str(response)
 
     def goodbye_unheard(self, lead_key: str = "") -> str:
