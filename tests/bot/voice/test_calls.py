@@ -228,3 +228,9 @@ async def test_a_call_that_ends_before_its_send_is_recorded_stays_ended(dorothy:
     assert message.provider_message_id == call.sid
     assert message.status == DeliveryStatus.FAILED
     assert message.payload["call"]["outcome"] == "failed"
+
+
+async def test_readiness_says_calls_are_up(app_url: str, dorothy: Landline) -> None:
+    async with httpx.AsyncClient(base_url=app_url, timeout=10.0) as client:
+        ready = await client.get("/readyz")
+    assert ready.json()["channels"]["voice"] == "up"
