@@ -59,7 +59,8 @@ def note_answered(checkin: Checkin, message: Message | None) -> None:
     if checkin.status in WAITING_STATUSES:
         return
     number = call_number(message) if message is not None else 1
-    checkin.reason = f"answered call {number}"
+    which = "reminder call" if message is not None and checkin.reminder_id == message.id else "call"
+    checkin.reason = f"answered {which} {number}"
 
 
 async def do_follow_unanswered_call(

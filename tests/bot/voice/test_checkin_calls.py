@@ -229,3 +229,23 @@ async def test_messages_table_keeps_each_call(called: CheckinCall) -> None:
     assert message is not None
     assert message.status == DeliveryStatus.DELIVERED
     assert message.payload["call"]["outcome"] == "answered"
+
+
+async def test_an_unheard_call_gets_its_one_reminder_call(called: CheckinCall) -> None:
+    calls = called.person.api.calls
+    call = await called.call()
+    await _answered(called, call)
+    await calls.stay_silent(call)
+    await calls.stay_silent(call)
+    await calls.end(call, "completed", duration=35)
+
+    # An hour on (the campaign's reply wait), the tick sends the reminder: another call.
+    await tick(called.db, utcnow() + timedelta(minutes=61))
+    await make_due(called.db, (await called.checkin()).reminder_id or 0)
+    reminder = await called.call(2)
+    await calls.answer(reminder)
+    assert reminder.heard[0] == f"We have not heard back from you yet. {QUESTION}"
+    await calls.press(reminder, "1")
+    checkin = await called.checkin()
+    assert checkin.status == CheckinStatus.OK
+    assert checkin.reason == "answered reminder call 1"
