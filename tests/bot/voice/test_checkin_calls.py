@@ -17,10 +17,11 @@ from models.base import utcnow
 from models.checkins import CheckinStatus
 from models.enums import DeliveryStatus, TicketCategory, TicketPriority
 from tests.bot.voice.caller import Landline, imported_landline
-from tests.doubles.twilio_api import TwilioApiDouble
+from tests.doubles.twilio_api import Failure, TwilioApiDouble
 from tests.doubles.twilio_calls import Call
 from tests.support.checkins import campaign, checkins, import_people, person, run_now, tick
 from tests.support.outbox import make_due
+from tests.support.servers import wait_until
 
 QUESTION = "Hello, this is your housing team, calling to ask how you are today."
 KEYS = ["For I'm OK, press 1.", "For I need help, press 2.", "For Please call me, press 3."]
@@ -45,12 +46,8 @@ class CheckinCall:
         return await self.person.next_call(count)
 
 
-@pytest.fixture
-async def called(
-    app_url: str, db: SessionFactory, twilio_api: TwilioApiDouble, settings: Settings
-) -> CheckinCall:
+async def ask_by_phone(db: SessionFactory, api: TwilioApiDouble, settings: Settings) -> CheckinCall:
     """A vulnerable tenant with only a landline, asked now by a campaign open all day."""
-    twilio_api.reset()
     now = utcnow()
     number = f"+44113497{next(_numbers):04d}"
     await import_people(db, [person(f"VC{number[-4:]}", number, channel="voice")], now)
@@ -59,8 +56,22 @@ async def called(
     )
     run = await run_now(db, made.id or 0, now)
     await tick(db, now)
-    landline = await imported_landline(db, twilio_api, settings, number)
-    return CheckinCall(db, landline, run)
+    asked = CheckinCall(db, await imported_landline(db, api, settings, number), run)
+
+    # The service's own tick (on the worker) may be the one that queued it.
+    async def queued() -> bool:
+        return (await asked.checkin()).message_id is not None
+
+    await wait_until(queued, "the check-in call to be queued")
+    return asked
+
+
+@pytest.fixture
+async def called(
+    app_url: str, db: SessionFactory, twilio_api: TwilioApiDouble, settings: Settings
+) -> CheckinCall:
+    twilio_api.reset()
+    return await ask_by_phone(db, twilio_api, settings)
 
 
 async def _answered(called: CheckinCall, call: Call) -> None:
@@ -249,3 +260,24 @@ async def test_an_unheard_call_gets_its_one_reminder_call(called: CheckinCall) -
     checkin = await called.checkin()
     assert checkin.status == CheckinStatus.OK
     assert checkin.reason == "answered reminder call 1"
+
+
+async def test_a_call_twilio_refuses_escalates_as_a_failed_delivery(
+    app_url: str, db: SessionFactory, twilio_api: TwilioApiDouble, settings: Settings
+) -> None:
+    twilio_api.reset()
+    twilio_api.fail_next(Failure(400, 13224, "Invalid phone number"))
+    asked = await ask_by_phone(db, twilio_api, settings)
+    await asked.person.deliver()
+
+    async def failed() -> bool:
+        return [m.status for m in await asked.person.messages()] == [DeliveryStatus.FAILED]
+
+    await wait_until(failed, "the refused call's message to fail")
+    assert twilio_api.calls.placed(asked.person.number) == []
+    await tick(db, utcnow())
+    checkin = await asked.checkin()
+    assert checkin.status == CheckinStatus.FAILED
+    [ticket] = await asked.person.tickets()
+    assert ticket.details["reason"] == "delivery_failed"
+    assert (ticket.category, ticket.priority) == (TicketCategory.WELFARE, TicketPriority.HIGH)
