@@ -25,6 +25,7 @@ from handlers.actions.checkin_calls import (
 from handlers.actions.outbox import request_delivery
 from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent, Option
+from handlers.safeguarding.detection import check_text
 from models import ChannelIdentity, Contact, Message
 from models.checkins import WAITING_STATUSES
 from models.enums import Channel, DeliveryStatus, Direction
@@ -119,11 +120,18 @@ async def do_take_call_answer(
     Words that answer nothing asked (and raise no alarm) leave no trace, so the call can ask
     again: a call is not the place to start a conversation the person cannot see.
     """
+    asked = await find_call_checkin(session=session, message_id=message_id)
+    # Answered already (a key pressed twice, the call going on after its answer): only an
+    # alarm is still news.
+    settled = asked is not None and asked.status not in WAITING_STATUSES
     async with session.begin_nested() as attempt:
         outcome = await handle_event(session=session, event=event, now=now, idle_after=idle_after)
         if outcome.duplicate:
             return CallAnswer(understood=True)
-        if not await _answered_what_was_asked(session, message_id):
+        if settled and check_text(event.text) is None:
+            await attempt.rollback()
+            return CallAnswer(understood=True)
+        if not settled and not await _answered_what_was_asked(session, message_id):
             await attempt.rollback()
             return CallAnswer(understood=False)
     texts: list[str] = []

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Settings
-from bot.db import SessionFactory
+from bot.db import SessionFactory, transaction
 from handlers.actions.checkin_results import find_run_counts, list_contact_checkins
 from models import Checkin, CheckinRun, Message
 from models.base import utcnow
@@ -281,3 +281,33 @@ async def test_a_call_twilio_refuses_escalates_as_a_failed_delivery(
     [ticket] = await asked.person.tickets()
     assert ticket.details["reason"] == "delivery_failed"
     assert (ticket.category, ticket.priority) == (TicketCategory.WELFARE, TicketPriority.HIGH)
+
+
+async def _settled_meanwhile(called: CheckinCall) -> Call:
+    """The call answered, and its check-in settled some other way while the phone rang."""
+    call = await called.call()
+    await _answered(called, call)
+    async with transaction(called.db) as session:
+        checkin = await session.get(Checkin, (await called.checkin()).id)
+        assert checkin is not None
+        checkin.status = CheckinStatus.OK
+    return call
+
+
+async def test_a_call_whose_checkin_was_settled_meanwhile_takes_no_answer(
+    called: CheckinCall,
+) -> None:
+    call = await _settled_meanwhile(called)
+    await called.person.api.calls.press(call, "2")
+    assert call.heard[-2:] == [KEYS[-1], GOODBYE]
+    assert await called.person.tickets() == []
+    assert [m for m in await called.person.messages() if m.direction == "in"] == []
+
+
+async def test_an_alarm_on_a_settled_checkins_call_still_reaches_staff(
+    called: CheckinCall,
+) -> None:
+    call = await _settled_meanwhile(called)
+    await called.person.api.calls.speak(call, "there's a fire in the kitchen")
+    assert "dial 999" in " ".join(call.heard)
+    assert [t.priority for t in await called.person.tickets()] == [TicketPriority.URGENT]
