@@ -88,6 +88,8 @@ class CheckinRun(SQLModel, table=True):
     # The schedule's moment (null for a run started by hand).
     planned_for: datetime | None = Field(default=None, sa_type=UTCDateTime)
     starts_at: datetime = Field(sa_type=UTCDateTime)
+    # Sends are spread evenly from `starts_at` to this moment (set when the run is filled).
+    spread_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_by: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

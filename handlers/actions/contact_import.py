@@ -248,10 +248,15 @@ async def _existing(session: AsyncSession, rows: Sequence[ImportRow]) -> dict[in
             )
         )
         by_phone = {str(p): int(i) for p, i in found.all() if i is not None}
+        # Someone who already wrote in from the number: found by the identity's own key.
         talked = await session.exec(
-            select(ChannelIdentity.phone, ChannelIdentity.contact_id)
+            select(ChannelIdentity.external_id, ChannelIdentity.contact_id)
             .join(Contact, col(Contact.id) == ChannelIdentity.contact_id)
-            .where(col(ChannelIdentity.phone).in_(phones), col(Contact.tenant_ref).is_(None))
+            .where(
+                col(ChannelIdentity.channel).in_((Channel.WHATSAPP, Channel.SMS)),
+                col(ChannelIdentity.external_id).in_(phones),
+                col(Contact.tenant_ref).is_(None),
+            )
         )
         for phone, contact_id in talked.all():
             by_phone.setdefault(str(phone), int(contact_id))

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("planned_for", _TS, nullable=True),
         sa.Column("starts_at", _TS, nullable=False),
+        sa.Column("spread_until", _TS, nullable=True),
         sa.Column("started_by", sa.Integer(), nullable=True),
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("finished_at", _TS, nullable=True),
