@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.conversation.parsers.phones import parse_uk_phone
 from models import ChannelIdentity, Contact
+from models.base import UTCDateTime
 from models.enums import Channel
 
 CHANNELS = ("whatsapp", "sms", "telegram", "voice")
@@ -269,34 +270,70 @@ async def _existing(session: AsyncSession, rows: Sequence[ImportRow]) -> dict[in
     return matched
 
 
+# Each chunk's updates are staged here, then applied by one UPDATE ... FROM: a statement per
+# chunk rather than one per row. A temporary table, the connection's own, gone at commit on
+# PostgreSQL and emptied before each use.
+_STAGE = sa.Table(
+    "contact_import_stage",
+    sa.MetaData(),
+    sa.Column("contact_id", sa.Integer, primary_key=True),
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("preferred_channel", sa.String(16)),
+    sa.Column("language", sa.String(10)),
+    sa.Column("vulnerable", sa.Boolean),
+    sa.Column("telecare", sa.Boolean),
+    sa.Column("has_carer", sa.Boolean),
+    sa.Column("next_alarm_test", sa.Date),
+    sa.Column("consented_at", UTCDateTime()),
+    sa.Column("consent_source", sa.String(200)),
+    sa.Column("tenant_ref", sa.String(64)),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+_KEPT = [c.name for c in _STAGE.columns if c.name != "contact_id"]
+
+
+async def _update_matched(
+    session: AsyncSession, rows: Sequence[ImportRow], matched: dict[int, int], now: datetime
+) -> None:
+    """Apply the rows that update someone; an empty cell keeps what the person had."""
+    staged = [
+        {
+            "contact_id": matched[r.line],
+            **dict.fromkeys(_KEPT),
+            **r.values(),
+            "tenant_ref": r.tenant_ref,
+        }
+        for r in rows
+        if r.line in matched
+    ]
+    if not staged:
+        return
+    connection = await session.connection()
+    await connection.run_sync(lambda sync: _STAGE.create(sync, checkfirst=True))
+    await connection.execute(_STAGE.delete())
+    # RETURNING makes SQLAlchemy batch the rows into multi-row INSERTs (insertmanyvalues).
+    await connection.execute(sa.insert(_STAGE).returning(_STAGE.c.contact_id), staged)
+    contacts = Contact.__table__  # type: ignore[attr-defined]
+    await connection.execute(
+        sa.update(contacts)
+        .where(contacts.c.id == _STAGE.c.contact_id)
+        .values(
+            {name: sa.func.coalesce(_STAGE.c[name], contacts.c[name]) for name in _KEPT}
+            | {"updated_at": now}
+        )
+    )
+
+
 async def _write_chunk(
     session: AsyncSession, rows: Sequence[ImportRow], now: datetime, result: ImportResult
 ) -> None:
     matched = await _existing(session, rows)
-    table = Contact.__table__  # type: ignore[attr-defined]
-    updates: list[dict[str, Any]] = []
-    for row in rows:
-        if row.line in matched:
-            values = row.values()
-            if row.tenant_ref:
-                values["tenant_ref"] = row.tenant_ref
-            for key, value in values.items():
-                updates.append({"_id": matched[row.line], "_key": key, "_value": value})
-    # One UPDATE per column that changes, each run for all the rows that set it.
-    by_key: dict[str, list[dict[str, Any]]] = {}
-    for change in updates:
-        by_key.setdefault(change["_key"], []).append(
-            {"_id": change["_id"], "_value": change["_value"]}
-        )
-    for key, params in by_key.items():
-        await (await session.connection()).execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("_id"))
-            .values({key: sa.bindparam("_value"), "updated_at": now}),
-            params,
-        )
+    await _update_matched(session, rows, matched, now)
     result.updated += len(matched)
-
+    connection = await session.connection()
+    table = Contact.__table__  # type: ignore[attr-defined]
     new = [row for row in rows if row.line not in matched]
     if new:
         params = [
@@ -317,11 +354,10 @@ async def _write_chunk(
             }
             for r in new
         ]
-        inserted = await (await session.connection()).execute(
-            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), params
-        )
-        for row, contact_id in zip(new, inserted.scalars().all(), strict=True):
-            matched[row.line] = int(contact_id)
+        # Batched by the driver; the new ids are read back by reference (or number).
+        await connection.execute(sa.insert(table).returning(table.c.id), params)
+        made = await _existing(session, new)
+        matched.update(made)
         result.created += len(new)
 
     identities = [
@@ -340,10 +376,10 @@ async def _write_chunk(
     if identities:
         ident_table = ChannelIdentity.__table__  # type: ignore[attr-defined]
         # Someone who already wrote from that number keeps their identity (and its history).
-        await (await session.connection()).execute(
-            dialect_insert(session)(ident_table).on_conflict_do_nothing(
-                index_elements=["channel", "external_id"]
-            ),
+        await connection.execute(
+            dialect_insert(session)(ident_table)
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(ident_table.c.id),
             identities,
         )
 
