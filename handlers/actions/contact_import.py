@@ -18,15 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.contact_staging import write_rows
 from handlers.conversation.parsers.phones import parse_uk_phone
-from models import ChannelIdentity, Contact
-from models.base import UTCDateTime
-from models.enums import Channel
 
 CHANNELS = ("whatsapp", "sms", "telegram", "voice")
 COLUMNS = (
@@ -42,7 +37,7 @@ COLUMNS = (
     "consent_at",
     "consent_source",
 )
-CHUNK = 1000
+CHUNK = 5000
 MAX_ROWS = 200_000
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -224,164 +219,16 @@ def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
         yield row
 
 
-def dialect_insert(session: AsyncSession) -> Any:
-    """The INSERT construct of the session's database, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert
-
-
-async def _existing(session: AsyncSession, rows: Sequence[ImportRow]) -> dict[int, int]:
-    """For each row (by line), the id of the person it updates, if any."""
-    refs = [r.tenant_ref for r in rows if r.tenant_ref]
-    by_ref: dict[str, int] = {}
-    if refs:
-        found = await session.exec(
-            select(Contact.tenant_ref, Contact.id).where(col(Contact.tenant_ref).in_(refs))
-        )
-        by_ref = {str(ref): int(i) for ref, i in found.all() if i is not None}
-    phones = [r.phone for r in rows if r.phone and r.tenant_ref not in by_ref]
-    by_phone: dict[str, int] = {}
-    if phones:
-        # Only a person with no reference of their own can be matched by number.
-        found = await session.exec(
-            select(Contact.phone, Contact.id).where(
-                col(Contact.phone).in_(phones), col(Contact.tenant_ref).is_(None)
-            )
-        )
-        by_phone = {str(p): int(i) for p, i in found.all() if i is not None}
-        # Someone who already wrote in from the number: found by the identity's own key.
-        talked = await session.exec(
-            select(ChannelIdentity.external_id, ChannelIdentity.contact_id)
-            .join(Contact, col(Contact.id) == ChannelIdentity.contact_id)
-            .where(
-                col(ChannelIdentity.channel).in_((Channel.WHATSAPP, Channel.SMS)),
-                col(ChannelIdentity.external_id).in_(phones),
-                col(Contact.tenant_ref).is_(None),
-            )
-        )
-        for phone, contact_id in talked.all():
-            by_phone.setdefault(str(phone), int(contact_id))
-    matched: dict[int, int] = {}
-    for row in rows:
-        if row.tenant_ref and row.tenant_ref in by_ref:
-            matched[row.line] = by_ref[row.tenant_ref]
-        elif row.phone and row.phone in by_phone:
-            matched[row.line] = by_phone[row.phone]
-    return matched
-
-
-# Each chunk's updates are staged here, then applied by one UPDATE ... FROM: a statement per
-# chunk rather than one per row. A temporary table, the connection's own, gone at commit on
-# PostgreSQL and emptied before each use.
-_STAGE = sa.Table(
-    "contact_import_stage",
-    sa.MetaData(),
-    sa.Column("contact_id", sa.Integer, primary_key=True),
-    sa.Column("display_name", sa.String(200)),
-    sa.Column("phone", sa.String(32)),
-    sa.Column("preferred_channel", sa.String(16)),
-    sa.Column("language", sa.String(10)),
-    sa.Column("vulnerable", sa.Boolean),
-    sa.Column("telecare", sa.Boolean),
-    sa.Column("has_carer", sa.Boolean),
-    sa.Column("next_alarm_test", sa.Date),
-    sa.Column("consented_at", UTCDateTime()),
-    sa.Column("consent_source", sa.String(200)),
-    sa.Column("tenant_ref", sa.String(64)),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
-)
-_KEPT = [c.name for c in _STAGE.columns if c.name != "contact_id"]
-
-
-async def _update_matched(
-    session: AsyncSession, rows: Sequence[ImportRow], matched: dict[int, int], now: datetime
-) -> None:
-    """Apply the rows that update someone; an empty cell keeps what the person had."""
-    staged = [
-        {
-            "contact_id": matched[r.line],
-            **dict.fromkeys(_KEPT),
-            **r.values(),
-            "tenant_ref": r.tenant_ref,
-        }
-        for r in rows
-        if r.line in matched
-    ]
-    if not staged:
-        return
-    connection = await session.connection()
-    await connection.run_sync(lambda sync: _STAGE.create(sync, checkfirst=True))
-    await connection.execute(_STAGE.delete())
-    # RETURNING makes SQLAlchemy batch the rows into multi-row INSERTs (insertmanyvalues).
-    await connection.execute(sa.insert(_STAGE).returning(_STAGE.c.contact_id), staged)
-    contacts = Contact.__table__  # type: ignore[attr-defined]
-    await connection.execute(
-        sa.update(contacts)
-        .where(contacts.c.id == _STAGE.c.contact_id)
-        .values(
-            {name: sa.func.coalesce(_STAGE.c[name], contacts.c[name]) for name in _KEPT}
-            | {"updated_at": now}
-        )
-    )
+def _staged(row: ImportRow) -> dict[str, Any]:
+    return {"line": row.line, "tenant_ref": row.tenant_ref, **row.values()}
 
 
 async def _write_chunk(
     session: AsyncSession, rows: Sequence[ImportRow], now: datetime, result: ImportResult
 ) -> None:
-    matched = await _existing(session, rows)
-    await _update_matched(session, rows, matched, now)
-    result.updated += len(matched)
-    connection = await session.connection()
-    table = Contact.__table__  # type: ignore[attr-defined]
-    new = [row for row in rows if row.line not in matched]
-    if new:
-        params = [
-            {
-                "display_name": r.name,
-                "phone": r.phone,
-                "preferred_channel": r.channel,
-                "language": r.language or "en",
-                "vulnerable": bool(r.vulnerable),
-                "telecare": bool(r.telecare),
-                "has_carer": bool(r.carer),
-                "next_alarm_test": r.next_alarm_test,
-                "consented_at": r.consent_at,
-                "consent_source": r.consent_source,
-                "tenant_ref": r.tenant_ref,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for r in new
-        ]
-        # Batched by the driver; the new ids are read back by reference (or number).
-        await connection.execute(sa.insert(table).returning(table.c.id), params)
-        made = await _existing(session, new)
-        matched.update(made)
-        result.created += len(new)
-
-    identities = [
-        {
-            "contact_id": matched[r.line],
-            "channel": r.channel,
-            "external_id": r.phone,
-            "phone": r.phone,
-            "profile": {},
-            "opted_out": False,
-            "created_at": now,
-        }
-        for r in rows
-        if r.channel in (Channel.WHATSAPP.value, Channel.SMS.value) and r.phone
-    ]
-    if identities:
-        ident_table = ChannelIdentity.__table__  # type: ignore[attr-defined]
-        # Someone who already wrote from that number keeps their identity (and its history).
-        await connection.execute(
-            dialect_insert(session)(ident_table)
-            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            .returning(ident_table.c.id),
-            identities,
-        )
+    created, updated = await write_rows(session, [_staged(r) for r in rows], now)
+    result.created += created
+    result.updated += updated
 
 
 async def do_import_contacts(
