@@ -74,14 +74,14 @@ async def do_send_group(
     session: AsyncSession,
     now: datetime,
     group: MessageGroup,
-    members: list[tuple[int, ChannelIdentity]],
+    members: list[tuple[int, int]],
 ) -> list[int]:
     """Queue one message per check-in (each person at most once here), link each check-in to
     its message and mark it sent; returns the people to deliver to."""
     messages = Message.__table__  # type: ignore[attr-defined]
     identities = ChannelIdentity.__table__  # type: ignore[attr-defined]
     checkins = Checkin.__table__  # type: ignore[attr-defined]
-    identity_ids = [identity.id or 0 for _, identity in members]
+    identity_ids = [identity_id for _, identity_id in members]
     chosen = sa.select(
         identities.c.contact_id,
         identities.c.id,

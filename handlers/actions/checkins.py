@@ -24,6 +24,7 @@ from handlers.actions.campaigns import LONDON, in_window, next_in_window, window
 from handlers.actions.checkin_messages import MessageGroup, do_send_group
 from handlers.actions.contact_staging import dialect_insert
 from handlers.actions.outbox import DeliveryRequest, request_deliveries
+from handlers.actions.reply_window import WHATSAPP_WINDOW
 from handlers.checkins.scripts import CheckinConfig, options_for, payload_for, question_for
 from models import Campaign, ChannelIdentity, Checkin, CheckinRun, Contact, Conversation
 from models.base import UTCDateTime
@@ -31,7 +32,7 @@ from models.checkins import CampaignKind, CheckinStatus, RunStatus
 from models.enums import Channel, OutboundPriority
 
 FILL_CHUNK = 5000
-QUEUE_CHUNK = 2000
+QUEUE_CHUNK = 5000
 # Someone in the middle of a request is asked again this much later.
 BUSY_PAUSE = timedelta(minutes=5)
 # Conversation states in the middle of a request (see handlers.conversation.navigation).
@@ -139,14 +140,25 @@ async def do_fill_started_runs(*, session: AsyncSession, now: datetime) -> int:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """What queueing needs of one of a person's channel identities."""
+
+    id: int
+    contact_id: int
+    channel: Channel
+    opted_out: bool
+    last_inbound_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Target:
     """Where one check-in goes: the identity, or why there is none."""
 
-    identity: ChannelIdentity | None
+    identity: Reach | None
     reason: str | None = None
 
 
-def choose_identity(preferred_channel: str | None, identities: Sequence[ChannelIdentity]) -> Target:
+def choose_identity(preferred_channel: str | None, identities: Sequence[Reach]) -> Target:
     """The channel to ask the person on: the one the landlord named, else any they use."""
     usable = [i for i in identities if i.channel in _REACHABLE]
     preferred = [i for i in usable if i.channel.value == preferred_channel]
@@ -160,17 +172,24 @@ def choose_identity(preferred_channel: str | None, identities: Sequence[ChannelI
     return Target(reachable[0])
 
 
-async def _identities(
-    session: AsyncSession, contact_ids: Sequence[int]
-) -> dict[int, list[ChannelIdentity]]:
-    found: dict[int, list[ChannelIdentity]] = {}
-    rows = await session.exec(
-        select(ChannelIdentity)
-        .where(col(ChannelIdentity.contact_id).in_(contact_ids))
-        .order_by(col(ChannelIdentity.id))
+async def _identities(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[Reach]]:
+    table = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    found: dict[int, list[Reach]] = {}
+    rows = await (await session.connection()).execute(
+        sa.select(
+            table.c.id,
+            table.c.contact_id,
+            table.c.channel,
+            table.c.opted_out,
+            table.c.last_inbound_at,
+        )
+        .where(table.c.contact_id.in_(contact_ids))
+        .order_by(table.c.id)
     )
-    for identity in rows.all():
-        found.setdefault(identity.contact_id, []).append(identity)
+    for row in rows.all():
+        found.setdefault(row.contact_id, []).append(
+            Reach(row.id, row.contact_id, Channel(row.channel), row.opted_out, row.last_inbound_at)
+        )
     return found
 
 
@@ -253,6 +272,26 @@ async def _settle_many(
     )
 
 
+def _group_for(
+    campaign: Campaign, language: str, identity: Reach, now: datetime, config: CheckinConfig
+) -> MessageGroup | None:
+    """The words and options one kind of person gets; None when nothing may be sent."""
+    channel = identity.channel.value
+    payload = payload_for(
+        options=options_for(campaign.kind, language, channel),
+        channel=identity.channel,
+        last_inbound_at=identity.last_inbound_at,
+        now=now,
+        config=config,
+    )
+    if payload is None:
+        return None
+    text = question_for(campaign, language, channel, reminder=False)
+    return MessageGroup(
+        campaign.id or 0, campaign.reply_wait_minutes, text, json.dumps(payload, sort_keys=True)
+    )
+
+
 async def do_queue_due_checkins(
     *, session: AsyncSession, now: datetime, config: CheckinConfig, limit: int = QUEUE_CHUNK
 ) -> int:
@@ -277,15 +316,22 @@ async def do_queue_due_checkins(
     later: dict[datetime, list[int]] = {}
     # Rounds keep each person (and contact) once per statement; a second check-in for the same
     # person in this chunk (two campaigns at once) goes in the next round.
-    rounds: list[dict[MessageGroup, list[tuple[int, ChannelIdentity]]]] = []
+    rounds: list[dict[MessageGroup, list[tuple[int, int]]]] = []
     placed: list[set[int]] = []
     failed: dict[int, dict[str, Any]] = {}
     opted_out: dict[int, dict[str, Any]] = {}
+    open_now: dict[int, bool] = {}
+    # The words depend only on the campaign, language, channel and whether WhatsApp's window
+    # has closed: worked out once per such kind of person, not once per person.
+    groups: dict[tuple[int, str, Channel, bool], MessageGroup | None] = {}
     for item in due:
         campaign = item.campaign
         target = targets[item.id]
         identity = target.identity
-        if not in_window(campaign, now):
+        key_open = campaign.id or 0
+        if key_open not in open_now:
+            open_now[key_open] = in_window(campaign, now)
+        if not open_now[key_open]:
             later.setdefault(next_in_window(campaign, now), []).append(item.id)
             continue
         if target.reason is not None or identity is None:
@@ -298,32 +344,26 @@ async def do_queue_due_checkins(
         if identity.id in busy:
             later.setdefault(now + BUSY_PAUSE, []).append(item.id)
             continue
-        channel = identity.channel.value
-        options = options_for(campaign.kind, item.language, channel)
-        payload = payload_for(
-            options=options,
-            channel=identity.channel,
-            last_inbound_at=identity.last_inbound_at,
-            now=now,
-            config=config,
+        closed = identity.channel is Channel.WHATSAPP and (
+            identity.last_inbound_at is None or now - identity.last_inbound_at > WHATSAPP_WINDOW
         )
-        if payload is None:
+        key = (campaign.id or 0, item.language, identity.channel, closed)
+        if key not in groups:
+            groups[key] = _group_for(campaign, item.language, identity, now, config)
+        group = groups[key]
+        if group is None:
             reason = "WhatsApp needs an approved template after 24 hours; none is set"
             failed[item.id] = {"identity_id": identity.id, "reason": reason}
             continue
-        text = question_for(campaign, item.language, channel, reminder=False)
-        group = MessageGroup(
-            campaign.id or 0, campaign.reply_wait_minutes, text, json.dumps(payload, sort_keys=True)
-        )
         n = next((k for k, seen in enumerate(placed) if item.contact_id not in seen), len(placed))
         if n == len(placed):
             placed.append(set())
             rounds.append({})
         placed[n].add(item.contact_id)
-        rounds[n].setdefault(group, []).append((item.id, identity))
+        rounds[n].setdefault(group, []).append((item.id, identity.id))
     people: list[int] = []
-    for groups in rounds:
-        for group, members in groups.items():
+    for round_groups in rounds:
+        for group, members in round_groups.items():
             people += await do_send_group(session, now, group, members)
     await request_deliveries(
         session=session,
