@@ -102,6 +102,8 @@ class Checkin(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("run_id", "contact_id", name="uq_checkin_run_contact"),
         sa.Index("ix_checkins_status_due", "status", "due_at"),
+        # A run's next pending check-ins, in order, without sorting the whole run.
+        sa.Index("ix_checkins_run_status", "run_id", "status", "id"),
         sa.Index("ix_checkins_contact", "contact_id", "id"),
         sa.Index("ix_checkins_identity_status", "identity_id", "status"),
     )

@@ -92,31 +92,35 @@ async def do_fill_run(
     return int(made.rowcount or 0)
 
 
+NO_LIMIT = 10**9
+
+
 async def run_quotas(session: AsyncSession, now: datetime) -> dict[int, int]:
     """For each running run, how many more of its check-ins may go now: its people spread
-    evenly from its start to `spread_until`, the first at once."""
-    pending = sa.func.sum(sa.case((col(Checkin.status) == CheckinStatus.PENDING.value, 1), else_=0))
-    rows = await (await session.connection()).execute(
-        sa.select(
-            col(CheckinRun.id),
-            col(CheckinRun.starts_at),
-            col(CheckinRun.spread_until),
-            sa.func.count(),
-            pending,
-        )
-        .join(Checkin, col(Checkin.run_id) == CheckinRun.id)
+    evenly from its start to `spread_until`, the first at once. A run whose spread is over may
+    send all its due check-ins, and costs no count."""
+    connection = await session.connection()
+    runs = await connection.execute(
+        sa.select(col(CheckinRun.id), col(CheckinRun.starts_at), col(CheckinRun.spread_until))
         .where(col(CheckinRun.status) == RunStatus.RUNNING)
-        .group_by(col(CheckinRun.id), col(CheckinRun.starts_at), col(CheckinRun.spread_until))
+        .order_by(col(CheckinRun.id))
     )
     quotas: dict[int, int] = {}
-    for run_id, starts_at, until, total, waiting in rows.all():
-        if not waiting:
+    for run_id, starts_at, until in runs.all():
+        if until is None or until <= starts_at or now >= until:
+            quotas[run_id or 0] = NO_LIMIT
             continue
-        allowed = total
-        if until is not None and until > starts_at and now < until:
-            share = (now - starts_at) / (until - starts_at)
-            allowed = min(total, math.floor(total * max(share, 0.0)) + 1)
-        quotas[run_id or 0] = max(allowed - (total - waiting), 0)
+        pending = sa.func.sum(
+            sa.case((col(Checkin.status) == CheckinStatus.PENDING.value, 1), else_=0)
+        )
+        total, waiting = (
+            await connection.execute(
+                sa.select(sa.func.count(), pending).where(col(Checkin.run_id) == run_id)
+            )
+        ).one()
+        share = (now - starts_at) / (until - starts_at)
+        allowed = min(total, math.floor(total * max(share, 0.0)) + 1)
+        quotas[run_id or 0] = max(allowed - (total - (waiting or 0)), 0)
     return quotas
 
 
