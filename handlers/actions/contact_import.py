@@ -140,6 +140,9 @@ def _consent_time(value: str) -> datetime | None:
 def check_row(line: int, cells: dict[str, str], today: date) -> ImportRow:
     """One CSV row as an ImportRow; ValueError says what is wrong with it."""
     get = {name: (cells.get(name) or "").strip() for name in COLUMNS}
+    for name, value in get.items():
+        if "\x00" in value:
+            raise ValueError(f"{name} holds a NUL character")
     tenant_ref = get["tenant_ref"] or None
     if tenant_ref is not None and not _REF.match(tenant_ref):
         raise ValueError("tenant_ref may hold up to 64 letters, digits, spaces and . / - _")
@@ -186,6 +189,14 @@ def check_row(line: int, cells: dict[str, str], today: date) -> ImportRow:
     )
 
 
+def _records(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    """The reader's records; a file the csv module cannot read is refused with its line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+
+
 def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
     """Each data row of a CSV file, checked; ImportFileError when the header is unusable."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -197,7 +208,7 @@ def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
     reader.fieldnames = header
     seen: dict[str, int] = {}
     count = 0
-    for cells in reader:
+    for cells in _records(reader):
         line = reader.line_num
         count += 1
         if count > MAX_ROWS:
