@@ -200,7 +200,11 @@ def _records(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
 def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
     """Each data row of a CSV file, checked; ImportFileError when the header is unusable."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ImportFileError(f"The header row cannot be read as CSV: {exc}.") from None
+    header = [h.strip().lower() for h in names]
     if not header:
         raise ImportFileError("The file is empty: it needs a header row.")
     if "tenant_ref" not in header and "phone" not in header:
