@@ -28,6 +28,7 @@ from procrastinate.builtin_tasks import remove_old_jobs
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import JobDeferrer
+from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
@@ -39,11 +40,19 @@ from models.base import utcnow
 log = logging.getLogger(__name__)
 
 DELIVER = "helpbot.deliver"
+DELIVER_MANY = "helpbot.deliver_many"
+# Bulk messages (check-ins) ask for one job per this many people rather than one each.
+MANY_PER_JOB = 200
 QUEUE = "delivery"
 # An overdue message is swept only after its own job has had this long to run.
 SWEEP_GRACE = timedelta(seconds=30)
 STALLED_AFTER_SECONDS = 30
 KEEP_FINISHED_HOURS = 24
+
+
+def _ids(values: Sequence[int]) -> JSONValue:
+    """Job arguments are JSON: a list of people's ids."""
+    return list(values)
 
 
 def recipient_lock(identity_id: int) -> str:
@@ -95,6 +104,20 @@ class JobApp:
                 job = context.job
                 await self.defer_at(identity_id, job.priority if job else 0, until)
 
+        @app.task(
+            name=DELIVER_MANY,
+            queue=QUEUE,
+            retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+        )
+        async def deliver_many(identity_ids: list[int]) -> None:
+            """Send each person's due messages in turn (bulk check-ins); the claim on each
+            message keeps a person's sends single and in order, as `deliver` does."""
+            assert self.deliverer is not None
+            for identity_id in identity_ids:
+                until = await self.deliverer.drain(identity_id)
+                if until is not None:
+                    await self.defer_at(identity_id, 0, until)
+
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
         async def sweep(timestamp: int) -> None:
@@ -140,10 +163,19 @@ class JobApp:
     async def enqueue_many_in_transaction(
         self, session: AsyncSession, requests: Sequence[DeliveryRequest]
     ) -> None:
-        """Write many people's jobs in one statement, in the session's own transaction."""
+        """Write jobs for many people (bulk messages) in the session's own transaction: one
+        job per MANY_PER_JOB people, so 100,000 check-ins ask for 500 jobs, not 100,000."""
         connection = await session.connection()
         raw = await connection.get_raw_connection()
-        jobs = [self._deliver(r).make_new_job(identity_id=r.identity_id) for r in requests]
+        people = sorted({r.identity_id for r in requests})
+        priority = min((r.priority for r in requests), default=0)
+        deferrer = self.app.configure_task(
+            DELIVER_MANY, priority=priority, connection=raw.driver_connection
+        )
+        jobs = [
+            deferrer.make_new_job(identity_ids=_ids(people[i : i + MANY_PER_JOB]))
+            for i in range(0, len(people), MANY_PER_JOB)
+        ]
         await self.app.job_manager.batch_defer_jobs_async(
             jobs=jobs, connection=raw.driver_connection
         )

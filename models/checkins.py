@@ -88,6 +88,8 @@ class CheckinRun(SQLModel, table=True):
     # The schedule's moment (null for a run started by hand).
     planned_for: datetime | None = Field(default=None, sa_type=UTCDateTime)
     starts_at: datetime = Field(sa_type=UTCDateTime)
+    # Sends are spread evenly from `starts_at` to this moment (set when the run is filled).
+    spread_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_by: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -100,6 +102,8 @@ class Checkin(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("run_id", "contact_id", name="uq_checkin_run_contact"),
         sa.Index("ix_checkins_status_due", "status", "due_at"),
+        # A run's next pending check-ins, in order, without sorting the whole run.
+        sa.Index("ix_checkins_run_status", "run_id", "status", "id"),
         sa.Index("ix_checkins_contact", "contact_id", "id"),
         sa.Index("ix_checkins_identity_status", "identity_id", "status"),
     )

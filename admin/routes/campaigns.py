@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, status
 from fastapi.responses import Response
 
 from admin.deps import AgentDep, SessionDep, SupervisorDep
-from admin.errors import AUTH_ERRORS, NOT_FOUND
+from admin.errors import AUTH_ERRORS, BAD_BODY, NOT_FOUND
 from admin.schemas.campaigns import (
     CampaignCreate,
     CampaignPublic,
@@ -56,7 +56,12 @@ RESULT_COLUMNS = (
 )
 
 
-@router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignPublic)
+@router.post(
+    "/campaigns",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CampaignPublic,
+    responses={**BAD_BODY},
+)
 async def create_campaign(
     body: CampaignCreate, staff: SupervisorDep, session: SessionDep
 ) -> CampaignPublic:
@@ -89,7 +94,9 @@ async def get_campaign(
     return CampaignPublic.of(await access_campaign(session=session, campaign_id=campaign_id))
 
 
-@router.patch("/campaigns/{campaign_id}", response_model=CampaignPublic, responses={**NOT_FOUND})
+@router.patch(
+    "/campaigns/{campaign_id}", response_model=CampaignPublic, responses={**NOT_FOUND, **BAD_BODY}
+)
 async def change_campaign(
     campaign_id: CampaignId, body: CampaignUpdate, staff: SupervisorDep, session: SessionDep
 ) -> CampaignPublic:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from starlette.datastructures import UploadFile
 
 from admin.deps import AgentDep, SessionDep, SupervisorDep
-from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND
+from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND, error_response
 from admin.schemas.campaigns import CheckinPublic, ImportResultPublic, InvitationPublic
 from handlers.actions.audit import do_record_audit
 from handlers.actions.checkin_results import list_contact_checkins
@@ -80,7 +80,12 @@ async def _csv_text(request: Request) -> str:
     "/import",
     response_model=ImportResultPublic,
     openapi_extra={"requestBody": CSV_BODY},
-    responses={**BAD_BODY, 413: {"description": "Too large."}, 415: {"description": "Not CSV."}},
+    responses={
+        **BAD_BODY,
+        413: error_response("The file is larger than 30 MB."),
+        415: error_response("The body is neither text/csv nor multipart/form-data."),
+        422: error_response("The file has no usable header row, or cannot be read as CSV."),
+    },
 )
 async def import_contacts(
     request: Request, staff: SupervisorDep, session: SessionDep

@@ -7,12 +7,12 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StrictBool,
     StringConstraints,
-    field_validator,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
@@ -26,8 +26,16 @@ from models.text import MAX_DB_ID, check_clean
 Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 # A window may close at midnight.
 ClosingClock = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_clean),
+]
+Words = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    AfterValidator(check_clean),
+]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
 
 
@@ -99,12 +107,6 @@ def _schedule_dict(schedule: Schedule | None) -> dict[str, Any] | None:
     return {"weekdays": days, "time": schedule.time}
 
 
-def _check_words(messages: dict[str, str]) -> dict[str, str]:
-    for text in messages.values():
-        check_clean(text)
-    return messages
-
-
 class CampaignCreate(BaseModel):
     """A new campaign."""
 
@@ -139,8 +141,6 @@ class CampaignCreate(BaseModel):
         default=True, description="Send nothing on England and Wales bank holidays."
     )
 
-    _words = field_validator("messages")(_check_words)
-
     def fields(self) -> CampaignFields:
         """The domain's view of the new campaign."""
         return CampaignFields(
@@ -171,8 +171,6 @@ class CampaignUpdate(BaseModel):
     reply_wait_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | SkipJsonSchema[None] = None
     spread_minutes: Annotated[int, Field(ge=0, le=24 * 60)] | SkipJsonSchema[None] = None
     messages: Annotated[dict[Language, Words], Field(max_length=50)] | SkipJsonSchema[None] = None
-
-    _words = field_validator("messages")(lambda v: v if v is None else _check_words(v))
 
     def changes(self) -> dict[str, Any]:
         """The columns to change: only the fields the request gave."""

@@ -14,7 +14,8 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.campaigns import in_window, next_in_window
-from handlers.actions.checkins import BUSY_PAUSE, find_busy, message_row, queue_messages
+from handlers.actions.checkin_messages import message_row, queue_messages
+from handlers.actions.checkins import BUSY_PAUSE, find_busy
 from handlers.actions.tickets import do_create_ticket
 from handlers.checkins.scripts import CheckinConfig, options_for, payload_for, question_for
 from models import (

@@ -9,6 +9,8 @@ check-in is sent once. Only people who agreed to messages are asked.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,16 +20,19 @@ import sqlalchemy as sa
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.campaigns import in_window, next_in_window, window_closes
-from handlers.actions.contact_import import dialect_insert
+from handlers.actions.campaigns import LONDON, in_window, next_in_window, window_closes
+from handlers.actions.checkin_messages import MessageGroup, do_send_group
+from handlers.actions.contact_staging import dialect_insert
 from handlers.actions.outbox import DeliveryRequest, request_deliveries
+from handlers.actions.reply_window import WHATSAPP_WINDOW
 from handlers.checkins.scripts import CheckinConfig, options_for, payload_for, question_for
-from models import Campaign, ChannelIdentity, Checkin, CheckinRun, Contact, Conversation, Message
+from models import Campaign, ChannelIdentity, Checkin, CheckinRun, Contact, Conversation
+from models.base import UTCDateTime
 from models.checkins import CampaignKind, CheckinStatus, RunStatus
-from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
+from models.enums import Channel, OutboundPriority
 
 FILL_CHUNK = 5000
-QUEUE_CHUNK = 2000
+QUEUE_CHUNK = 5000
 # Someone in the middle of a request is asked again this much later.
 BUSY_PAUSE = timedelta(minutes=5)
 # Conversation states in the middle of a request (see handlers.conversation.navigation).
@@ -59,43 +64,64 @@ def audience_filter(campaign: Campaign, today: Any) -> list[Any]:
 async def do_fill_run(
     *, session: AsyncSession, run: CheckinRun, campaign: Campaign, now: datetime
 ) -> int:
-    """Make the run's check-ins, spread over `spread_minutes` from its start (within the
-    window), and mark it running; returns how many there are."""
-    local_today = run.starts_at.astimezone(next_in_window(campaign, now).tzinfo).date()
-    ids = list(
-        (
-            await session.exec(
-                select(Contact.id)
-                .where(*audience_filter(campaign, local_today))
-                .order_by(col(Contact.id))
-            )
-        ).all()
-    )
+    """Make the run's check-ins in one INSERT ... SELECT and mark it running; its sends are
+    spread over `spread_minutes` (within the window) by `run_quotas`. Returns how many."""
     start = max(run.starts_at, now)
+    local_today = start.astimezone(LONDON).date()
+    chosen: Any = sa.select(
+        sa.literal(run.id).label("run_id"),
+        col(Contact.id).label("contact_id"),
+        sa.literal(CheckinStatus.PENDING.value).label("status"),
+        sa.literal(start, UTCDateTime()).label("due_at"),
+        sa.literal(now, UTCDateTime()).label("updated_at"),
+    ).where(*audience_filter(campaign, local_today))
+    table = Checkin.__table__  # type: ignore[attr-defined]
+    columns = ["run_id", "contact_id", "status", "due_at", "updated_at"]
+    insert = dialect_insert(session)(table).from_select(columns, chosen)
+    # A second filler (a restart, another worker) adds nobody twice.
+    insert = insert.on_conflict_do_nothing(index_elements=["run_id", "contact_id"])
+    made = await (await session.connection()).execute(insert)
     span = min(
         timedelta(minutes=campaign.spread_minutes),
         max(window_closes(campaign, start) - start, timedelta(0)),
     )
-    step = span / len(ids) if ids else timedelta(0)
-    table = Checkin.__table__  # type: ignore[attr-defined]
-    insert = dialect_insert(session)(table).on_conflict_do_nothing(
-        index_elements=["run_id", "contact_id"]
-    )
-    for first in range(0, len(ids), FILL_CHUNK):
-        rows = [
-            {
-                "run_id": run.id,
-                "contact_id": contact_id,
-                "status": CheckinStatus.PENDING.value,
-                "due_at": start + step * (first + n),
-                "updated_at": now,
-            }
-            for n, contact_id in enumerate(ids[first : first + FILL_CHUNK])
-        ]
-        await (await session.connection()).execute(insert, rows)
+    run.starts_at = start
+    run.spread_until = start + span
     run.status = RunStatus.RUNNING
     await session.flush()
-    return len(ids)
+    return int(made.rowcount or 0)
+
+
+NO_LIMIT = 10**9
+
+
+async def run_quotas(session: AsyncSession, now: datetime) -> dict[int, int]:
+    """For each running run, how many more of its check-ins may go now: its people spread
+    evenly from its start to `spread_until`, the first at once. A run whose spread is over may
+    send all its due check-ins, and costs no count."""
+    connection = await session.connection()
+    runs = await connection.execute(
+        sa.select(col(CheckinRun.id), col(CheckinRun.starts_at), col(CheckinRun.spread_until))
+        .where(col(CheckinRun.status) == RunStatus.RUNNING)
+        .order_by(col(CheckinRun.id))
+    )
+    quotas: dict[int, int] = {}
+    for run_id, starts_at, until in runs.all():
+        if until is None or until <= starts_at or now >= until:
+            quotas[run_id or 0] = NO_LIMIT
+            continue
+        pending = sa.func.sum(
+            sa.case((col(Checkin.status) == CheckinStatus.PENDING.value, 1), else_=0)
+        )
+        total, waiting = (
+            await connection.execute(
+                sa.select(sa.func.count(), pending).where(col(Checkin.run_id) == run_id)
+            )
+        ).one()
+        share = (now - starts_at) / (until - starts_at)
+        allowed = min(total, math.floor(total * max(share, 0.0)) + 1)
+        quotas[run_id or 0] = max(allowed - (total - (waiting or 0)), 0)
+    return quotas
 
 
 async def do_fill_started_runs(*, session: AsyncSession, now: datetime) -> int:
@@ -118,20 +144,31 @@ async def do_fill_started_runs(*, session: AsyncSession, now: datetime) -> int:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """What queueing needs of one of a person's channel identities."""
+
+    id: int
+    contact_id: int
+    channel: Channel
+    opted_out: bool
+    last_inbound_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Target:
     """Where one check-in goes: the identity, or why there is none."""
 
-    identity: ChannelIdentity | None
+    identity: Reach | None
     reason: str | None = None
 
 
-def choose_identity(contact: Contact, identities: Sequence[ChannelIdentity]) -> Target:
+def choose_identity(preferred_channel: str | None, identities: Sequence[Reach]) -> Target:
     """The channel to ask the person on: the one the landlord named, else any they use."""
     usable = [i for i in identities if i.channel in _REACHABLE]
-    preferred = [i for i in usable if i.channel.value == contact.preferred_channel]
+    preferred = [i for i in usable if i.channel.value == preferred_channel]
     ordered = preferred or usable
     if not ordered:
-        where = contact.preferred_channel or "any channel"
+        where = preferred_channel or "any channel"
         return Target(None, f"no way to message them on {where}")
     reachable = [i for i in ordered if not i.opted_out]
     if not reachable:
@@ -139,17 +176,24 @@ def choose_identity(contact: Contact, identities: Sequence[ChannelIdentity]) -> 
     return Target(reachable[0])
 
 
-async def _identities(
-    session: AsyncSession, contact_ids: Sequence[int]
-) -> dict[int, list[ChannelIdentity]]:
-    found: dict[int, list[ChannelIdentity]] = {}
-    rows = await session.exec(
-        select(ChannelIdentity)
-        .where(col(ChannelIdentity.contact_id).in_(contact_ids))
-        .order_by(col(ChannelIdentity.id))
+async def _identities(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[Reach]]:
+    table = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    found: dict[int, list[Reach]] = {}
+    rows = await (await session.connection()).execute(
+        sa.select(
+            table.c.id,
+            table.c.contact_id,
+            table.c.channel,
+            table.c.opted_out,
+            table.c.last_inbound_at,
+        )
+        .where(table.c.contact_id.in_(contact_ids))
+        .order_by(table.c.id)
     )
-    for identity in rows.all():
-        found.setdefault(identity.contact_id, []).append(identity)
+    for row in rows.all():
+        found.setdefault(row.contact_id, []).append(
+            Reach(row.id, row.contact_id, Channel(row.channel), row.opted_out, row.last_inbound_at)
+        )
     return found
 
 
@@ -169,42 +213,87 @@ async def find_busy(
     return set(rows.all())
 
 
-async def queue_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Write outbound bulk messages in one statement and ask for their delivery; their ids."""
-    if not rows:
-        return []
-    table = Message.__table__  # type: ignore[attr-defined]
-    inserted = await (await session.connection()).execute(
-        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    ids = [int(i) for i in inserted.scalars().all()]
-    await request_deliveries(
-        session=session,
-        requests=[DeliveryRequest(r["identity_id"], OutboundPriority.BULK) for r in rows],
-    )
-    return ids
+@dataclass(frozen=True)
+class Due:
+    """A due check-in, as much of it as queueing needs."""
+
+    id: int
+    contact_id: int
+    language: str
+    preferred_channel: str | None
+    campaign: Campaign
 
 
-def message_row(
-    identity: ChannelIdentity, text: str, payload: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """An outbound bulk message for `queue_messages`."""
-    return {
-        "contact_id": identity.contact_id,
-        "identity_id": identity.id,
-        "channel": identity.channel.value,
-        "direction": Direction.OUT.value,
-        "body": text,
-        "payload": payload,
-        "status": DeliveryStatus.QUEUED.value,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "priority": int(OutboundPriority.BULK),
-        "sent_parts": [],
-        "maybe_duplicate": False,
-        "created_at": now,
-        "updated_at": now,
-    }
+async def _claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Due]:
+    """Lock up to `limit` due check-ins, within each run's share for now (spread sends)."""
+    quotas = await run_quotas(session, now)
+    due: list[Due] = []
+    for run_id, quota in quotas.items():
+        take = min(quota, limit - len(due))
+        if take <= 0:
+            continue
+        run = await session.get(CheckinRun, run_id)
+        campaign = await session.get(Campaign, run.campaign_id) if run else None
+        if campaign is None or campaign.paused:
+            continue
+        rows = await session.exec(
+            select(Checkin.id, Checkin.contact_id, Contact.language, Contact.preferred_channel)
+            .join(Contact, col(Contact.id) == Checkin.contact_id)
+            .where(
+                Checkin.run_id == run_id,
+                Checkin.status == CheckinStatus.PENDING,
+                col(Checkin.due_at) <= now,
+            )
+            .order_by(col(Checkin.id))
+            .limit(take)
+            .with_for_update(of=Checkin, skip_locked=True)
+        )
+        due += [Due(i or 0, c, lang, pref, campaign) for i, c, lang, pref in rows.all()]
+    return due
+
+
+async def _settle_many(
+    session: AsyncSession, now: datetime, status: CheckinStatus, values: dict[int, dict[str, Any]]
+) -> None:
+    """Mark check-ins that cannot be sent (few): each with its identity and reason."""
+    if not values:
+        return
+    table = Checkin.__table__  # type: ignore[attr-defined]
+    await (await session.connection()).execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("_id"))
+        .values(
+            status=status.value,
+            identity_id=sa.bindparam("_identity"),
+            reason=sa.bindparam("_reason"),
+            sent_at=now,
+            updated_at=now,
+        ),
+        [
+            {"_id": i, "_identity": v["identity_id"], "_reason": v["reason"]}
+            for i, v in values.items()
+        ],
+    )
+
+
+def _group_for(
+    campaign: Campaign, language: str, identity: Reach, now: datetime, config: CheckinConfig
+) -> MessageGroup | None:
+    """The words and options one kind of person gets; None when nothing may be sent."""
+    channel = identity.channel.value
+    payload = payload_for(
+        options=options_for(campaign.kind, language, channel),
+        channel=identity.channel,
+        last_inbound_at=identity.last_inbound_at,
+        now=now,
+        config=config,
+    )
+    if payload is None:
+        return None
+    text = question_for(campaign, language, channel, reminder=False)
+    return MessageGroup(
+        campaign.id or 0, campaign.reply_wait_minutes, text, json.dumps(payload, sort_keys=True)
+    )
 
 
 async def do_queue_due_checkins(
@@ -216,116 +305,78 @@ async def do_queue_due_checkins(
     One that cannot be sent (no channel, opted out, WhatsApp with no template) is marked so,
     and the follow-up escalates it at once; one for someone mid-request waits a little.
     """
-    statement = (
-        select(Checkin, Campaign, Contact)
-        .join(CheckinRun, col(CheckinRun.id) == Checkin.run_id)
-        .join(Campaign, col(Campaign.id) == CheckinRun.campaign_id)
-        .join(Contact, col(Contact.id) == Checkin.contact_id)
-        .where(
-            Checkin.status == CheckinStatus.PENDING,
-            col(Checkin.due_at) <= now,
-            col(Campaign.paused).is_(False),
-        )
-        .order_by(col(Checkin.due_at))
-        .limit(limit)
-        .with_for_update(of=Checkin, skip_locked=True)
-    )
-    due = list((await session.exec(statement)).all())
+    due = await _claim_due(session, now, limit)
     if not due:
         return 0
-    identities = await _identities(session, [c.contact_id for c, _, _ in due])
-    targets = {c.id: choose_identity(p, identities.get(p.id or 0, [])) for c, _, p in due}
+    identities = await _identities(session, [d.contact_id for d in due])
+    targets = {
+        d.id: choose_identity(d.preferred_channel, identities.get(d.contact_id, [])) for d in due
+    }
     busy = await find_busy(
         session,
         [t.identity.id for t in targets.values() if t.identity and t.identity.id],
         now - config.idle_after,
     )
     later: dict[datetime, list[int]] = {}
-    sends: list[tuple[Checkin, dict[str, Any]]] = []
-    settled: list[dict[str, Any]] = []
-    for checkin, campaign, contact in due:
-        target = targets[checkin.id]
+    # Rounds keep each person (and contact) once per statement; a second check-in for the same
+    # person in this chunk (two campaigns at once) goes in the next round.
+    rounds: list[dict[MessageGroup, list[tuple[int, int]]]] = []
+    placed: list[set[int]] = []
+    failed: dict[int, dict[str, Any]] = {}
+    opted_out: dict[int, dict[str, Any]] = {}
+    open_now: dict[int, bool] = {}
+    # The words depend only on the campaign, language, channel and whether WhatsApp's window
+    # has closed: worked out once per such kind of person, not once per person.
+    groups: dict[tuple[int, str, Channel, bool], MessageGroup | None] = {}
+    for item in due:
+        campaign = item.campaign
+        target = targets[item.id]
         identity = target.identity
-        if not in_window(campaign, now):
-            later.setdefault(next_in_window(campaign, now), []).append(checkin.id)  # type: ignore[arg-type]
+        key_open = campaign.id or 0
+        if key_open not in open_now:
+            open_now[key_open] = in_window(campaign, now)
+        if not open_now[key_open]:
+            later.setdefault(next_in_window(campaign, now), []).append(item.id)
             continue
         if target.reason is not None or identity is None:
-            status = (
-                CheckinStatus.OPTED_OUT if target.reason == "opted_out" else CheckinStatus.FAILED
-            )
-            settled.append(_settle(checkin, status, target.reason, identity, now))
+            settled = opted_out if target.reason == "opted_out" else failed
+            settled[item.id] = {
+                "identity_id": identity.id if identity else None,
+                "reason": target.reason,
+            }
             continue
         if identity.id in busy:
-            later.setdefault(now + BUSY_PAUSE, []).append(checkin.id)  # type: ignore[arg-type]
+            later.setdefault(now + BUSY_PAUSE, []).append(item.id)
             continue
-        channel = identity.channel.value
-        options = options_for(campaign.kind, contact.language, channel)
-        payload = payload_for(
-            options=options,
-            channel=identity.channel,
-            last_inbound_at=identity.last_inbound_at,
-            now=now,
-            config=config,
+        closed = identity.channel is Channel.WHATSAPP and (
+            identity.last_inbound_at is None or now - identity.last_inbound_at > WHATSAPP_WINDOW
         )
-        if payload is None:
+        key = (campaign.id or 0, item.language, identity.channel, closed)
+        if key not in groups:
+            groups[key] = _group_for(campaign, item.language, identity, now, config)
+        group = groups[key]
+        if group is None:
             reason = "WhatsApp needs an approved template after 24 hours; none is set"
-            settled.append(_settle(checkin, CheckinStatus.FAILED, reason, identity, now))
+            failed[item.id] = {"identity_id": identity.id, "reason": reason}
             continue
-        text = question_for(campaign, contact.language, channel, reminder=False)
-        sends.append((checkin, message_row(identity, text, payload, now)))
-        checkin.identity_id = identity.id
-        # From now on `due_at` is when silence earns a reminder.
-        checkin.due_at = now + timedelta(minutes=campaign.reply_wait_minutes)
-    ids = await queue_messages(session, [row for _, row in sends])
-    updates = [
-        {
-            "_id": c.id,
-            "_status": CheckinStatus.SENT.value,
-            "_identity": c.identity_id,
-            "_message": m,
-            "_reason": None,
-            "_due": c.due_at,
-        }
-        for (c, _), m in zip(sends, ids, strict=True)
-    ]
-    table = Checkin.__table__  # type: ignore[attr-defined]
-    for group in (updates, settled):
-        if group:
-            await (await session.connection()).execute(
-                sa.update(table)
-                .where(table.c.id == sa.bindparam("_id"))
-                .values(
-                    status=sa.bindparam("_status"),
-                    identity_id=sa.bindparam("_identity"),
-                    message_id=sa.bindparam("_message"),
-                    reason=sa.bindparam("_reason"),
-                    due_at=sa.bindparam("_due"),
-                    sent_at=now,
-                    updated_at=now,
-                ),
-                group,
-            )
+        n = next((k for k, seen in enumerate(placed) if item.contact_id not in seen), len(placed))
+        if n == len(placed):
+            placed.append(set())
+            rounds.append({})
+        placed[n].add(item.contact_id)
+        rounds[n].setdefault(group, []).append((item.id, identity.id))
+    people: list[int] = []
+    for round_groups in rounds:
+        for group, members in round_groups.items():
+            people += await do_send_group(session, now, group, members)
+    await request_deliveries(
+        session=session,
+        requests=[DeliveryRequest(i, OutboundPriority.BULK) for i in people],
+    )
+    await _settle_many(session, now, CheckinStatus.FAILED, failed)
+    await _settle_many(session, now, CheckinStatus.OPTED_OUT, opted_out)
     for moment, checkin_ids in later.items():
         await session.exec(
             update(Checkin).where(col(Checkin.id).in_(checkin_ids)).values(due_at=moment)
         )
-    # The rows were changed behind the ORM's back: forget them, so nothing stale is flushed.
-    session.expunge_all()
     return len(due)
-
-
-def _settle(
-    checkin: Checkin,
-    status: CheckinStatus,
-    reason: str | None,
-    identity: ChannelIdentity | None,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "_id": checkin.id,
-        "_status": status.value,
-        "_identity": identity.id if identity else None,
-        "_message": None,
-        "_reason": reason,
-        "_due": now,
-    }

@@ -18,14 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.contact_staging import write_rows
 from handlers.conversation.parsers.phones import parse_uk_phone
-from models import ChannelIdentity, Contact
-from models.enums import Channel
 
 CHANNELS = ("whatsapp", "sms", "telegram", "voice")
 COLUMNS = (
@@ -41,7 +37,7 @@ COLUMNS = (
     "consent_at",
     "consent_source",
 )
-CHUNK = 1000
+CHUNK = 5000
 MAX_ROWS = 200_000
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -144,6 +140,9 @@ def _consent_time(value: str) -> datetime | None:
 def check_row(line: int, cells: dict[str, str], today: date) -> ImportRow:
     """One CSV row as an ImportRow; ValueError says what is wrong with it."""
     get = {name: (cells.get(name) or "").strip() for name in COLUMNS}
+    for name, value in get.items():
+        if "\x00" in value:
+            raise ValueError(f"{name} holds a NUL character")
     tenant_ref = get["tenant_ref"] or None
     if tenant_ref is not None and not _REF.match(tenant_ref):
         raise ValueError("tenant_ref may hold up to 64 letters, digits, spaces and . / - _")
@@ -190,10 +189,22 @@ def check_row(line: int, cells: dict[str, str], today: date) -> ImportRow:
     )
 
 
+def _records(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    """The reader's records; a file the csv module cannot read is refused with its line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+
+
 def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
     """Each data row of a CSV file, checked; ImportFileError when the header is unusable."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ImportFileError(f"The header row cannot be read as CSV: {exc}.") from None
+    header = [h.strip().lower() for h in names]
     if not header:
         raise ImportFileError("The file is empty: it needs a header row.")
     if "tenant_ref" not in header and "phone" not in header:
@@ -201,7 +212,7 @@ def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
     reader.fieldnames = header
     seen: dict[str, int] = {}
     count = 0
-    for cells in reader:
+    for cells in _records(reader):
         line = reader.line_num
         count += 1
         if count > MAX_ROWS:
@@ -223,124 +234,16 @@ def read_rows(text: str, today: date) -> Iterator[ImportRow | Rejected]:
         yield row
 
 
-def dialect_insert(session: AsyncSession) -> Any:
-    """The INSERT construct of the session's database, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert
-
-
-async def _existing(session: AsyncSession, rows: Sequence[ImportRow]) -> dict[int, int]:
-    """For each row (by line), the id of the person it updates, if any."""
-    refs = [r.tenant_ref for r in rows if r.tenant_ref]
-    by_ref: dict[str, int] = {}
-    if refs:
-        found = await session.exec(
-            select(Contact.tenant_ref, Contact.id).where(col(Contact.tenant_ref).in_(refs))
-        )
-        by_ref = {str(ref): int(i) for ref, i in found.all() if i is not None}
-    phones = [r.phone for r in rows if r.phone and r.tenant_ref not in by_ref]
-    by_phone: dict[str, int] = {}
-    if phones:
-        # Only a person with no reference of their own can be matched by number.
-        found = await session.exec(
-            select(Contact.phone, Contact.id).where(
-                col(Contact.phone).in_(phones), col(Contact.tenant_ref).is_(None)
-            )
-        )
-        by_phone = {str(p): int(i) for p, i in found.all() if i is not None}
-        talked = await session.exec(
-            select(ChannelIdentity.phone, ChannelIdentity.contact_id)
-            .join(Contact, col(Contact.id) == ChannelIdentity.contact_id)
-            .where(col(ChannelIdentity.phone).in_(phones), col(Contact.tenant_ref).is_(None))
-        )
-        for phone, contact_id in talked.all():
-            by_phone.setdefault(str(phone), int(contact_id))
-    matched: dict[int, int] = {}
-    for row in rows:
-        if row.tenant_ref and row.tenant_ref in by_ref:
-            matched[row.line] = by_ref[row.tenant_ref]
-        elif row.phone and row.phone in by_phone:
-            matched[row.line] = by_phone[row.phone]
-    return matched
+def _staged(row: ImportRow) -> dict[str, Any]:
+    return {"line": row.line, "tenant_ref": row.tenant_ref, **row.values()}
 
 
 async def _write_chunk(
     session: AsyncSession, rows: Sequence[ImportRow], now: datetime, result: ImportResult
 ) -> None:
-    matched = await _existing(session, rows)
-    table = Contact.__table__  # type: ignore[attr-defined]
-    updates: list[dict[str, Any]] = []
-    for row in rows:
-        if row.line in matched:
-            values = row.values()
-            if row.tenant_ref:
-                values["tenant_ref"] = row.tenant_ref
-            for key, value in values.items():
-                updates.append({"_id": matched[row.line], "_key": key, "_value": value})
-    # One UPDATE per column that changes, each run for all the rows that set it.
-    by_key: dict[str, list[dict[str, Any]]] = {}
-    for change in updates:
-        by_key.setdefault(change["_key"], []).append(
-            {"_id": change["_id"], "_value": change["_value"]}
-        )
-    for key, params in by_key.items():
-        await (await session.connection()).execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("_id"))
-            .values({key: sa.bindparam("_value"), "updated_at": now}),
-            params,
-        )
-    result.updated += len(matched)
-
-    new = [row for row in rows if row.line not in matched]
-    if new:
-        params = [
-            {
-                "display_name": r.name,
-                "phone": r.phone,
-                "preferred_channel": r.channel,
-                "language": r.language or "en",
-                "vulnerable": bool(r.vulnerable),
-                "telecare": bool(r.telecare),
-                "has_carer": bool(r.carer),
-                "next_alarm_test": r.next_alarm_test,
-                "consented_at": r.consent_at,
-                "consent_source": r.consent_source,
-                "tenant_ref": r.tenant_ref,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for r in new
-        ]
-        inserted = await (await session.connection()).execute(
-            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), params
-        )
-        for row, contact_id in zip(new, inserted.scalars().all(), strict=True):
-            matched[row.line] = int(contact_id)
-        result.created += len(new)
-
-    identities = [
-        {
-            "contact_id": matched[r.line],
-            "channel": r.channel,
-            "external_id": r.phone,
-            "phone": r.phone,
-            "profile": {},
-            "opted_out": False,
-            "created_at": now,
-        }
-        for r in rows
-        if r.channel in (Channel.WHATSAPP.value, Channel.SMS.value, Channel.VOICE.value) and r.phone
-    ]
-    if identities:
-        ident_table = ChannelIdentity.__table__  # type: ignore[attr-defined]
-        # Someone who already wrote from that number keeps their identity (and its history).
-        await (await session.connection()).execute(
-            dialect_insert(session)(ident_table).on_conflict_do_nothing(
-                index_elements=["channel", "external_id"]
-            ),
-            identities,
-        )
+    created, updated = await write_rows(session, [_staged(r) for r in rows], now)
+    result.created += created
+    result.updated += updated
 
 
 async def do_import_contacts(

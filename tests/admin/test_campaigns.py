@@ -3,8 +3,6 @@ and CSV; each person's check-ins on their record; invitations; overdue alarm tes
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from sqlmodel import col, select
@@ -15,14 +13,9 @@ from tests.admin.conftest import Api
 from tests.bot.telegram_webhook.person import Person
 from tests.support.app import TELEGRAM_SECRET
 from tests.support.checkins import (
-    campaign,
-    checkins,
     import_people,
     london,
     person,
-    run_now,
-    say,
-    tick,
 )
 from tests.support.servers import wait_for_idle_outbox
 
@@ -63,64 +56,6 @@ async def test_supervisors_make_pause_and_run_campaigns(api: Api) -> None:
     run = started.json()
     assert run["status"] == "scheduled" and run["starts_at"]
     assert (await api.post("/campaigns/999999/runs", {}, as_=api.supervisor)).status_code == 404
-
-
-async def test_a_runs_results_are_counted_and_listed_per_person(api: Api) -> None:
-    rows = [person(ref, f"0770090000{n}") for n, ref in enumerate("ABCDEF", start=1)]
-    await import_people(api.db, rows, JUNE)
-    async with transaction(api.db) as session:
-        found = (
-            await session.exec(
-                select(ChannelIdentity).where(ChannelIdentity.external_id == "+447700900006")
-            )
-        ).one()
-        found.opted_out = True
-    made = await campaign(api.db, JUNE)
-    run = await run_now(api.db, made.id or 0, JUNE)
-    await tick(api.db, JUNE)
-    await say(api.db, "+447700900001", JUNE + timedelta(minutes=5), "fine thanks")
-    await say(api.db, "+447700900002", JUNE + timedelta(minutes=5), "not great")
-    await say(api.db, "+447700900003", JUNE + timedelta(minutes=5), "ring me")
-    await tick(api.db, JUNE + timedelta(minutes=60))
-    await tick(api.db, JUNE + timedelta(minutes=120))
-
-    path = f"/campaigns/{made.id}/runs/{run.id}"
-    response = await api.get(path, as_=api.supervisor)
-    assert response.status_code == 200, response.text
-    assert response.json()["status"] == "finished"
-    assert response.json()["counts"] == {
-        "targeted": 6,
-        "sent": 5,
-        "ok": 1,
-        "needs_help": 1,
-        "call_me": 1,
-        "no_response": 2,
-        "escalated": 5,
-        "failed": 0,
-        "opted_out": 1,
-    }
-    as_csv = await api.get(f"{path}/results.csv", as_=api.supervisor)
-    assert as_csv.headers["content-type"].startswith("text/csv")
-    table = list(csv.DictReader(io.StringIO(as_csv.text)))
-    assert [(r["tenant_ref"], r["status"]) for r in table] == [
-        ("A", "ok"),
-        ("B", "needs_help"),
-        ("C", "call_me"),
-        ("D", "no_response"),
-        ("E", "no_response"),
-        ("F", "opted_out"),
-    ]
-    assert table[0]["ticket"] == "" and table[1]["ticket"].startswith("HH-")
-    assert (await api.get(path)).status_code == 403  # agents see people, not campaigns
-
-    history = await api.get(f"/contacts/{(await checkins(api.db))[1].contact_id}/checkins")
-    assert history.status_code == 200
-    [entry] = history.json()
-    assert (entry["campaign"], entry["status"], entry["run_id"]) == (
-        "Weekly check-in",
-        "needs_help",
-        run.id,
-    )
 
 
 async def test_an_invitation_joins_a_telegram_chat_to_the_imported_person(

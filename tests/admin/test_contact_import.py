@@ -96,3 +96,23 @@ async def test_a_multipart_upload_works_and_bad_files_get_clear_answers(api: Api
     agent = await api.call("POST", "/contacts/import", api.agent, content=b"phone\n", headers=CSV)
     assert agent.status_code == 403
     assert len(await _contacts(api)) == 1
+
+
+async def test_unreadable_cells_are_refused_clearly_and_change_nothing(api: Api) -> None:
+    nul = await api.call(
+        "POST",
+        "/contacts/import",
+        api.supervisor,
+        content=b"tenant_ref,name\nR1,Ann\x00e\nR2,Bob\n",
+        headers=CSV,
+    )
+    assert nul.json() == {
+        "created": 1,
+        "updated": 0,
+        "rejected": [{"line": 2, "reason": "name holds a NUL character"}],
+    }
+    huge = b"tenant_ref,name\nR3," + b"x" * 200_000 + b"\n"
+    refused = await api.call("POST", "/contacts/import", api.supervisor, content=huge, headers=CSV)
+    assert refused.status_code == 422
+    assert "cannot be read as CSV" in refused.json()["detail"]
+    assert [c.tenant_ref for c in await _contacts(api)] == ["R2"]

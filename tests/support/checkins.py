@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from models.enums import Channel, Direction
 from models.staff import StaffRole
 
 LONDON = ZoneInfo("Europe/London")
+_staff_numbers = itertools.count(1)
 HEADER = "tenant_ref,name,phone,channel,vulnerable,telecare,consent_at,consent_source\n"
 
 
@@ -46,7 +48,8 @@ async def import_people(db: SessionFactory, rows: list[str], now: datetime) -> I
 
 async def supervisor(db: SessionFactory) -> Staff:
     async with transaction(db) as session:
-        staff = Staff(email="sup@example.org", name="Sup", role=StaffRole.SUPERVISOR)
+        email = f"campaigns-{next(_staff_numbers)}@example.org"
+        staff = Staff(email=email, name="Campaign Lead", role=StaffRole.SUPERVISOR)
         session.add(staff)
         await session.flush()
         return staff

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("planned_for", _TS, nullable=True),
         sa.Column("starts_at", _TS, nullable=False),
+        sa.Column("spread_until", _TS, nullable=True),
         sa.Column("started_by", sa.Integer(), nullable=True),
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("finished_at", _TS, nullable=True),
@@ -96,6 +97,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_id", "contact_id", name="uq_checkin_run_contact"),
     )
     op.create_index("ix_checkins_status_due", "checkins", ["status", "due_at"])
+    op.create_index("ix_checkins_run_status", "checkins", ["run_id", "status", "id"])
     op.create_index("ix_checkins_contact", "checkins", ["contact_id", "id"])
     op.create_index("ix_checkins_identity_status", "checkins", ["identity_id", "status"])
 
