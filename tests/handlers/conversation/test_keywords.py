@@ -96,7 +96,9 @@ async def test_messages_after_opt_out_are_kept_but_not_answered(db: SessionFacto
     assert await chat.send("food") == []
     assert await chat.send("help") == []
     async with db() as session:
-        bodies = [m.body for m in (await session.exec(select(Message))).all()]
+        # In the order stored: PostgreSQL returns rows in no set order without ORDER BY.
+        rows = await session.exec(select(Message).order_by(col(Message.id)))
+        bodies = [m.body for m in rows.all()]
     assert bodies[-3:] == ["menu", "food", "help"]
 
 
