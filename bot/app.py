@@ -17,7 +17,7 @@ from admin import web as staff_web
 from bot.config import Settings, get_settings
 from bot.db import DATABASE_ERRORS, SessionFactory, transaction
 from bot.inbound import Inbound
-from bot.routes import health, my_data, telegram, twilio
+from bot.routes import health, my_data, telegram, twilio, voice
 from bot.services import running
 from bot.spool import Spool
 from handlers.actions.reply_window import ReplyWindows
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram.router)
     app.include_router(twilio.router)
     app.include_router(my_data.router)
+    app.include_router(voice.router)
     app.include_router(admin_api.router, prefix="/api/v1")
     admin_api.add_error_handlers(app)
     app.state.reply_windows = ReplyWindows(settings.twilio_template_reply_sid)

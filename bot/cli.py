@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     retention.add_argument(
         "--dry-run", action="store_true", help="only report what would go, changing nothing"
     )
+    contacts = commands.add_parser("contacts", help="contacts in bulk")
+    contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
+    load = contacts_commands.add_parser(
+        "import", help="create or update people from a CSV file (see the README)"
+    )
+    load.add_argument("file")
 
     telegram = commands.add_parser("telegram", help="Telegram set-up")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
@@ -226,6 +232,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "staff":
             return asyncio.run(_add_staff(settings, args))
+        if args.command == "contacts":
+            from pathlib import Path
+
+            from bot.contacts_cli import import_contacts_file
+
+            return asyncio.run(import_contacts_file(settings, Path(args.file)))
         if args.command == "telegram":
             return asyncio.run(_set_webhook(settings))
         if args.command == "retention":

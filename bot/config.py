@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_api_base_url: str | None = None
     twilio_template_reply_sid: str | None = None
+    # Automated welfare calls: the number they come from, calls a second (Twilio's own cap
+    # for an account is 1 unless raised), and how often an unanswered call is tried again.
+    twilio_voice_from: str | None = None
+    twilio_voice_max_per_second: Annotated[float, Field(ge=0)] = 1
+    twilio_voice_retries: Annotated[int, Field(ge=0, le=5)] = 2
+    twilio_voice_retry_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    # Approved WhatsApp template for a check-in outside the 24-hour window (no variables).
+    twilio_template_checkin_sid: str | None = None
+    # The bot's @username for invitation links; unset, the running bot's own is asked.
+    telegram_bot_username: str | None = None
 
     helpbot_bootstrap_admin_token: str | None = None
 
@@ -189,6 +199,11 @@ class Settings(BaseSettings):
             and self.twilio_auth_token
             and (self.twilio_whatsapp_from or self.twilio_sms_from)
         )
+
+    @property
+    def voice_enabled(self) -> bool:
+        """Whether automated calls can be placed (an account and a from-number)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_voice_from)
 
     @property
     def is_sqlite(self) -> bool:

@@ -35,6 +35,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job, JobDeferrer
 from procrastinate.retry import RetryDecision
+from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
@@ -50,6 +51,9 @@ from models.enums import OutboundPriority
 log = logging.getLogger(__name__)
 
 DELIVER = "helpbot.deliver"
+DELIVER_MANY = "helpbot.deliver_many"
+# Bulk messages (check-ins) ask for one job per this many people rather than one each.
+MANY_PER_JOB = 200
 QUEUE = "delivery"
 # Bulk runs have a queue of their own, so a worker can keep most of its slots for replies.
 BULK_QUEUE = "delivery-bulk"
@@ -96,6 +100,11 @@ class ComeBackOrBackOff(procrastinate.BaseRetryStrategy):
 def queue_for(priority: int) -> str:
     """The queue of a delivery job at `priority`: bulk's own, or the one for everything else."""
     return BULK_QUEUE if priority <= OutboundPriority.BULK else QUEUE
+
+
+def _ids(values: Sequence[int]) -> JSONValue:
+    """Job arguments are JSON: a list of people's ids."""
+    return list(values)
 
 
 def recipient_lock(identity_id: int) -> str:
@@ -150,6 +159,20 @@ class JobApp:
             until = await self.deliverer.drain(identity_id)
             if until is not None:
                 raise ComeBack(until)
+
+        @app.task(
+            name=DELIVER_MANY,
+            queue=QUEUE,
+            retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+        )
+        async def deliver_many(identity_ids: list[int]) -> None:
+            """Send each person's due messages in turn (bulk check-ins); the claim on each
+            message keeps a person's sends single and in order, as `deliver` does."""
+            assert self.deliverer is not None
+            for identity_id in identity_ids:
+                until = await self.deliverer.drain(identity_id)
+                if until is not None:
+                    await self.defer_at(identity_id, 0, until)
 
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
@@ -248,6 +271,29 @@ class JobApp:
             log.warning("on-call page %s was overdue with no job", page_id)
             await self._page(PageRequest(page_id)).defer_async(page_id=page_id)
         return missing
+
+    async def enqueue_many_in_transaction(
+        self, session: AsyncSession, requests: Sequence[DeliveryRequest]
+    ) -> None:
+        """Write jobs for many people (bulk messages) in the session's own transaction: one
+        job per MANY_PER_JOB people, so 100,000 check-ins ask for 500 jobs, not 100,000."""
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        people = sorted({r.identity_id for r in requests})
+        priority = min((r.priority for r in requests), default=0)
+        deferrer = self.app.configure_task(
+            DELIVER_MANY,
+            queue=queue_for(priority),
+            priority=priority,
+            connection=raw.driver_connection,
+        )
+        jobs = [
+            deferrer.make_new_job(identity_ids=_ids(people[i : i + MANY_PER_JOB]))
+            for i in range(0, len(people), MANY_PER_JOB)
+        ]
+        await self.app.job_manager.batch_defer_jobs_async(
+            jobs=jobs, connection=raw.driver_connection
+        )
 
     async def _open(self) -> None:
         """Open the pool on first use, where the process did not open it at start."""

@@ -24,6 +24,8 @@ from bot import migrate
 from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
+from bot.channels.voice import VoiceChannel
+from bot.checkins import CheckinClock, CheckinTicker, register_checkin_tasks
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, create_session_factory, transaction
 from bot.embedded import EmbeddedDelivery
@@ -40,8 +42,9 @@ from handlers.actions.oncall_pages import (
     current_oncall_policy,
     page_requests,
 )
-from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
+from handlers.actions.outbox import ENQUEUE_HOOK, ENQUEUE_MANY_HOOK, delivery_requests
 from handlers.actions.retention import configure_retention
+from handlers.checkins.scripts import CheckinConfig
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
 from handlers.conversation.languages import warm_up
@@ -64,8 +67,10 @@ class Services:
     jobs: JobApp | None = None
     telegram: TelegramChannel | None = None
     twilio: TwilioChannel | None = None
+    voice: VoiceChannel | None = None
     senders: dict[Channel, Sender] = field(default_factory=dict)
     telegram_starter: Starter | None = None
+    checkins: CheckinTicker | None = None
 
     @property
     def telegram_state(self) -> ChannelState:
@@ -80,6 +85,9 @@ class Services:
             Channel.TELEGRAM.value: self.telegram_state.value,
             Channel.WHATSAPP.value: ChannelState.OFF.value,
             Channel.SMS.value: ChannelState.OFF.value,
+            Channel.VOICE.value: (
+                ChannelState.UP if self.voice is not None else ChannelState.OFF
+            ).value,
         }
         if self.twilio is not None:
             # Twilio needs no call to start: a configured sender is up.
@@ -126,6 +134,19 @@ async def _start_twilio(settings: Settings) -> TwilioChannel | None:
     on = " and ".join(names[c] for c in channel.channels)
     off = [name for c, name in names.items() if c not in channel.channels]
     log.info("Twilio is on for %s%s", on, f"; {off[0]} is off (no from-number)" if off else "")
+    return channel
+
+
+async def _start_voice(settings: Settings) -> VoiceChannel | None:
+    if not settings.voice_enabled:
+        if settings.twilio_voice_from:
+            log.info("Calls are off: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        else:
+            log.info("Calls are off: set TWILIO_VOICE_FROM to place welfare calls")
+        return None
+    channel = VoiceChannel(settings)
+    await channel.start()
+    log.info("Twilio is on for calls")
     return channel
 
 
@@ -198,7 +219,7 @@ async def running(
     async with AsyncExitStack() as stack:
         stack.callback(configure_oncall_policy, previous_oncall)
         stack.push_async_callback(engine.dispose)
-        telegram = twilio = telegram_starter = None
+        telegram = twilio = voice = telegram_starter = None
         senders: dict[Channel, Sender] = {}
         if console is not None:
             senders[Channel.CONSOLE] = console
@@ -215,6 +236,10 @@ async def running(
             if twilio is not None:
                 senders.update(dict.fromkeys(twilio.channels, twilio))
                 stack.push_async_callback(twilio.stop)
+            voice = await _start_voice(settings)
+            if voice is not None:
+                senders[Channel.VOICE] = voice
+                stack.push_async_callback(voice.stop)
         # The terminal chat pages nobody: its pages wait for the next web process or worker.
         pager = None
         if console is None:
@@ -233,8 +258,16 @@ async def running(
             pager=pager,
             telegram=telegram,
             twilio=twilio,
+            voice=voice,
             senders=senders,
             telegram_starter=telegram_starter,
+        )
+        services.checkins = CheckinTicker(
+            session_factory,
+            CheckinConfig(
+                whatsapp_template_sid=settings.twilio_template_checkin_sid,
+                idle_after=timedelta(minutes=settings.conversation_idle_minutes),
+            ),
         )
         if settings.is_sqlite:
             if console is None:
@@ -245,6 +278,10 @@ async def running(
                 services.paging = after_commit.paging = EmbeddedPaging(pager)
                 await services.paging.start()
                 stack.push_async_callback(services.paging.stop)
+                # Check-ins run on a clock here, as the workers' periodic task does elsewhere.
+                checkin_clock = CheckinClock(services.checkins)
+                await checkin_clock.start()
+                stack.push_async_callback(checkin_clock.stop)
                 clock = RetentionClock(session_factory, settings.retention_rules())
                 await clock.start()
                 stack.push_async_callback(clock.stop)
@@ -265,6 +302,7 @@ async def running(
                 # The web process opens the task engine's pool only if it defers after commit
                 # (asyncpg), so it starts, and answers, while the database is away.
                 stack.push_async_callback(jobs.close)
+            register_checkin_tasks(jobs.app, services.checkins)
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:
@@ -272,6 +310,7 @@ async def running(
                 # transaction (the factory copies `info` into each new session).
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
                 info[PAGE_HOOK] = jobs.enqueue_page_in_transaction
+                info[ENQUEUE_MANY_HOOK] = jobs.enqueue_many_in_transaction
         if not worker:
             # The language detector's models load here (about 0.25 s) rather than while
             # someone waits for the answer to their first message.

@@ -1,6 +1,7 @@
 """Tables and their vocabularies. Importing this registers every table on `SQLModel.metadata`."""
 
 from models.audit import AuditEntry
+from models.checkins import Campaign, Checkin, CheckinRun, Invitation
 from models.contacts import ChannelIdentity, Contact
 from models.conversations import Conversation
 from models.directory import DirectoryEntry
@@ -15,13 +16,17 @@ from models.tickets import Ticket, TicketEvent
 __all__ = [
     "AnonymisedTicket",
     "AuditEntry",
+    "Campaign",
     "ChannelIdentity",
+    "Checkin",
+    "CheckinRun",
     "Contact",
     "Conversation",
     "DataLink",
     "DataRequest",
     "DirectoryEntry",
     "Erasure",
+    "Invitation",
     "Message",
     "OncallPage",
     "PendingDeliveryReport",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -37,6 +37,14 @@ class Contact(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=4000)
     consent_version: str | None = Field(default=None, max_length=20)
     consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where an imported consent came from (e.g. "tenancy form"); chat consent leaves it empty.
+    consent_source: str | None = Field(default=None, max_length=200)
+    # The landlord's own reference: imports match on it, so a second import updates.
+    tenant_ref: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    phone: str | None = Field(default=None, max_length=32, index=True)
+    # How the landlord says to reach them: whatsapp, sms, telegram or voice.
+    preferred_channel: str | None = Field(default=None, max_length=16)
+    next_alarm_test: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -7,6 +7,7 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     WHATSAPP = "whatsapp"
     SMS = "sms"
+    VOICE = "voice"
     CONSOLE = "console"
 
 
@@ -31,6 +32,7 @@ class TicketCategory(StrEnum):
     RESPITE = "respite"
     WELFARE = "welfare"
     CALLBACK = "callback"
+    TELECARE = "telecare"
     OTHER = "other"
 
 

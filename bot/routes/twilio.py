@@ -12,6 +12,7 @@ answer 503.
 from __future__ import annotations
 
 import logging
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -39,7 +40,15 @@ def _channel(services: Services) -> TwilioChannel:
     return services.twilio
 
 
-async def _signed_form(request: Request, twilio: TwilioChannel) -> ImmutableMultiDict[str, str]:
+class Signed(Protocol):
+    """A Twilio channel: the address Twilio calls us at, and its signature check."""
+
+    public_base_url: str
+
+    def signature_ok(self, url: str, params: Any, signature: str) -> bool: ...
+
+
+async def signed_form(request: Request, twilio: Signed) -> ImmutableMultiDict[str, str]:
     """The request's form fields, once its signature is Twilio's; 403 otherwise."""
     body = await request.body()
     if len(body) > MAX_BODY:
@@ -75,7 +84,7 @@ async def _accept(inbound: Inbound, kind: str, form: dict[str, str]) -> Response
 async def twilio_webhook(request: Request, services: ServicesDep, inbound: InboundDep) -> Response:
     """Receive one WhatsApp or SMS message; anything signed but unusable is acknowledged."""
     twilio = _channel(services)
-    form = dict(await _signed_form(request, twilio))
+    form = dict(await signed_form(request, twilio))
     if twilio.translate_form(form) is None:
         log.warning("acknowledged a Twilio webhook that was not a usable message")
         return _twiml()
@@ -86,7 +95,7 @@ async def twilio_webhook(request: Request, services: ServicesDep, inbound: Inbou
 async def twilio_status(request: Request, services: ServicesDep, inbound: InboundDep) -> Response:
     """Record a delivery status callback on the message it is about."""
     twilio = _channel(services)
-    form = dict(await _signed_form(request, twilio))
+    form = dict(await signed_form(request, twilio))
     if StatusReport.of(form) is None:
         log.warning("acknowledged a Twilio status callback without a message or status")
         return _twiml()

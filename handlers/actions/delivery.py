@@ -23,12 +23,16 @@ from handlers.actions.delivery_reports import apply_pending_reports
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
-from models.enums import ActorType, DeliveryStatus, Direction, EventKind, TicketStatus
+from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind, TicketStatus
 
 OPTED_OUT = "the person has opted out (STOP)"
 # A message left "sending" this long belongs to a process that died mid-send.
 STALE_SENDING = timedelta(minutes=2)
 _UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+# A call holds the person's line until it ends: the next one waits for its status callback, or
+# this long after it was placed, should that callback never come.
+LINE_BUSY_CHANNELS = (Channel.VOICE,)
+LONGEST_CALL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,10 @@ async def do_claim_next(
         message.maybe_duplicate = True
     elif message.next_attempt_at is not None and message.next_attempt_at > now:
         return Waiting(message.next_attempt_at)
+    if message.channel in LINE_BUSY_CHANNELS:
+        ringing = await _call_in_progress(session, message, now)
+        if ringing is not None:
+            return Waiting(ringing)
     message.status = DeliveryStatus.SENDING
     message.attempts += 1
     message.updated_at = now
@@ -113,6 +121,25 @@ async def do_claim_next(
         identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
+
+
+async def _call_in_progress(
+    session: AsyncSession, message: Message, now: datetime
+) -> datetime | None:
+    """When the person's line is free again, if a call to them has not ended yet."""
+    placed = (
+        await session.exec(
+            select(func.max(Message.updated_at)).where(
+                Message.identity_id == message.identity_id,
+                Message.direction == Direction.OUT,
+                Message.channel == message.channel,
+                Message.status == DeliveryStatus.SENT,
+                col(Message.provider_message_id).is_not(None),
+                col(Message.updated_at) > now - LONGEST_CALL,
+            )
+        )
+    ).one()
+    return None if placed is None else placed + LONGEST_CALL
 
 
 async def do_record_part(
@@ -146,7 +173,12 @@ async def do_record_sent(
         message = await session.get(Message, message_id)
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
-    await session.exec(update(Message).where(col(Message.id) == message_id).values(**values))
+    # Only a message still being sent: a call can end, and say so, before its send is recorded.
+    await session.exec(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
+        .values(**values)
+    )
     if provider_id is not None:
         # The provider may have reported on it already, before this commit: such reports wait
         # under its id (only the last part of a long message asks for reports) and apply now.

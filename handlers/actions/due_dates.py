@@ -32,6 +32,7 @@ DEFAULT_CATEGORY_HOURS: Mapping[TicketCategory, float] = {
     TicketCategory.WELFARE: 4,
     TicketCategory.MEDICINE: 8,
     TicketCategory.CALLBACK: 8,
+    TicketCategory.TELECARE: 8,
     TicketCategory.TRANSPORT: 16,
     TicketCategory.FOOD: 16,
     TicketCategory.RESPITE: 40,

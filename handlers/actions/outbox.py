@@ -33,6 +33,7 @@ from models.messages import BODY_LIMIT
 
 _REQUESTS = "outbox.delivery_requests"
 ENQUEUE_HOOK = "outbox.enqueue"
+ENQUEUE_MANY_HOOK = "outbox.enqueue_many"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,26 @@ async def request_delivery(
     hook: Enqueue | None = session.info.get(ENQUEUE_HOOK)
     if hook is not None:
         await hook(session, request)
+
+
+EnqueueMany = Callable[[AsyncSession, Sequence[DeliveryRequest]], Awaitable[None]]
+"""The same for many people at once (bulk check-ins): one statement rather than one each."""
+
+
+async def request_deliveries(*, session: AsyncSession, requests: Sequence[DeliveryRequest]) -> None:
+    """Ask for delivery to many people at once, in the caller's transaction (bulk sends)."""
+    if not requests:
+        return
+    pending: list[DeliveryRequest] = session.info.setdefault(_REQUESTS, [])
+    pending.extend(requests)
+    many: EnqueueMany | None = session.info.get(ENQUEUE_MANY_HOOK)
+    if many is not None:
+        await many(session, requests)
+        return
+    hook: Enqueue | None = session.info.get(ENQUEUE_HOOK)
+    if hook is not None:
+        for request in requests:
+            await hook(session, request)
 
 
 def _inbound_payload(event: IncomingEvent) -> dict[str, Any]:
@@ -132,12 +153,15 @@ async def queue_reply(
     actor_type: ActorType = ActorType.SYSTEM,
     actor_id: int | None = None,
     priority: OutboundPriority = OutboundPriority.REPLY,
+    inline: bool = False,
 ) -> Message:
     """Put one reply in the outbox and ask for its delivery; a reply about a ticket also joins
     its timeline. `priority` says who goes first when many people have messages due.
 
     This is where every text meets its reader, so right-to-left text is made safe here
-    (`isolate_runs`), once for every flow and every staff reply.
+    (`isolate_runs`), once for every flow and every staff reply. `inline`: the channel says it
+    in its answer to the person's message (a call), so it is recorded as sent and nothing is
+    delivered.
     """
     contact = await session.get(Contact, identity.contact_id)
     language = contact.language if contact is not None else "en"
@@ -159,15 +183,16 @@ async def queue_reply(
         direction=Direction.OUT,
         body=text,
         payload=payload,
-        status=DeliveryStatus.QUEUED,
-        next_attempt_at=now,
+        status=DeliveryStatus.SENT if inline else DeliveryStatus.QUEUED,
+        next_attempt_at=None if inline else now,
         priority=priority,
         created_at=now,
         updated_at=now,
     )
     session.add(message)
     await session.flush()
-    await request_delivery(session=session, message=message)
+    if not inline:
+        await request_delivery(session=session, message=message)
     if ticket is not None:
         await add_event(
             session=session,

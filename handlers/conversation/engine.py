@@ -26,7 +26,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.identities import get_or_create_identity
+from handlers.actions.invitations import do_accept_invitation
 from handlers.actions.outbox import queue_reply, record_inbound
+from handlers.checkins.conversation import answer_checkin, settle_after_alert
 from handlers.conversation import forms
 from handlers.conversation.events import IncomingEvent, Keyword
 from handlers.conversation.languages import choose_language
@@ -95,6 +97,7 @@ async def _step(
 ) -> State:
     """Decide what to do with the event for the current state; `alert` was already raised."""
     if alert is not None:
+        await settle_after_alert(turn)
         if alert.kind is AlertKind.URGENT and turn.state is State.QUESTION:
             # Not life-threatening: after the 111 advice the answer still counts, so the request
             # goes on (a medicine form marks itself urgent) rather than waiting unseen.
@@ -109,6 +112,10 @@ async def _step(
         return language.choose(turn, command)
     if command == "language" or (turn.state is State.MENU and turn.chosen() == LANGUAGE_OPTION):
         return language.open_menu(turn)
+    # An answer to a waiting check-in ("fine thanks", "2"), unless a request is in progress.
+    answered = await answer_checkin(turn)
+    if answered is not None:
+        return answered
     if turn.state is State.NEW:
         return start.greet(turn)
 
@@ -198,6 +205,10 @@ async def handle_event(
     """Handle one incoming event inside the caller's transaction and queue the replies."""
     now = now or utcnow()
     identity, contact = await get_or_create_identity(session=session, event=event, now=now)
+    # "/start <token>" from an invitation link joins this chat to the invited person's record.
+    contact = await do_accept_invitation(
+        session=session, identity=identity, contact=contact, text=event.text, now=now
+    )
     inbound = await record_inbound(session=session, identity=identity, event=event, now=now)
     if inbound is None:
         log.info("ignored a redelivered %s event", event.channel.value)
@@ -276,6 +287,7 @@ async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
             ticket=ticket,
             now=turn.now,
             priority=priority,
+            inline=turn.event.replies_inline,
         )
         if keyword is Keyword.OPT_OUT:
             # The one message delivery still sends to someone who opted out: saying it worked.

@@ -59,6 +59,8 @@ class IncomingEvent:
     `provider_confirms_opt_out` says the provider itself answers an opt-out (Twilio on SMS).
     `language` is the language the person's app is set to (a BCP 47 tag such as "pl" or
     "pt-BR"), when the channel says (Telegram's `language_code`).
+    `replies_inline` says the channel speaks the replies in its own answer to this event (a
+    phone call), so they are recorded as said rather than queued for delivery.
     """
 
     channel: Channel
@@ -74,6 +76,7 @@ class IncomingEvent:
     keyword: Keyword | None = None
     provider_confirms_opt_out: bool = False
     language: str | None = None
+    replies_inline: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from models.base import utcnow
 from models.privacy import DataRequestKind
 from models.staff import StaffRole
 from tests.admin.conftest import BAD_TOKEN, Account, Api, extra_token, make_staff
+from tests.support.checkins import campaign as checkin_campaign
+from tests.support.checkins import run_now
 from tests.support.tickets import seed_ticket
 
 _unique = itertools.count(1)
@@ -177,6 +179,55 @@ async def complete_data_request(api: Api) -> tuple[str, Any]:
     return f"/data-requests/{request.id}/complete", None
 
 
+async def contact_import(api: Api) -> tuple[str, Any]:
+    n = next(_unique)
+    return "/contacts/import", f"tenant_ref,phone\nR{n},07700900{n % 1000:03d}\n".encode()
+
+
+async def contact_invitation(api: Api) -> tuple[str, Any]:
+    return f"/contacts/{await _contact(api)}/invitation", {}
+
+
+async def contact_checkins(api: Api) -> tuple[str, Any]:
+    return f"/contacts/{await _contact(api)}/checkins", None
+
+
+async def _campaign(api: Api) -> int:
+    made = await checkin_campaign(api.db, utcnow())
+    assert made.id is not None
+    return made.id
+
+
+async def new_campaign(api: Api) -> tuple[str, Any]:
+    return "/campaigns", {"name": "Check-in", "audience": {"vulnerable": True}}
+
+
+async def campaign_path(api: Api) -> tuple[str, Any]:
+    return f"/campaigns/{await _campaign(api)}", None
+
+
+async def campaign_patch(api: Api) -> tuple[str, Any]:
+    return f"/campaigns/{await _campaign(api)}", {"paused": True}
+
+
+async def campaign_runs(api: Api) -> tuple[str, Any]:
+    return f"/campaigns/{await _campaign(api)}/runs", {}
+
+
+async def _run_path(api: Api) -> str:
+    campaign_id = await _campaign(api)
+    run = await run_now(api.db, campaign_id, utcnow())
+    return f"/campaigns/{campaign_id}/runs/{run.id}"
+
+
+async def run_path(api: Api) -> tuple[str, Any]:
+    return await _run_path(api), None
+
+
+async def run_csv(api: Api) -> tuple[str, Any]:
+    return f"{await _run_path(api)}/results.csv", None
+
+
 AGENT, SUPERVISOR, ADMIN = StaffRole.AGENT, StaffRole.SUPERVISOR, StaffRole.ADMIN
 ROUTES = [
     Route("GET", "/me", AGENT, simple("/me")),
@@ -209,6 +260,17 @@ ROUTES = [
     Route("GET", "/data-requests", SUPERVISOR, simple("/data-requests")),
     Route("POST", "/data-requests/{id}/complete", SUPERVISOR, complete_data_request),
     Route("GET", "/retention", SUPERVISOR, simple("/retention")),
+    Route("POST", "/contacts/import", SUPERVISOR, contact_import),
+    Route("POST", "/contacts/{id}/invitation", SUPERVISOR, contact_invitation),
+    Route("GET", "/contacts/{id}/checkins", AGENT, contact_checkins),
+    Route("POST", "/campaigns", SUPERVISOR, new_campaign),
+    Route("GET", "/campaigns", SUPERVISOR, simple("/campaigns")),
+    Route("GET", "/campaigns/{campaign_id}", SUPERVISOR, campaign_path),
+    Route("PATCH", "/campaigns/{campaign_id}", SUPERVISOR, campaign_patch),
+    Route("POST", "/campaigns/{campaign_id}/runs", SUPERVISOR, campaign_runs),
+    Route("GET", "/campaigns/{campaign_id}/runs/{run_id}", SUPERVISOR, run_path),
+    Route("GET", "/campaigns/{campaign_id}/runs/{run_id}/results.csv", SUPERVISOR, run_csv),
+    Route("GET", "/telecare/overdue", AGENT, simple("/telecare/overdue")),
 ]
 
 
@@ -269,7 +331,10 @@ async def test_role_matrix(api: Api, route: Route) -> None:
     for caller, headers in callers.items():
         path, body = await route.setup(api)
         kwargs: dict[str, Any] = {"headers": headers}
-        if body is not None:
+        if isinstance(body, bytes):
+            # A file upload (the contacts import) rather than JSON.
+            kwargs.update(content=body, headers={**headers, "Content-Type": "text/csv"})
+        elif body is not None:
             kwargs["json"] = body
         response = await api.client.request(route.method, f"/api/v1{path}", **kwargs)
         seen[caller] = response.status_code

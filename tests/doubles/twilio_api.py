@@ -2,9 +2,10 @@
 
 It answers `POST /2010-04-01/Accounts/{sid}/Messages.json` as api.twilio.com does: HTTP basic
 auth with the account SID and auth token, form parameters in, a Message resource out (status
-`queued`). It records every request and can be told to fail the next ones, or to post a
-message's status callback before it answers the request that created the message (Twilio's
-callbacks and its answers travel separately, so that order happens).
+`queued`); `Calls.json` likewise, with the call then driven by the test (`.calls`, see
+tests/doubles/twilio_calls.py). It records every request and can be told to fail the next
+ones, or to post a message's status callback before it answers the request that created the
+message (Twilio's callbacks and its answers travel separately, so that order happens).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from bot.channels.gsm import segments
+from tests.doubles.twilio_calls import TwilioCalls
 from tests.support.servers import serve_double, wait_until
 
 API_VERSION = "2010-04-01"
@@ -94,13 +96,20 @@ class TwilioApiDouble:
         # (status, where the service listens) for the next message, and the answers it got.
         self._early: deque[tuple[str, str]] = deque()
         self.early_answers: list[int] = []
+        # Calls.json, and what happens on a call when the test says so.
+        self.calls = TwilioCalls(account_sid, auth_token)
         self.app = Starlette(
             routes=[
                 Route(
                     f"/{API_VERSION}/Accounts/{{sid}}/Messages.json",
                     self._messages,
                     methods=["POST"],
-                )
+                ),
+                Route(
+                    f"/{API_VERSION}/Accounts/{{sid}}/Calls.json",
+                    self._create_call,
+                    methods=["POST"],
+                ),
             ]
         )
 
@@ -137,6 +146,7 @@ class TwilioApiDouble:
             self._failures.clear()
             self._early.clear()
             self.early_answers.clear()
+        self.calls.reset()
 
     async def wait_for(self, count: int) -> list[Sent]:
         """Wait (bounded) until at least `count` requests have arrived."""
@@ -164,6 +174,21 @@ class TwilioApiDouble:
             await self._post_early_status(params["StatusCallback"], body)
         with self._lock:
             self._sent.append(Sent(params, status, body))
+        return JSONResponse(body, status_code=status)
+
+    async def _create_call(self, request: Request) -> JSONResponse:
+        form = await request.form()
+        params = {k: v for k, v in form.items() if isinstance(v, str)}
+        # A repeated parameter (StatusCallbackEvent) keeps every value, space-separated.
+        for key in {k for k in form if len(form.getlist(k)) > 1}:
+            params[key] = " ".join(str(v) for v in form.getlist(key))
+        if not self._authorised(request) or request.path_params["sid"] != self.account_sid:
+            return JSONResponse(Failure(401, 20003, "Authenticate").body(), status_code=401)
+        with self._lock:
+            failure = self._failures.popleft() if self._failures else None
+        if failure is not None:
+            return JSONResponse(failure.body(), status_code=failure.status)
+        status, body = await self.calls.create(request, params)
         return JSONResponse(body, status_code=status)
 
     async def _post_early_status(self, callback_url: str, message: dict[str, Any]) -> None:

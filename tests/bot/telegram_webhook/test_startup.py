@@ -79,7 +79,7 @@ async def test_telegram_comes_up_after_the_bot_api_refused_getme(
         await wait_until_up(person)
         replies = await person.send(update)  # Telegram's redelivery of the refused update
 
-    assert starting == {"telegram": "starting", "whatsapp": "off", "sms": "off"}
+    assert starting == {"telegram": "starting", "whatsapp": "off", "sms": "off", "voice": "off"}
     assert refused == 503
     assert wrong_secret == 403
     assert "Hello, Margaret!" in text_of(replies)
@@ -126,7 +126,12 @@ async def test_a_channel_without_credentials_is_off(database_url: str, db: Sessi
                 "/webhooks/telegram", json={"update_id": 1}, headers={SECRET_HEADER: SECRET}
             )
 
-    assert ready.json()["channels"] == {"telegram": "off", "whatsapp": "off", "sms": "off"}
+    assert ready.json()["channels"] == {
+        "telegram": "off",
+        "whatsapp": "off",
+        "sms": "off",
+        "voice": "off",
+    }
     assert webhook.status_code == 404
 
 

@@ -93,7 +93,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert ready.json() == {
         "status": "ok",
         "database": "ok",
-        "channels": {"telegram": "up", "whatsapp": "off", "sms": "off"},
+        "channels": {"telegram": "up", "whatsapp": "off", "sms": "off", "voice": "off"},
     }
 
 

@@ -112,7 +112,12 @@ async def test_a_button_payload_or_its_text_is_an_answer(mariam: Texter) -> None
 async def test_readiness_shows_whatsapp_and_sms_up(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["channels"] == {"telegram": "off", "whatsapp": "up", "sms": "up"}
+    assert ready.json()["channels"] == {
+        "telegram": "off",
+        "whatsapp": "up",
+        "sms": "up",
+        "voice": "off",
+    }
 
 
 # --- delivery status callbacks ------------------------------------------------------------

@@ -96,7 +96,10 @@ async def test_messages_after_opt_out_are_kept_but_not_answered(db: SessionFacto
     assert await chat.send("food") == []
     assert await chat.send("help") == []
     async with db() as session:
-        bodies = [m.body for m in (await session.exec(select(Message))).all()]
+        # In the order they came: without ORDER BY, PostgreSQL returns rows in storage order,
+        # which an update to an earlier row changes.
+        rows = (await session.exec(select(Message).order_by(col(Message.id)))).all()
+        bodies = [m.body for m in rows]
     assert bodies[-3:] == ["menu", "food", "help"]
 
 

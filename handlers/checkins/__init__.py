@@ -1,0 +1,1 @@
+"""Welfare check-ins and alarm-test reminders: the words sent, and reading the answers."""
