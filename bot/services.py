@@ -35,6 +35,7 @@ from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.outbox import ENQUEUE_HOOK, delivery_requests
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
+from handlers.safeguarding.classifier import warm_up
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,8 @@ async def running(
     """
     # Tickets this process opens get due times from these settings (see due_dates).
     configure_due_policy(settings.due_policy())
+    # The detector's model and word lists load now, not on the first person's message.
+    warm_up()
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
