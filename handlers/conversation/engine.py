@@ -36,8 +36,10 @@ from handlers.conversation.turn import State, Turn
 from handlers.flows import menu as menu_flow
 from handlers.flows import respite, start
 from handlers.flows.registry import MENU_ITEMS
+from handlers.safeguarding import safety
 from handlers.safeguarding.alerts import AlertKind
-from handlers.safeguarding.detection import check_text
+from handlers.safeguarding.detection import Outcome as Seen
+from handlers.safeguarding.detection import assess, check_text
 from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
 from models.base import utcnow
@@ -86,9 +88,10 @@ def _media_kind_name(turn: Turn) -> str:
 
 async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State:
     """Decide what to do with the event for the current state."""
-    alert = check_text(turn.event.text)
-    if alert is not None:
-        after = await do_raise_alert(turn, alert)
+    assessment = assess(turn.event.text)
+    if assessment.outcome is Seen.CLEAR and assessment.alert is not None:
+        alert = assessment.alert
+        after = await do_raise_alert(turn, alert, language=safety.answer_language(turn, assessment))
         if alert.kind is AlertKind.URGENT and turn.state is State.QUESTION:
             # Not life-threatening: after the 111 advice the answer still counts, so the request
             # goes on (a medicine form marks itself urgent) rather than waiting unseen.
@@ -98,6 +101,8 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
             # as the answer to a question that has scrolled out of sight.
             return reprompt(turn, turn.t("alert.carry_on"))
         return after
+    if assessment.outcome is Seen.UNCLEAR:
+        return safety.ask(turn, assessment)
     if turn.state is State.NEW:
         return start.greet(turn)
 
@@ -129,6 +134,8 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
             return await respite.offer_callback(turn)
         case State.RESUME:
             return resume(turn)
+        case State.SAFETY:
+            return await safety.answer(turn)
         case _:
             return await menu_flow.menu(turn)
 

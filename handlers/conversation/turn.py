@@ -27,6 +27,7 @@ class State(StrEnum):
     CONFIRM = "confirm"
     RESPITE_OFFER = "respite_offer"
     RESUME = "resume"
+    SAFETY = "safety"
 
 
 @dataclass
