@@ -106,6 +106,7 @@ _ORDER: Final = {signal: rank for rank, signal in enumerate(dict.fromkeys(r.sign
 _GENERAL: Final = Alert(AlertKind.EMERGENCY, "emergency")
 _MIN_WORDS: Final = 2
 _MIN_LETTERS: Final = 10
+_SHORT_WORDS: Final = 8
 
 
 def _first(found: list[Hit]) -> Hit:
@@ -121,6 +122,9 @@ class Evidence:
     language: str | None
     # Too few words give the classifier nothing to weigh: "M1 1AE" and "no" are answers.
     long_enough: bool = True
+    # A short message has no room for what turns a rule's words to another sense ("on the
+    # telly", "two years ago"), so a rule is trusted in it without the classifier.
+    short: bool = False
 
 
 def gather(text: str) -> Evidence:
@@ -134,6 +138,7 @@ def gather(text: str) -> Evidence:
         found,
         guess_language(text, parts, list(found)),
         long_enough=len(tokens) >= _MIN_WORDS and sum(map(len, tokens)) >= _MIN_LETTERS,
+        short=len(tokens) <= _SHORT_WORDS,
     )
 
 
@@ -141,13 +146,16 @@ def decide(evidence: Evidence, probability: float, thresholds: Thresholds) -> As
     """Combine the rules and the classifier's probability into an outcome."""
     found = list(evidence.found)
     language = evidence.language
-    if evidence.english is not None:
-        return Assessment(Outcome.CLEAR, evidence.english, language)
     clear = [hit for hit in found if hit.clear]
-    if clear:
-        best = _first(clear)
-        alert = Alert(best.kind, best.signal)
-        if probability >= thresholds.hint:
+    if evidence.english is not None or clear:
+        alert = evidence.english
+        if alert is None:
+            best = _first(clear)
+            alert = Alert(best.kind, best.signal)
+        # The English patterns were written for precision: only a classifier sure of an
+        # everyday message turns them into a question.
+        trusted = evidence.english is not None and probability >= thresholds.floor
+        if trusted or evidence.short or probability >= thresholds.hint:
             return Assessment(Outcome.CLEAR, alert, language)
         # A rule the classifier finds unlikely (a typo match, a word in another sense) is asked
         # about rather than alerted on, or passed over when the classifier is sure.

@@ -69,7 +69,9 @@ class Word:
             token = token[: len(text) + 1] if len(token) > len(text) else token
         elif token == text:
             return True
-        typos = _allowed_typos(len(text))
+        # Only Latin letters fuzz: in other scripts one code point is often a vowel sign that
+        # makes another word ("allergy" and "alarm" in Bengali are one sign apart).
+        typos = _allowed_typos(len(text)) if text[:1].isascii() else 0
         if not typos or token[:1] != text[:1] or abs(len(token) - len(text)) > typos:
             return False
         if self.mode == "prefix":

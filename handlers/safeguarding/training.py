@@ -119,7 +119,8 @@ def choose_thresholds(
     p = np.asarray(scores)
     emergency = np.asarray([e.emergency for e in examples])
     english = np.asarray([ev.english is not None for ev in evidence])
-    rule_clear = np.asarray([any(hit.clear for hit in ev.found) for ev in evidence])
+    rule_clear = english | np.asarray([any(hit.clear for hit in ev.found) for ev in evidence])
+    short = np.asarray([ev.short for ev in evidence])
     seen = np.asarray([bool(ev.found) for ev in evidence])
     # The classifier alone is not asked about a message too short to weigh.
     weighed = np.asarray([ev.long_enough or bool(ev.found) for ev in evidence])
@@ -129,7 +130,11 @@ def choose_thresholds(
     for floor, hint in ((f, h) for f in grid for h in grid if h >= f):
         for unclear in (u for u in grid if u >= hint):
             for clear in (c for c in grid if c >= unclear):
-                is_clear = english | (rule_clear & (p >= hint)) | (weighed & (p >= clear))
+                is_clear = (
+                    (english & (p >= floor))
+                    | (rule_clear & (short | (p >= hint)))
+                    | (weighed & (p >= clear))
+                )
                 is_unclear = ~is_clear & (
                     (rule_clear & (p >= floor)) | (weighed & (p >= unclear)) | (seen & (p >= hint))
                 )
