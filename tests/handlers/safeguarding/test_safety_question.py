@@ -8,23 +8,31 @@ from bot.db import SessionFactory
 from handlers.safeguarding.detection import Outcome, assess
 from models import Contact, Ticket
 from models.enums import TicketCategory, TicketPriority
+from tests.handlers.safeguarding.corpus import rows
 from tests.support.chat import Chat
 from tests.support.flows import contact_of, ready_chat, ref_in, walk
 from tests.support.tickets import all_tickets
 
-UNCLEAR_EN = "I feel like giving up on everything"
-UNCLEAR_PL = "Mama upadła"
+
+def _unclear(language: str) -> str:
+    """A development message in `language` that the detector asks about rather than alerts on.
+
+    Picked at run time, so these tests follow the engine's handling of a question whatever the
+    retrained model finds unclear; the corpus tests measure which messages those are.
+    """
+    for row in rows("dev.csv"):
+        if row["language"] == language and assess(row["text"]).outcome is Outcome.UNCLEAR:
+            if assess(row["text"]).language == language:
+                return row["text"]
+    raise AssertionError(f"no unclear {language} message in the dev half")
+
+
+UNCLEAR_EN = _unclear("en")
+UNCLEAR_PL = _unclear("pl")
 
 
 async def _welfare(db: SessionFactory) -> list[Ticket]:
     return [t for t in await all_tickets(db) if t.category is TicketCategory.WELFARE]
-
-
-def test_the_messages_used_here_are_unclear() -> None:
-    # The conversation tests below rely on these being questions, not alerts.
-    assert assess(UNCLEAR_EN).outcome is Outcome.UNCLEAR
-    assert assess(UNCLEAR_PL).outcome is Outcome.UNCLEAR
-    assert assess(UNCLEAR_PL).language == "pl"
 
 
 async def test_no_carries_on_the_request_where_it_was(db: SessionFactory) -> None:
