@@ -55,8 +55,11 @@ class Word:
     def matches(self, token: str) -> bool:
         """Whether a folded token is this word, allowing for a typo in a long one."""
         if self.mode == "number":
+            # "2,1" is a decimal comma; "1,000" a thousands separator.
+            whole, comma, part = token.partition(",")
+            token = f"{whole}.{part}" if comma and len(part) <= 2 else token.replace(",", "")
             try:
-                value = float(token.replace(",", ""))
+                value = float(token)
             except ValueError:
                 return False
             return self.low <= value < self.high
