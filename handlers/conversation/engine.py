@@ -107,6 +107,9 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
         return start.greet(turn)
 
     command = command_in(turn.text) if turn.event.choice is None and turn.text else None
+    if turn.state is State.SAFETY and command not in ("menu", "cancel"):
+        # "help" or "back" typed at "are you in danger?" is an answer, not navigation.
+        return await safety.answer(turn)
     if turn.state is State.CONSENT:
         if command == "help":
             return start.ask_consent(turn, turn.t("help.text"))
@@ -134,8 +137,6 @@ async def _step(turn: Turn, last_seen: datetime, idle_after: timedelta) -> State
             return await respite.offer_callback(turn)
         case State.RESUME:
             return resume(turn)
-        case State.SAFETY:
-            return await safety.answer(turn)
         case _:
             return await menu_flow.menu(turn)
 

@@ -68,6 +68,14 @@ async def test_yes_makes_the_urgent_ticket_and_says_999_first(db: SessionFactory
     assert ref_in(chat.text) == welfare[0].ref
 
 
+async def test_help_typed_at_the_question_is_a_yes(db: SessionFactory) -> None:
+    chat = await ready_chat(db)
+    await chat.send(UNCLEAR_EN)
+    await chat.send("help")
+    assert len(await _welfare(db)) == 1
+    assert "999" in chat.text
+
+
 async def test_something_else_asks_the_question_again(db: SessionFactory) -> None:
     chat = await ready_chat(db)
     await chat.send(UNCLEAR_EN)
