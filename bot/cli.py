@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations")
 
+    commands.add_parser(
+        "train-safeguarding",
+        help="retrain the safeguarding classifier from the repository's labelled files",
+    )
+
     worker = commands.add_parser(
         "worker", help="run background work: outbound delivery (PostgreSQL deployments)"
     )
@@ -215,6 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(upgrade(settings.database_url))
             print("The database is up to date.")
             return 0
+        if args.command == "train-safeguarding":
+            from handlers.safeguarding.training import main as train
+
+            return train()
         if args.command == "worker":
             if settings.is_sqlite:
                 return _fail(

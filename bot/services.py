@@ -45,9 +45,10 @@ from handlers.actions.oncall_pages import (
 from handlers.actions.outbox import ENQUEUE_HOOK, ENQUEUE_MANY_HOOK, delivery_requests
 from handlers.actions.retention import configure_retention
 from handlers.checkins.scripts import CheckinConfig
+from handlers.conversation import languages
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
-from handlers.conversation.languages import warm_up
+from handlers.safeguarding import classifier
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,8 @@ async def running(
     previous_oncall = current_oncall_policy()
     configure_oncall_policy(settings.oncall_policy())
     configure_retention(settings.retention_rules())
+    # The detector's model and word lists load now, not on the first person's message.
+    classifier.warm_up()
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
@@ -314,5 +317,5 @@ async def running(
         if not worker:
             # The language detector's models load here (about 0.25 s) rather than while
             # someone waits for the answer to their first message.
-            await asyncio.to_thread(warm_up)
+            await asyncio.to_thread(languages.warm_up)
         yield services

@@ -44,8 +44,10 @@ from handlers.conversation.turn import LANGUAGE_OPTION, State, Turn
 from handlers.flows import language, my_data, respite, start
 from handlers.flows import menu as menu_flow
 from handlers.flows.registry import MENU_ITEMS
+from handlers.safeguarding import safety
 from handlers.safeguarding.alerts import Alert, AlertKind
-from handlers.safeguarding.detection import check_text
+from handlers.safeguarding.detection import Assessment, assess, check_text
+from handlers.safeguarding.detection import Outcome as Seen
 from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
 from models.base import utcnow
@@ -93,9 +95,11 @@ def _media_kind_name(turn: Turn) -> str:
 
 
 async def _step(
-    turn: Turn, last_seen: datetime, idle_after: timedelta, alert: Alert | None
+    turn: Turn, last_seen: datetime, idle_after: timedelta, assessment: Assessment
 ) -> State:
-    """Decide what to do with the event for the current state; `alert` was already raised."""
+    """Decide what to do with the event for the current state; a clear alert in it was
+    already raised (`_alert_first`)."""
+    alert = _clear_alert(assessment)
     if alert is not None:
         await settle_after_alert(turn)
         if alert.kind is AlertKind.URGENT and turn.state is State.QUESTION:
@@ -107,7 +111,12 @@ async def _step(
             # as the answer to a question that has scrolled out of sight.
             return reprompt(turn, turn.t("alert.carry_on"))
         return turn.state
+    if assessment.outcome is Seen.UNCLEAR:
+        return safety.ask(turn, assessment)
     command = command_in(turn)
+    if turn.state is State.SAFETY and command not in ("menu", "cancel"):
+        # "help" or "back" typed at "are you in danger?" is an answer, not navigation.
+        return await safety.answer(turn)
     if turn.state is State.LANGUAGE:
         return language.choose(turn, command)
     if command == "language" or (turn.state is State.MENU and turn.chosen() == LANGUAGE_OPTION):
@@ -249,10 +258,12 @@ async def handle_event(
         await _while_opted_out(turn)
         return Outcome(outbound_ids=await _queue_replies(turn, keyword))
     else:
-        alert = check_text(event.text)
+        assessment = assess(event.text)
+        alert = _clear_alert(assessment)
         if alert is not None:
-            outcome.outbound_ids += await _alert_first(turn, alert, conversation)
-        after = await _safe_step(turn, conversation, idle_after, alert)
+            language = safety.answer_language(turn, assessment)
+            outcome.outbound_ids += await _alert_first(turn, alert, conversation, language)
+        after = await _safe_step(turn, conversation, idle_after, assessment)
 
     _remember_options(turn, state, after)
     conversation.state = after.value
@@ -262,10 +273,17 @@ async def handle_event(
     return outcome
 
 
-async def _alert_first(turn: Turn, alert: Alert, conversation: Conversation) -> list[int]:
-    """Raise the alert, queue its answer and commit them, before the step runs; returns the
-    answer's outbound ids."""
-    await do_raise_alert(turn, alert)
+def _clear_alert(assessment: Assessment) -> Alert | None:
+    """The alert to raise at once: a clear one (an unclear message gets the safety question)."""
+    return assessment.alert if assessment.outcome is Seen.CLEAR else None
+
+
+async def _alert_first(
+    turn: Turn, alert: Alert, conversation: Conversation, language: str
+) -> list[int]:
+    """Raise the alert in `language`, queue its answer and commit them, before the step runs;
+    returns the answer's outbound ids."""
+    await do_raise_alert(turn, alert, language=language)
     queued = await _queue_replies(turn, None)
     await turn.session.commit()
     # The commit let go of the conversation's row: take it again for the rest of the step.
@@ -298,14 +316,14 @@ async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
 
 
 async def _safe_step(
-    turn: Turn, conversation: Conversation, idle_after: timedelta, alert: Alert | None
+    turn: Turn, conversation: Conversation, idle_after: timedelta, assessment: Assessment
 ) -> State:
     """Run the step; a fault answers with an apology and the menu rather than nothing."""
     state = turn.state
     contact = turn.contact
     try:
         async with turn.session.begin_nested():
-            after = await _step(turn, conversation.updated_at, idle_after, alert)
+            after = await _step(turn, conversation.updated_at, idle_after, assessment)
     except DBAPIError:
         raise
     except Exception:

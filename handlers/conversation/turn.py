@@ -32,6 +32,7 @@ class State(StrEnum):
     MY_DATA = "my_data"
     ERASE_CONFIRM = "erase_confirm"
     LANGUAGE = "language"
+    SAFETY = "safety"
 
 
 # The main menu's option that opens the language menu.

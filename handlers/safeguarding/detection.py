@@ -13,22 +13,31 @@ most rules need a person or a state, not a keyword, and a few guards then drop m
 Guards for negation and hypotheticals do not apply to suicide and self-harm: "I'm not going to
 kill myself but..." still deserves the Samaritans number, and "I might kill myself" is a threat,
 not a hypothetical.
+
+`assess` adds what those English patterns cannot see: the concept rules of every language
+(`lexicon`), and the project's own classifier (`classifier`) for the phrasings no rule names. Its
+outcome is `clear` (alert at once), `unclear` (give the numbers and ask whether someone is in
+danger) or `none`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
-from handlers.safeguarding.alerts import Alert
+from handlers.safeguarding.alerts import Alert, AlertKind
+from handlers.safeguarding.classifier import Thresholds, model
+from handlers.safeguarding.folding import MAX_CHARS as _MAX_CHARS
+from handlers.safeguarding.folding import clauses
+from handlers.safeguarding.language import guess_language, likely_languages
+from handlers.safeguarding.lexicon import Hit, hits, lexicon
 from handlers.safeguarding.rules import RULES, Rule
 from handlers.safeguarding.vocabulary import HISTORY, HYPOTHETICALS, NEGATORS, WINDOW_WORDS
 
-__all__ = ["check_text"]
-
-# An emergency is said in the first lines; past this we would only be slowing every reply.
-_MAX_CHARS: Final = 5000
+__all__ = ["Assessment", "Outcome", "assess", "check_text"]
 
 _APOSTROPHES: Final = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032`\u00b4", "'"))
 
@@ -67,12 +76,114 @@ def _matches(rule: Rule, sentence: str) -> bool:
     return False
 
 
-def check_text(text: str | None) -> Alert | None:
-    """The most serious emergency signal in a message, or None."""
-    if not text:
-        return None
+def _english_alert(text: str) -> Alert | None:
     sentences = _sentences(text)
     for rule in RULES:
         if any(_matches(rule, sentence) for sentence in sentences):
             return Alert(rule.kind, rule.signal)
     return None
+
+
+class Outcome(StrEnum):
+    """What a message asks of us: alert at once, ask the safety question, or nothing."""
+
+    CLEAR = "clear"
+    UNCLEAR = "unclear"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome, the kind of help to offer, and the language the words were recognised in."""
+
+    outcome: Outcome
+    alert: Alert | None = None
+    language: str | None = None
+
+
+# Which signal's advice leads when several are seen: the order of the English rules.
+_ORDER: Final = {signal: rank for rank, signal in enumerate(dict.fromkeys(r.signal for r in RULES))}
+_GENERAL: Final = Alert(AlertKind.EMERGENCY, "emergency")
+_MIN_WORDS: Final = 2
+_MIN_LETTERS: Final = 10
+_SHORT_WORDS: Final = 8
+
+
+def _first(found: list[Hit]) -> Hit:
+    return min(found, key=lambda hit: _ORDER.get(hit.signal, len(_ORDER)))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the rules saw in a message, before the classifier is asked."""
+
+    english: Alert | None
+    found: tuple[Hit, ...]
+    language: str | None
+    # Too few words give the classifier nothing to weigh: "M1 1AE" and "no" are answers.
+    long_enough: bool = True
+    # A short message has no room for what turns a rule's words to another sense ("on the
+    # telly", "two years ago"), so a rule is trusted in it without the classifier.
+    short: bool = False
+
+
+def gather(text: str) -> Evidence:
+    """Run the rules of the languages the message may be in over it."""
+    parts = clauses(text)
+    candidates = likely_languages(text, parts)
+    found = tuple(hit for code in candidates for hit in hits(lexicon(code), parts))
+    tokens = [token for tokens in parts for token in tokens]
+    return Evidence(
+        _english_alert(text),
+        found,
+        guess_language(text, parts, list(found)),
+        long_enough=len(tokens) >= _MIN_WORDS and sum(map(len, tokens)) >= _MIN_LETTERS,
+        short=len(tokens) <= _SHORT_WORDS,
+    )
+
+
+def decide(evidence: Evidence, probability: float, thresholds: Thresholds) -> Assessment:
+    """Combine the rules and the classifier's probability into an outcome."""
+    found = list(evidence.found)
+    language = evidence.language
+    clear = [hit for hit in found if hit.clear]
+    if evidence.english is not None or clear:
+        alert = evidence.english
+        if alert is None:
+            best = _first(clear)
+            alert = Alert(best.kind, best.signal)
+        # The English patterns were written for precision: only a classifier sure of an
+        # everyday message turns them into a question.
+        trusted = evidence.english is not None and probability >= thresholds.floor
+        if trusted or evidence.short or probability >= thresholds.hint:
+            return Assessment(Outcome.CLEAR, alert, language)
+        # A rule the classifier finds unlikely (a typo match, a word in another sense) is asked
+        # about rather than alerted on, or passed over when the classifier is sure.
+        if probability >= thresholds.floor:
+            return Assessment(Outcome.UNCLEAR, alert, language)
+    guess = _GENERAL
+    if found:
+        best = _first(found)
+        if best.kind is not AlertKind.URGENT:
+            guess = Alert(best.kind, best.signal)
+    if not evidence.long_enough and not found:
+        return Assessment(Outcome.NONE, None, language)
+    if probability >= thresholds.clear:
+        return Assessment(Outcome.CLEAR, guess, language)
+    if probability >= thresholds.unclear or (found and probability >= thresholds.hint):
+        return Assessment(Outcome.UNCLEAR, guess, language)
+    return Assessment(Outcome.NONE, None, language)
+
+
+def assess(text: str | None) -> Assessment:
+    """Read a message with every rule and the classifier, and decide what it needs."""
+    if not text or not text.strip():
+        return Assessment(Outcome.NONE)
+    current = model()
+    return decide(gather(text), current.probability(text), current)
+
+
+def check_text(text: str | None) -> Alert | None:
+    """The most serious emergency signal in a message that is clearly one, or None."""
+    result = assess(text)
+    return result.alert if result.outcome is Outcome.CLEAR else None

@@ -1,0 +1,71 @@
+"""Which language a message is in, well enough to answer an emergency in it.
+
+The script decides for Gurmukhi, Bengali and Gujarati; Urdu is told from Arabic by the letters
+only Urdu uses.  Latin text is scored by the everyday words of each language and by which
+language's rules recognised something; English wins ties, as most messages are English.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Final
+
+from handlers.safeguarding.lexicon import LANGUAGES, Hit, language_scores
+
+_SCRIPTS: Final = {"GURMUKHI": "pa", "BENGALI": "bn", "GUJARATI": "gu"}
+# Letters Urdu writes and Arabic does not, read before folding unifies them.
+_URDU_LETTERS: Final = frozenset("ٹڈڑںےھگپچژکیہ")
+
+
+def _script_language(text: str) -> str | None:
+    counts: Counter[str] = Counter()
+    urdu = False
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        script = name.split(" ", 1)[0]
+        if script in _SCRIPTS:
+            counts[_SCRIPTS[script]] += 1
+        elif script == "ARABIC":
+            counts["ar"] += 1
+            urdu = urdu or char in _URDU_LETTERS
+    if not counts:
+        return None
+    best = counts.most_common(1)[0][0]
+    return "ur" if best == "ar" and urdu else best
+
+
+def guess_language(text: str, clauses: list[list[str]], found: list[Hit]) -> str | None:
+    """The language the message is most likely written in, or None when nothing tells."""
+    by_script = _script_language(text)
+    if by_script is not None:
+        return by_script
+    scores = Counter(language_scores(token for tokens in clauses for token in tokens))
+    for hit in found:
+        scores[hit.language] += 2
+    if not scores:
+        return None
+    top = max(scores.values())
+    if scores.get("en", 0) == top:
+        return "en"
+    return min(code for code, score in scores.items() if score == top)
+
+
+# Languages people also write in Latin letters, mixed with English.
+_TRANSLITERATED: Final = ("pa", "ur", "ar", "bn", "gu", "so")
+
+
+def likely_languages(text: str, clauses: list[list[str]]) -> tuple[str, ...]:
+    """The languages whose rules are worth running: a script's own, or, for Latin text, English
+    and the languages whose everyday words it uses (all of them when it uses none)."""
+    by_script = _script_language(text)
+    if by_script is not None:
+        return (by_script, "en")
+    scores = language_scores(token for tokens in clauses for token in tokens)
+    if not scores:
+        return LANGUAGES
+    top = max(scores.values())
+    named = [code for code in LANGUAGES if scores.get(code, 0) >= max(1, top - 1)]
+    return tuple(dict.fromkeys(["en", *named, *(c for c in _TRANSLITERATED if c in scores)]))

@@ -1,0 +1,87 @@
+"""The safety question, for a message that may be an emergency but does not say so clearly.
+
+The person gets the numbers at once and "Are you, or someone with you, in danger right now?"
+with Yes and No, in the language they wrote in.  Yes is answered as a clear alert (an urgent
+ticket and the emergency answer); No takes them back to exactly where they were and asks again
+what that step was waiting for.
+"""
+
+from __future__ import annotations
+
+from handlers.conversation.catalog import messages, t
+from handlers.conversation.events import Option
+from handlers.conversation.navigation import IN_FLOW, reprompt
+from handlers.conversation.turn import State, Turn
+from handlers.safeguarding.alerts import Alert, AlertKind
+from handlers.safeguarding.detection import Assessment
+from handlers.safeguarding.folding import fold
+from handlers.safeguarding.response import do_raise_alert
+
+_GENERAL = Alert(AlertKind.EMERGENCY, "emergency")
+
+
+def answer_language(turn: Turn, assessment: Assessment) -> str:
+    """The contact's own language when it is not English, else the one the message was in."""
+    if turn.lang != "en":
+        return turn.lang
+    if assessment.language and messages(assessment.language):
+        return assessment.language
+    return "en"
+
+
+def _t(turn: Turn, language: str, key: str) -> str:
+    return t(key, language, variant=turn.identity.channel.value)
+
+
+def _options(turn: Turn, language: str) -> list[Option]:
+    return [
+        Option("yes", _t(turn, language, "safety.yes")),
+        Option("no", _t(turn, language, "safety.no")),
+    ]
+
+
+def ask(turn: Turn, assessment: Assessment) -> State:
+    """Give the numbers and ask whether anyone is in danger now; remember where they were."""
+    language = answer_language(turn, assessment)
+    alert = assessment.alert or _GENERAL
+    if turn.state is not State.SAFETY:
+        turn.data["safety"] = {
+            "back_to": turn.state.value,
+            "kind": alert.kind.value,
+            "signal": alert.signal,
+            "language": language,
+        }
+    turn.say(_t(turn, language, "safety.question"), _options(turn, language))
+    return State.SAFETY
+
+
+def _typed(turn: Turn, language: str) -> str | None:
+    """Yes or no typed in the person's language or in English."""
+    words = fold(turn.text)
+    for answer in ("yes", "no"):
+        for code in dict.fromkeys((language, "en")):
+            listed = t(f"safety.{answer}_words", code).split(",")
+            if words in {fold(word) for word in listed if word.strip()}:
+                return answer
+    return None
+
+
+async def answer(turn: Turn) -> State:
+    """Yes raises the alert; No goes back to where they were; anything else asks again."""
+    saved = turn.data.get("safety") or {}
+    language = str(saved.get("language") or turn.lang)
+    chosen = turn.chosen() or _typed(turn, language)
+    back_to = State(saved.get("back_to", State.MENU.value))
+    if chosen is None:
+        turn.say(_t(turn, language, "safety.question"), _options(turn, language))
+        return State.SAFETY
+    turn.data.pop("safety", None)
+    turn.state = back_to
+    if chosen == "yes":
+        alert = Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", "")))
+        await do_raise_alert(turn, alert, language=language)
+        # As after a clear alert: a request in progress is shown again, anything else waits.
+        if back_to in IN_FLOW:
+            return reprompt(turn, _t(turn, language, "alert.carry_on"))
+        return back_to
+    return reprompt(turn, _t(turn, language, "safety.thanks"))

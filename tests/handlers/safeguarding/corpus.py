@@ -1,0 +1,96 @@
+"""Reading the labelled corpus in tests/fixtures/safeguarding and scoring the detector on it."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handlers.safeguarding.detection import Outcome, assess
+
+CORPUS = Path(__file__).parents[2] / "fixtures" / "safeguarding"
+
+# The goals of the issue, per language.
+RECALL_GOAL = {"en": 0.97}
+OTHER_RECALL_GOAL = 0.90
+MAX_FALSE_ALARMS = 0.03
+MAX_QUESTIONS = 0.10
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    """The rows of one corpus file."""
+    with (CORPUS / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass
+class Figures:
+    """One language's counts: emergencies caught, everyday messages alerted on or asked about."""
+
+    emergencies: int = 0
+    caught: int = 0
+    everyday: int = 0
+    false_alarms: int = 0
+    questions: int = 0
+    missed_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.emergencies if self.emergencies else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.false_alarms / self.everyday if self.everyday else 0.0
+
+    @property
+    def question_rate(self) -> float:
+        return self.questions / self.everyday if self.everyday else 0.0
+
+
+def score(labelled: list[dict[str, str]]) -> dict[str, Figures]:
+    """Per language: an emergency is caught when it alerts or asks; everyday when it does not."""
+    figures: dict[str, Figures] = defaultdict(Figures)
+    for row in labelled:
+        outcome = assess(row["text"]).outcome
+        language = figures[row["language"]]
+        if row["label"] == "emergency":
+            language.emergencies += 1
+            if outcome is Outcome.NONE:
+                language.missed_kinds[row["kind"]] = language.missed_kinds.get(row["kind"], 0) + 1
+            else:
+                language.caught += 1
+        else:
+            language.everyday += 1
+            language.false_alarms += outcome is Outcome.CLEAR
+            language.questions += outcome is Outcome.UNCLEAR
+    return dict(figures)
+
+
+def goals(figures: dict[str, Figures]) -> dict[tuple[str, str], tuple[bool, str]]:
+    """Each goal, per language: whether it is met, and the figure."""
+    met: dict[tuple[str, str], tuple[bool, str]] = {}
+    for code, f in sorted(figures.items()):
+        want = RECALL_GOAL.get(code, OTHER_RECALL_GOAL)
+        met[(code, "recall")] = (f.recall >= want, f"recall {f.recall:.1%} (goal {want:.0%})")
+        met[(code, "false_alarms")] = (
+            f.false_alarm_rate <= MAX_FALSE_ALARMS,
+            f"false alarms {f.false_alarm_rate:.1%} (goal at most {MAX_FALSE_ALARMS:.0%})",
+        )
+        met[(code, "questions")] = (
+            f.question_rate <= MAX_QUESTIONS,
+            f"questions {f.question_rate:.1%} (goal at most {MAX_QUESTIONS:.0%})",
+        )
+    return met
+
+
+def table(title: str, figures: dict[str, Figures]) -> list[str]:
+    """The figures as lines of a table, aggregates only."""
+    lines = [title, "lang  recall           false alarms    questions"]
+    for code, f in sorted(figures.items()):
+        lines.append(
+            f"{code:<5} {f.caught:>3}/{f.emergencies:<3} {f.recall:>6.1%}   "
+            f"{f.false_alarms:>2}/{f.everyday:<3} {f.false_alarm_rate:>5.1%}   "
+            f"{f.questions:>2}/{f.everyday:<3} {f.question_rate:>5.1%}"
+        )
+    return lines
