@@ -148,6 +148,11 @@ def _columns(names: str) -> frozenset[str]:
 
 
 POLICIES: dict[str, Policy] = {
+    "campaigns": NotLinked("a campaign's audience, schedule and wording, set by staff"),
+    "checkin_runs": NotLinked("one run of a campaign: its dates and status"),
+    # Kept so a run's results stay true: status, times and a reason from a fixed vocabulary.
+    "checkins": Keep("a check-in's status, times and reason: ids and vocabulary, no words"),
+    "invitations": Delete(),
     "oncall_pages": Keep(
         why="a page names the ticket and a staff destination, never the person or their words"
     ),

@@ -17,6 +17,7 @@ from handlers.actions.data_copies import do_make_data_link
 from handlers.actions.data_rights import do_record_data_request
 from handlers.actions.delivery import do_claim_next, do_record_sent
 from handlers.actions.erasure import owner_columns
+from handlers.actions.invitations import do_create_invitation
 from handlers.actions.oncall_pages import (
     OncallPolicy,
     configure_oncall_policy,
@@ -33,6 +34,7 @@ from models.enums import Channel, DeliveryStatus, Direction, OncallDestination
 from models.privacy import DataRequestKind
 from models.staff import StaffRole
 from tests.support.chat import Chat
+from tests.support.checkins import campaign, run_now, tick
 from tests.support.flows import ref_in
 from tests.support.servers import wait_until
 
@@ -172,6 +174,15 @@ async def seed_person(
             rules=SessionRules(),
             now=utcnow(),
         )
+    # The proactive side keeps rows of the person too: a check-in and an invitation.
+    asked = await campaign(db, start, audience={"contact_ids": [contact_id]})
+    assert asked.id is not None
+    await run_now(db, asked.id, start)
+    await tick(db, start)
+    async with transaction(db) as session:
+        contact = await session.get(Contact, contact_id)
+        assert contact is not None
+        await do_create_invitation(session=session, contact=contact, now=start)
     await _deliver_all(db, tg.id or 0, "")
     async with transaction(db) as session:
         ids = (
