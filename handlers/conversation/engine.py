@@ -128,8 +128,7 @@ async def _step(
     if turn.state is State.NEW:
         return start.greet(turn)
 
-    typed = turn.text if turn.event.choice is None else ""
-    privacy = my_data.command_in(typed) if typed else None
+    privacy = my_data.command_in(turn)
     if privacy is not None:
         return await my_data.begin(turn, privacy)
     if turn.state is State.CONSENT:

@@ -11,22 +11,15 @@ from sqlmodel import col, func, select
 from handlers.actions.data_rights import do_erase_contact
 from handlers.conversation.events import Attachment, IncomingEvent, Keyword, Option
 from handlers.conversation.matching import normalise
+from handlers.conversation.parsers.text import fold
 from handlers.conversation.turn import State, Turn
 from handlers.flows import start
 from models import ChannelIdentity, Message, Ticket
 from models.enums import Channel
 from models.privacy import PrivacyReason
 
-_COMMANDS = {
-    "my data": "summary",
-    "my information": "summary",
-    "my details": "summary",
-    "privacy": "summary",
-    "delete my data": "erase",
-    "delete my details": "erase",
-    "delete my information": "erase",
-    "forget me": "erase",
-}
+# What a typed `[words]` entry opens: a summary of what is kept, or erasure.
+_COMMANDS = {"my_data": "summary", "delete_data": "erase"}
 
 
 STOP_WORDS = frozenset({"stop", "stop messages", "unsubscribe"})
@@ -40,9 +33,16 @@ def typed_keyword(event: IncomingEvent) -> Keyword | None:
     return None
 
 
-def command_in(text: str) -> str | None:
-    """`summary` or `erase` when the message asks for one of them, and only that."""
-    return _COMMANDS.get(normalise(text))
+def command_in(turn: Turn) -> str | None:
+    """`summary` or `erase` when the typed message asks for one of them, and only that, in
+    the person's language or in English."""
+    typed = fold(turn.text)
+    if not typed or turn.event.choice is not None:
+        return None
+    for key, command in _COMMANDS.items():
+        if typed in turn.words(key):
+            return command
+    return None
 
 
 def _finish(turn: Turn, lead: str) -> State:
