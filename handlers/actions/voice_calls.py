@@ -124,16 +124,25 @@ async def do_take_call_answer(
     # Answered already (a key pressed twice, the call going on after its answer): only an
     # alarm is still news.
     settled = asked is not None and asked.status not in WAITING_STATUSES
-    async with session.begin_nested() as attempt:
+    if check_text(event.text) is not None:
+        # An alarm is always kept: the engine commits it first, in its own transaction, so it
+        # runs outside any savepoint that could take it back.
         outcome = await handle_event(session=session, event=event, now=now, idle_after=idle_after)
         if outcome.duplicate:
             return CallAnswer(understood=True)
-        if settled and check_text(event.text) is None:
-            await attempt.rollback()
-            return CallAnswer(understood=True)
-        if not settled and not await _answered_what_was_asked(session, message_id):
-            await attempt.rollback()
-            return CallAnswer(understood=False)
+    else:
+        async with session.begin_nested() as attempt:
+            outcome = await handle_event(
+                session=session, event=event, now=now, idle_after=idle_after
+            )
+            if outcome.duplicate:
+                return CallAnswer(understood=True)
+            if settled:
+                await attempt.rollback()
+                return CallAnswer(understood=True)
+            if not await _answered_what_was_asked(session, message_id):
+                await attempt.rollback()
+                return CallAnswer(understood=False)
     texts: list[str] = []
     if outcome.outbound_ids:
         rows = await session.exec(
