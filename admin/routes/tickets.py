@@ -18,8 +18,9 @@ from admin.schemas.tickets import (
     TicketUpdate,
     TimelineEventPublic,
 )
-from handlers.actions.retention import is_restricted
+from handlers.actions.retention import is_restricted, restricted_cutoff
 from handlers.actions.staff_replies import check_saved_reply, list_saved_replies
+from handlers.actions.ticket_queue import narrowed
 from handlers.actions.ticket_search import search_tickets
 from handlers.actions.ticket_timeline import access_ticket_record, access_timeline_entry
 from handlers.actions.ticket_work import do_add_note, do_change_ticket, do_staff_reply
@@ -43,10 +44,13 @@ async def list_tickets(
     filters: Annotated[TicketFilters, Query()], staff: AgentDep, session: SessionDep
 ) -> TicketsPublic:
     """Tickets matching the filters, a page at a time; newest first unless `sort` says otherwise."""
-    query = filters.query(staff_id=staff.id or 0)
+    now = utcnow()
+    query = narrowed(
+        filters.query(staff_id=staff.id or 0),
+        words_hidden_before=restricted_cutoff(staff=staff, now=now),
+    )
     page = await search_tickets(session=session, query=query)
     shown = TicketsPublic.of(page)
-    now = utcnow()
     for item, ticket in zip(shown.items, page.items, strict=True):
         if is_restricted(ticket=ticket, staff=staff, now=now):
             item.details = {}  # a safeguarding record past the ordinary period: supervisors only

@@ -15,6 +15,7 @@ from admin.web.auth import AgentPage, PagesDep, router
 from bot.deps import SessionDep
 from handlers.actions.errors import InvalidError
 from handlers.actions.paging import Page
+from handlers.actions.retention import restricted_cutoff
 from handlers.actions.ticket_queue import (
     DEFAULT_VIEW,
     SAVED_VIEWS,
@@ -127,7 +128,10 @@ async def queue(
         assignee=assignee,
         sort=sort,
     )
-    query = _query(chosen, me.staff.id or 0, now, cursor)
+    query = narrowed(
+        _query(chosen, me.staff.id or 0, now, cursor),
+        words_hidden_before=restricted_cutoff(staff=me.staff, now=now),
+    )
     stale_cursor = False
     try:
         page: Page[Ticket] = await search_tickets(session=session, query=query)

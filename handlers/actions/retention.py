@@ -239,15 +239,24 @@ async def do_apply_retention_batch(
     return report
 
 
+def restricted_cutoff(*, staff: Staff, now: datetime) -> datetime | None:
+    """Safeguarding tickets finished before this moment are supervisors' only; None when
+    `staff` is a supervisor and may read them all."""
+    if staff.role.rank >= StaffRole.SUPERVISOR.rank:
+        return None
+    return months_before(now, _rules.months)
+
+
 def is_restricted(*, ticket: Ticket, staff: Staff, now: datetime) -> bool:
     """Whether this is a safeguarding ticket kept past the ordinary period that `staff`, below
     supervisor, may not read."""
-    if staff.role.rank >= StaffRole.SUPERVISOR.rank:
+    cutoff = restricted_cutoff(staff=staff, now=now)
+    if cutoff is None:
         return False
     if ticket.priority != TicketPriority.URGENT or ticket.status not in FINISHED:
         return False
     closed_at = ticket.resolved_at or ticket.updated_at
-    return closed_at < months_before(now, _rules.months)
+    return closed_at < cutoff
 
 
 def check_ticket_readable(*, ticket: Ticket, staff: Staff, now: datetime) -> None:

@@ -47,6 +47,8 @@ class TicketQuery:
     and the person's name, and a reference in them finds that ticket (see
     `ticket_text_search`). `due_before` finds tickets due before a moment (overdue, given now);
     `delivery_failed` those whose last message to the person did not get through.
+    `words_hidden_before` keeps the words of safeguarding tickets closed before that moment
+    out of reach (they are supervisors' only; see `retention.restricted_cutoff`).
     """
 
     status: Sequence[TicketStatus] = ()
@@ -58,6 +60,7 @@ class TicketQuery:
     unassigned: bool = False
     contact_id: int | None = None
     words: str | None = None
+    words_hidden_before: datetime | None = None
     due_before: datetime | None = None
     delivery_failed: bool = False
     search_limit: int = SEARCH_LIMIT
@@ -180,7 +183,19 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
         where.append(failed_delivery(postgres))
     if query.words is not None:
         where.append(among(search_candidates(query.words, query.search_limit), postgres))
+        if query.words_hidden_before is not None:
+            where.append(sa.not_(closed_safeguarding_before(query.words_hidden_before)))
     return where
+
+
+def closed_safeguarding_before(cutoff: datetime) -> ColumnElement[bool]:
+    """Urgent (safeguarding) tickets finished before `cutoff`."""
+    closed_at = sa.func.coalesce(col(Ticket.resolved_at), col(Ticket.updated_at))
+    return sa.and_(
+        col(Ticket.priority) == TicketPriority.URGENT,
+        col(Ticket.status).in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)),
+        closed_at < cutoff,
+    )
 
 
 async def _read(

@@ -143,6 +143,12 @@ async def test_old_safeguarding_tickets_are_for_supervisors_and_listed_before_re
     assert listed[old.ref] == {} and listed[plain.ref]["postcode"] == "LS6 2AB"
     as_supervisor = (await api.get("/tickets", as_=api.supervisor)).json()["items"]
     assert {i["ref"]: i["details"] for i in as_supervisor}[old.ref]["postcode"] == "LS6 2AB"
+    # Nor can an agent learn what the old one says by searching for its words.
+    search = {"status": "closed", "q": "LS6 2AB"}
+    found = [i["ref"] for i in (await api.get("/tickets", params=search)).json()["items"]]
+    assert found == [plain.ref]
+    found = (await api.get("/tickets", params=search, as_=api.supervisor)).json()["items"]
+    assert sorted(i["ref"] for i in found) == sorted([old.ref, plain.ref])
 
     assert (await api.get("/retention")).status_code == 403
     report = await api.get("/retention", as_=api.supervisor)
