@@ -5,14 +5,13 @@ all workers); on SQLite the web process runs the same tick on a clock.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 import procrastinate
 
+from bot.background import Clock
 from bot.db import SessionFactory, transaction
 from handlers.actions.campaigns import do_start_planned_runs
 from handlers.actions.checkin_followup import FOLLOW_UP_CHUNK, do_follow_up
@@ -86,29 +85,9 @@ def register_checkin_tasks(app: procrastinate.App, ticker: CheckinTicker) -> Non
         await ticker.tick()
 
 
-class CheckinClock:
-    """The tick in the web process (SQLite), every CLOCK_SECONDS; a failed tick is logged and
-    the next one tries again."""
+class CheckinClock(Clock):
+    """The tick in the web process (SQLite), every CLOCK_SECONDS."""
 
     def __init__(self, ticker: CheckinTicker, seconds: float = CLOCK_SECONDS) -> None:
+        super().__init__("check-in tick", ticker.tick, seconds)
         self.ticker = ticker
-        self.seconds = seconds
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="checkin-clock")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.ticker.tick()
-            except Exception:
-                log.exception("a check-in tick failed")
-            await asyncio.sleep(self.seconds)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
+from bot.background import BackgroundTask
 from bot.db import transaction
 from bot.outbound import Deliverer
 from handlers.actions.delivery import find_next_due, list_due_recipients
@@ -28,30 +29,22 @@ IDLE_SECONDS = 5.0
 SHORTEST_SECONDS = 0.01
 
 
-class EmbeddedDelivery:
+class EmbeddedDelivery(BackgroundTask):
     """Runs delivery in a background task of this process; `notify` wakes it after a commit."""
 
+    name = "embedded-delivery"
+
     def __init__(self, deliverer: Deliverer, concurrency: int = 8) -> None:
+        super().__init__()
         self.deliverer = deliverer
         self.concurrency = concurrency
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._busy: set[int] = set()
 
     def notify(self, requests: Iterable[DeliveryRequest]) -> None:
         """Messages were committed: look for due ones now."""
         if list(requests):
             self._wake.set()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="embedded-delivery")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def drain_all(self) -> bool:
         """Deliver until nothing is due now, `concurrency` people at a time, each person once;

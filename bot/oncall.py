@@ -21,6 +21,7 @@ from datetime import datetime
 
 import httpx
 
+from bot.background import BackgroundTask
 from bot.channels.base import DeliveryError, OutboundMessage
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
@@ -184,31 +185,23 @@ class Pager:
         raise PageError(f"the webhook answered HTTP {status}", retryable=retryable)
 
 
-class EmbeddedPaging:
+class EmbeddedPaging(BackgroundTask):
     """Pages inside the web process (SQLite): due pages and repeats, every few seconds or at
     once when a commit asks for a page."""
 
     IDLE_SECONDS = 5.0
 
+    name = "embedded-paging"
+
     def __init__(self, pager: Pager) -> None:
+        super().__init__()
         self.pager = pager
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def notify(self, requests: Iterable[PageRequest]) -> None:
         """Pages were committed: look for due ones now."""
         if list(requests):
             self._wake.set()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="embedded-paging")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def run_once(self) -> None:
         """Repeat unanswered alerts, then send every due page."""

@@ -7,13 +7,13 @@ runs are repeated until nothing is left to do.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime
+from functools import partial
 
 import procrastinate
 
+from bot.background import Clock
 from bot.db import SessionFactory, transaction
 from handlers.actions.retention import (
     RetentionReport,
@@ -99,30 +99,14 @@ def register_retention(
         await run_retention(session_factory, rules)
 
 
-class RetentionClock:
-    """Retention in the web process (SQLite): an hour after start, then once a day."""
+class RetentionClock(Clock):
+    """Retention in the web process (SQLite): an hour after start, then once a day; a failed
+    batch changed nothing, and tomorrow's run tries again."""
 
     def __init__(self, session_factory: SessionFactory, rules: RetentionRules) -> None:
-        self.session_factory = session_factory
-        self.rules = rules
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention-clock")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        await asyncio.sleep(FIRST_RUN_SECONDS)
-        while True:
-            try:
-                await run_retention(self.session_factory, self.rules)
-            except Exception:
-                # Tomorrow's run tries again; a failed batch changed nothing.
-                log.exception("a retention run failed")
-            await asyncio.sleep(DAY_SECONDS)
+        super().__init__(
+            "retention run",
+            partial(run_retention, session_factory, rules),
+            DAY_SECONDS,
+            first_after=FIRST_RUN_SECONDS,
+        )
