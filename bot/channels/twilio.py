@@ -19,13 +19,11 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
     TwilioRestException,
     TwilioServiceException,
 )
-from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
-from twilio.rest import Client  # type: ignore[import-untyped]
 
 from bot.channels.base import DeliveryError, Limit, OutboundMessage
 from bot.channels.gsm import fits_segments, loses_letters, split, to_gsm7
 from bot.channels.text import shown_text
-from bot.channels.twilio_http import RebasedHttpClient
+from bot.channels.twilio_http import TwilioAccount
 from bot.config import Settings
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models.enums import Channel, DeliveryStatus
@@ -33,7 +31,6 @@ from models.enums import Channel, DeliveryStatus
 log = logging.getLogger(__name__)
 
 WHATSAPP_PREFIX = "whatsapp:"
-REQUEST_TIMEOUT = 15.0
 # Each SMS we send is at most two segments (306 GSM-7 characters); longer texts go as several.
 SMS_MAX_SEGMENTS = 2
 # What one message to a person may cost in all, in any script: the catalogs are written to it.
@@ -205,15 +202,11 @@ def delivery_error(exc: Exception) -> DeliveryError:
     raise exc
 
 
-class TwilioChannel:
+class TwilioChannel(TwilioAccount):
     """WhatsApp and/or SMS over one Twilio account: checks signatures, sends messages."""
 
     def __init__(self, settings: Settings) -> None:
-        if not (settings.twilio_account_sid and settings.twilio_auth_token):
-            raise ValueError("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-        self.account_sid = settings.twilio_account_sid
-        self.validator = RequestValidator(settings.twilio_auth_token)
-        self.public_base_url = settings.public_base_url.rstrip("/")
+        super().__init__(settings)
         self.status_callback = f"{self.public_base_url}/webhooks/twilio/status"
         self.senders: dict[Channel, str] = {}
         if settings.twilio_whatsapp_from:
@@ -222,35 +215,11 @@ class TwilioChannel:
         if settings.twilio_sms_from:
             self.senders[Channel.SMS] = settings.twilio_sms_from
         self.max_per_second = settings.twilio_max_per_second
-        self._token = settings.twilio_auth_token
-        self._base_url = settings.twilio_api_base_url
-        self._http: RebasedHttpClient | None = None
-        self._client: Any = None
 
     @property
     def channels(self) -> tuple[Channel, ...]:
         """The channels this account sends on (those with a from-number)."""
         return tuple(self.senders)
-
-    async def start(self) -> None:
-        """Open the HTTP session; it belongs to the running event loop."""
-        self._http = RebasedHttpClient(self._base_url, REQUEST_TIMEOUT)
-        client = Client(self.account_sid, self._token, http_client=self._http)
-        # The library reads TWILIO_EDGE and TWILIO_REGION from the environment; settings come
-        # only from bot.config, and an edge host would not match the base URL override.
-        client.edge = client.region = None
-        self._client = client
-
-    async def stop(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
-
-    def signature_ok(self, url: str, params: Any, signature: str) -> bool:
-        """Whether `signature` is Twilio's for this URL and form, made with our auth token."""
-        if not signature:
-            return False
-        return bool(self.validator.validate(url, params, signature))
 
     def translate_form(self, form: Mapping[str, str]) -> IncomingEvent | None:
         return translate_form(form)

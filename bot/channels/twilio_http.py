@@ -6,8 +6,13 @@ from typing import Any
 
 import aiohttp
 from twilio.http.async_http_client import AsyncTwilioHttpClient  # type: ignore[import-untyped]
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+from twilio.rest import Client  # type: ignore[import-untyped]
+
+from bot.config import Settings
 
 TWILIO_API = "https://api.twilio.com"
+REQUEST_TIMEOUT = 15.0
 
 
 class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
@@ -50,3 +55,39 @@ class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
             timeout=timeout or self.timeout,
             allow_redirects=allow_redirects,
         )
+
+
+class TwilioAccount:
+    """One Twilio account as a channel uses it: the library's client on this event loop, and
+    the check of Twilio's signature on the webhooks it posts to us."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not (settings.twilio_account_sid and settings.twilio_auth_token):
+            raise ValueError("Twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        self.account_sid = settings.twilio_account_sid
+        self.validator = RequestValidator(settings.twilio_auth_token)
+        self.public_base_url = settings.public_base_url.rstrip("/")
+        self._token = settings.twilio_auth_token
+        self._base_url = settings.twilio_api_base_url
+        self._http: RebasedHttpClient | None = None
+        self._client: Any = None
+
+    async def start(self) -> None:
+        """Open the HTTP session; it belongs to the running event loop."""
+        self._http = RebasedHttpClient(self._base_url, REQUEST_TIMEOUT)
+        client = Client(self.account_sid, self._token, http_client=self._http)
+        # The library reads TWILIO_EDGE and TWILIO_REGION from the environment; settings come
+        # only from bot.config, and an edge host would not match the base URL override.
+        client.edge = client.region = None
+        self._client = client
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def signature_ok(self, url: str, params: Any, signature: str) -> bool:
+        """Whether `signature` is Twilio's for this URL and form, made with our auth token."""
+        if not signature:
+            return False
+        return bool(self.validator.validate(url, params, signature))

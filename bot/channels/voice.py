@@ -19,13 +19,11 @@ from twilio.base.exceptions import (  # type: ignore[import-untyped]
     TwilioRestException,
     TwilioServiceException,
 )
-from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
-from twilio.rest import Client  # type: ignore[import-untyped]
 from twilio.twiml.voice_response import Gather, VoiceResponse  # type: ignore[import-untyped]
 
 from bot.channels.base import DeliveryError, Limit, OutboundMessage
 from bot.channels.twilio import delivery_error
-from bot.channels.twilio_http import RebasedHttpClient
+from bot.channels.twilio_http import TwilioAccount
 from bot.config import Settings
 from handlers.conversation.catalog import DEFAULT_LANGUAGE, t
 from handlers.conversation.events import IncomingEvent, Option
@@ -33,7 +31,6 @@ from models.enums import Channel
 
 log = logging.getLogger(__name__)
 
-REQUEST_TIMEOUT = 15.0
 # How long the phone rings before Twilio calls it "no-answer"; answering machines often pick
 # up at about 20-30 seconds, and machine detection catches those.
 RING_SECONDS = 30
@@ -241,45 +238,21 @@ def is_machine(answered_by: str | None) -> bool:
 # --- placing calls ------------------------------------------------------------------------
 
 
-class VoiceChannel:
+class VoiceChannel(TwilioAccount):
     """Calls from one Twilio number: places them, checks the signatures of their webhooks."""
 
     def __init__(self, settings: Settings) -> None:
         if not (settings.voice_enabled and settings.twilio_auth_token):
             raise ValueError("calls need TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_FROM")
-        self.account_sid = settings.twilio_account_sid
+        super().__init__(settings)
         self.sender = settings.twilio_voice_from or ""
-        self.validator = RequestValidator(settings.twilio_auth_token)
-        self.public_base_url = settings.public_base_url.rstrip("/")
         self.max_per_second = settings.twilio_voice_max_per_second
-        self._token = settings.twilio_auth_token
-        self._base_url = settings.twilio_api_base_url
-        self._http: RebasedHttpClient | None = None
-        self._client: Any = None
 
     def url(self, message_id: int, what: str = "", *, again: bool = False) -> str:
         """A call webhook's public URL for one message: its TwiML, `answer` or `status`."""
         path = f"{self.public_base_url}/webhooks/twilio/voice/{message_id}"
         path += f"/{what}" if what else ""
         return path + ("?again=1" if again else "")
-
-    async def start(self) -> None:
-        """Open the HTTP session; it belongs to the running event loop."""
-        self._http = RebasedHttpClient(self._base_url, REQUEST_TIMEOUT)
-        client = Client(self.account_sid, self._token, http_client=self._http)
-        client.edge = client.region = None
-        self._client = client
-
-    async def stop(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
-
-    def signature_ok(self, url: str, params: Any, signature: str) -> bool:
-        """Whether `signature` is Twilio's for this URL and form, made with our auth token."""
-        if not signature:
-            return False
-        return bool(self.validator.validate(url, params, signature))
 
     def parts(self, message: OutboundMessage) -> Sequence[str]:
         """A message is one call."""
