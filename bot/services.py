@@ -210,8 +210,6 @@ async def running(
     previous_oncall = current_oncall_policy()
     configure_oncall_policy(settings.oncall_policy())
     configure_retention(settings.retention_rules())
-    # The detector's model and word lists load now, not on the first person's message.
-    classifier.warm_up()
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
@@ -315,7 +313,9 @@ async def running(
                 info[PAGE_HOOK] = jobs.enqueue_page_in_transaction
                 info[ENQUEUE_MANY_HOOK] = jobs.enqueue_many_in_transaction
         if not worker:
-            # The language detector's models load here (about 0.25 s) rather than while
-            # someone waits for the answer to their first message.
+            # The detectors' models and word lists load here (about a second), off the event
+            # loop, rather than while someone waits for the answer to their first message.
+            # A worker answers nobody, so it never loads them.
+            await asyncio.to_thread(classifier.warm_up)
             await asyncio.to_thread(languages.warm_up)
         yield services
