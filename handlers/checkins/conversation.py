@@ -7,15 +7,16 @@ not answer the check-in go on to the menu as usual, and the check-in keeps waiti
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from sqlmodel import col, select
 
 from handlers.actions.checkin_followup import do_escalate_checkin
 from handlers.actions.tickets import find_open_alert_ticket
+from handlers.checkins.reading import READINGS, UNSURE, negated, read_words
 from handlers.checkins.scripts import answers_for, options_for
-from handlers.conversation.matching import match_option, normalise
+from handlers.conversation.events import Option
+from handlers.conversation.matching import match_option
 from handlers.conversation.turn import State, Turn
 from models import Campaign, Checkin, CheckinRun, Contact
 from models.checkins import WAITING_STATUSES, CampaignKind, CheckinStatus
@@ -23,49 +24,27 @@ from models.checkins import WAITING_STATUSES, CampaignKind, CheckinStatus
 # States where a check-in's answer may come: not mid-request, consent or role.
 OPEN_STATES = (State.NEW, State.MENU)
 
-# Words people use, strongest first: "not great" is not "great".
-_WORDS: dict[CampaignKind, tuple[tuple[str, re.Pattern[str]], ...]] = {
-    CampaignKind.CHECKIN: (
-        ("checkin_call", re.compile(r"\b(call|ring|phone)\b( me)?|\bcall back\b|\bspeak to\b")),
-        (
-            "checkin_help",
-            re.compile(
-                r"\b(not|isnt|arent|dont|cant) (so |too |very |feeling )?"
-                r"(great|good|ok|okay|well|fine|alright|right)\b|\bhelp\b|\bbad\b|\bawful\b|"
-                r"\bpoorly\b|\bunwell\b|\bill\b|\bsick\b|\bstruggling\b|\bterrible\b|\blonely\b"
-            ),
-        ),
-        (
-            "checkin_ok",
-            re.compile(r"\b(ok|okay|fine|good|great|well|alright|all right|grand|lovely|yes)\b"),
-        ),
-    ),
-    CampaignKind.ALARM_TEST: (
-        (
-            "alarm_failed",
-            re.compile(r"\b(didnt|did not|doesnt|does not|not|no|broken|failed|wont)\b"),
-        ),
-        ("alarm_done", re.compile(r"\b(done|yes|worked|works|ok|okay|fine|tested)\b")),
-    ),
-}
-
 
 def read_answer(kind: CampaignKind, turn: Turn) -> str | None:
-    """The option the person's button, number or words pick, if any."""
+    """The option the person's button, number or words pick, `UNSURE` when their words are
+    too mixed to tell, else None."""
     answers = answers_for(kind)
     if turn.event.choice in answers:
         return turn.event.choice
     if not turn.text:
         return None
-    options = [(o.id, o.label) for o in options_for(kind, turn.lang, turn.identity.channel.value)]
-    picked = match_option(turn.text, options)
-    if picked is not None:
-        return picked
-    text = normalise(turn.text)
-    for option_id, words in _WORDS[kind]:
-        if words.search(text):
-            return option_id
-    return None
+    # Words first: a label's loose match could read "nie dobrze" as "Czuję się dobrze".
+    said = read_words(kind, turn.text, turn.words)
+    if said is not None:
+        return said
+    picked = match_option(turn.text, [(o.id, o.label) for o in _options(kind, turn)])
+    if picked == READINGS[kind].well and negated(turn.text, turn.words):
+        return UNSURE
+    return picked
+
+
+def _options(kind: CampaignKind, turn: Turn) -> list[Option]:
+    return options_for(kind, turn.lang, turn.identity.channel.value)
 
 
 async def find_waiting_checkin(turn: Turn) -> tuple[Checkin, Campaign] | None:
@@ -103,6 +82,10 @@ async def answer_checkin(turn: Turn) -> State | None:
         option = button if button in answers_for(campaign.kind) else None
     if option is None:
         return None
+    if option == UNSURE:
+        # Too mixed to tell (a "fine" with a "not" in it): ask again rather than guess.
+        turn.say(turn.t("checkin.unsure"), _options(campaign.kind, turn))
+        return turn.state
     outcome = answers_for(campaign.kind)[option]
     checkin.status = CheckinStatus(outcome)
     checkin.answered_at = turn.now

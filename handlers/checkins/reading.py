@@ -1,0 +1,104 @@
+"""Reading a check-in answer typed in words, in any language the catalogs speak.
+
+The words live in the catalogs' `[words.checkin]` and `[words.telecare]` tables, one entry per
+option, and a phrase counts when its words stand together in what was typed ("dobrze" in
+"wszystko dobrze, dziękuję"). The answers that ask for something (a call, help, a broken
+alarm) are read first, so "I'm fine but please ring me" is a call.
+
+Saying someone is well when they are not is the worst mistake, so a word for "well" next to a
+negation ("nie dobrze", "ddim yn iawn", "not great") reads as the opposite, and one with a
+negation elsewhere in the message ("ok... not sure") is no answer yet: the person is asked again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from handlers.conversation.parsers.text import MAX_INPUT, fold
+from models.checkins import CampaignKind
+
+# What `read_words` returns when the words are too mixed to call: ask again.
+UNSURE: Final = "unsure"
+# How many words may stand between a negation and the word it turns round ("nie czuję się
+# dobrze", "not feeling too good").
+_NEGATION_REACH: Final = 3
+# The catalog entry holding the words that negate, in each language.
+NEGATIONS: Final = "negation.not"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one kind of check-in reads words: which options win outright, strongest first, the
+    one that says all is well, and what a negated "all is well" means."""
+
+    section: str
+    strong: tuple[str, ...]
+    well: str
+    negated: str
+
+
+READINGS: Final = {
+    CampaignKind.CHECKIN: Reading(
+        "checkin",
+        strong=("checkin_call", "checkin_help"),
+        well="checkin_ok",
+        negated="checkin_help",
+    ),
+    CampaignKind.ALARM_TEST: Reading(
+        "telecare", strong=("alarm_failed",), well="alarm_done", negated="alarm_failed"
+    ),
+}
+
+
+def _spans(tokens: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each phrase stands in the tokens, as (first, past last) word positions."""
+    found = []
+    for phrase in phrases:
+        words = phrase.split()
+        size = len(words)
+        found += [
+            (start, start + size)
+            for start in range(len(tokens) - size + 1)
+            if list(tokens[start : start + size]) == words
+        ]
+    return found
+
+
+def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[str]]) -> str | None:
+    """The option the words pick, `UNSURE` when they are too mixed to tell, else None.
+
+    `words(key)` gives the folded catalog words for `key` in the person's languages.
+    """
+    if len(text) > MAX_INPUT:
+        return None
+    tokens = fold(text).split()
+    reading = READINGS[kind]
+    for option in reading.strong:
+        if _spans(tokens, words(f"{reading.section}.{option}")):
+            return option
+    well = _spans(tokens, words(f"{reading.section}.{reading.well}"))
+    if not well:
+        return None
+    return _unless_negated(reading, well, _spans(tokens, words(NEGATIONS)))
+
+
+def negated(text: str, words: Callable[[str], Sequence[str]]) -> bool:
+    """Whether the text holds a negation anywhere."""
+    return bool(_spans(fold(text[:MAX_INPUT]).split(), words(NEGATIONS)))
+
+
+def _unless_negated(
+    reading: Reading, well: list[tuple[int, int]], negations: list[tuple[int, int]]
+) -> str:
+    """ "All is well", unless a negation outside those words turns it round or muddies it."""
+    inside = {position for start, end in well for position in range(start, end)}
+    # "على ما يرام" (all right) holds "ما", a negation elsewhere: a phrase's own words are its own.
+    outside = [(start, end) for start, end in negations if start not in inside]
+    if not outside:
+        return reading.well
+    for negation_end in (end for _, end in outside):
+        if any(0 <= start - negation_end <= _NEGATION_REACH for start, _ in well):
+            return reading.negated
+    return UNSURE
