@@ -24,6 +24,10 @@ from models.staff import StaffRole
 LONDON = ZoneInfo("Europe/London")
 _staff_numbers = itertools.count(1)
 HEADER = "tenant_ref,name,phone,channel,vulnerable,telecare,consent_at,consent_source\n"
+SPEAKER = (
+    "tenant_ref,name,phone,channel,language,vulnerable,telecare,next_alarm_test,"
+    "consent_at,consent_source\n"
+)
 
 
 def london(text: str) -> datetime:
@@ -44,6 +48,29 @@ def person(
 async def import_people(db: SessionFactory, rows: list[str], now: datetime) -> ImportResult:
     async with transaction(db) as session:
         return await do_import_contacts(session=session, text=HEADER + "".join(rows), now=now)
+
+
+async def asked_in(
+    db: SessionFactory,
+    language: str,
+    phone: str,
+    now: datetime,
+    *,
+    kind: CampaignKind = CampaignKind.CHECKIN,
+) -> Message:
+    """One person speaking `language` is imported and asked a check-in of `kind` by SMS at
+    `now` (an alarm test falls due that day); the question sent to them."""
+    due = now.date().isoformat()
+    row = f"L1,Person L,{phone},sms,{language},true,true,{due},2026-01-01,tenancy form\n"
+    async with transaction(db) as session:
+        result = await do_import_contacts(session=session, text=SPEAKER + row, now=now)
+    assert result.rejected == []
+    audience = {"vulnerable": True} if kind is CampaignKind.CHECKIN else {"telecare": True}
+    made = await campaign(db, now, kind=kind, audience=audience)
+    await run_now(db, made.id or 0, now)
+    await tick(db, now)
+    [question] = await sent_to(db, phone)
+    return question
 
 
 async def supervisor(db: SessionFactory) -> Staff:

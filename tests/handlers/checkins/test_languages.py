@@ -7,28 +7,19 @@ from datetime import timedelta
 
 import pytest
 
-from bot.db import SessionFactory, transaction
-from handlers.actions.contact_import import do_import_contacts
+from bot.db import SessionFactory
 from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.catalog import t
 from models.checkins import CheckinStatus
 from models.enums import TicketCategory, TicketPriority
-from tests.support.checkins import campaign, checkins, london, run_now, say, sent_to, tick, tickets
+from tests.support.checkins import asked_in, checkins, london, say, sent_to, tickets
 
 TUESDAY = london("2026-12-01 10:00")
 PHONE = "+447700900123"
-ROW = "tenant_ref,name,phone,channel,language,vulnerable,consent_at,consent_source\n"
 
 
 async def _asked_in(db: SessionFactory, language: str) -> None:
-    text = f"{ROW}L1,Person L,07700900123,sms,{language},true,2026-01-01,tenancy form\n"
-    async with transaction(db) as session:
-        result = await do_import_contacts(session=session, text=text, now=TUESDAY)
-    assert result.rejected == []
-    made = await campaign(db, TUESDAY)
-    await run_now(db, made.id or 0, TUESDAY)
-    await tick(db, TUESDAY)
-    [question] = await sent_to(db, PHONE)
+    question = await asked_in(db, language, PHONE, TUESDAY)
     assert question.body == isolate_runs(t("checkin.question", language), language)
     labels = [label for _, label in question.payload["options"]]
     assert labels == [

@@ -1,0 +1,55 @@
+"""Reading check-in words against the real catalogs: the strongest answer wins, a negation
+turns "well" round or makes it too mixed to call, and a phrase's own words are its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from handlers.checkins.reading import UNSURE, read_words
+from handlers.conversation.catalog import DEFAULT_LANGUAGE, words
+from models.checkins import CampaignKind
+
+
+def _words(language: str) -> Callable[[str], tuple[str, ...]]:
+    # As a conversation reads them: the person's language, then English.
+    return lambda key: words(key, language) + words(key, DEFAULT_LANGUAGE)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "read"),
+    [
+        # "ما" negates elsewhere, but is part of "على ما يرام" (all right).
+        ("ar", "أنا على ما يرام", "checkin_ok"),
+        # Asking for something beats saying all is well.
+        ("en", "I'm fine but please ring me", "checkin_call"),
+        ("pl", "Dobrze, ale potrzebuję pomocy", "checkin_help"),
+        # A negation a few words before "well" turns it round...
+        ("en", "not feeling too good", "checkin_help"),
+        ("cy", "Dw i ddim yn teimlo'n dda iawn", "checkin_help"),
+        ("ro", "nu mă simt prea bine", "checkin_help"),
+        # ...one further off, or after it, leaves the answer unclear.
+        ("en", "not that I know of, fine", UNSURE),
+        ("bn", "ভালো আছি, কিন্তু ঘুম হচ্ছে না", UNSURE),
+        ("es", "estoy bien, no necesito nada", UNSURE),
+        # Words that answer nothing are left for the menu.
+        ("pl", "jaki mam czynsz", None),
+        ("en", "fine " * 60, None),
+    ],
+)
+def test_check_in_words(language: str, text: str, read: str | None) -> None:
+    assert read_words(CampaignKind.CHECKIN, text, _words(language)) == read
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "read"),
+    [
+        ("pt", "Feito, mas não tocou", "alarm_failed"),
+        ("cy", "do, mae'n gweithio", "alarm_done"),
+        ("ur", "کام کر رہا ہے", "alarm_done"),
+        ("ar", "جربته", "alarm_done"),
+    ],
+)
+def test_alarm_test_words(language: str, text: str, read: str | None) -> None:
+    assert read_words(CampaignKind.ALARM_TEST, text, _words(language)) == read
