@@ -5,9 +5,11 @@ option, and a phrase counts when its words stand together in what was typed ("do
 "wszystko dobrze, dziękuję"). The answers that ask for something (a call, help, a broken
 alarm) are read first, so "I'm fine but please ring me" is a call.
 
-Saying someone is well when they are not is the worst mistake, so a word for "well" next to a
-negation ("nie dobrze", "ddim yn iawn", "not great") reads as the opposite, and one with a
-negation elsewhere in the message ("ok... not sure") is no answer yet: the person is asked again.
+Saying someone is well when they are not is the worst mistake, so a word for "well" a few
+words after a negation (`[words.negation]`: "nie dobrze", "ddim yn iawn", "not great") reads as
+the opposite, and one with a negation anywhere else ("ok... not sure") is no answer yet: the
+person is asked again. Where the negation follows the word ("ٹھیک نہیں", "ভালো নেই"), the
+catalog lists the phrase itself among the words for help.
 """
 
 from __future__ import annotations
