@@ -1,5 +1,5 @@
 """Check-ins on the staff page: the no-response view, campaign runs and their CSV, a person's
-check-in history, and the campaign pages refused to agents."""
+check-in history, check-ins in the impact report, and the campaign pages refused to agents."""
 
 from __future__ import annotations
 
@@ -11,11 +11,23 @@ from collections.abc import Iterator
 import pytest
 from playwright.async_api import Page, expect
 
+from admin.web.core import say as say_staff
+from models.base import utcnow
 from models.enums import TicketCategory, TicketPriority
 from tests.doubles.telegram_api import TelegramApiDouble
 from tests.doubles.twilio_api import TwilioApiDouble, serve
 from tests.support.app import serving, settings_for
-from tests.support.checkins import FinishedRun, finished_run, london
+from tests.support.checkins import (
+    FinishedRun,
+    campaign,
+    finished_run,
+    import_people,
+    london,
+    person,
+    run_now,
+    say,
+    tick,
+)
 from tests.support.tickets import seed_ticket
 from tests.web.conftest import Staffed, sign_in
 
@@ -144,3 +156,33 @@ async def test_an_agent_is_refused_the_campaign_pages(
     results = await page.request.get(f"{run}/results.csv")
     assert results.status == 403
     assert "Person B" not in await results.text()
+
+
+async def test_the_report_counts_checkins_sent_and_answered(page: Page, site: Staffed) -> None:
+    # The report ends today, so this run goes now, in a window open all day (the service's own
+    # tick may send it too; either way each person is asked once).
+    now = utcnow()
+    await import_people(site.db, [person("A", "07700900011"), person("B", "07700900012")], now)
+    made = await campaign(
+        site.db, now, window_start="00:00", window_end="24:00", skip_bank_holidays=False
+    )
+    await run_now(site.db, made.id or 0, now)
+    await tick(site.db, now)
+    await say(site.db, "+447700900011", utcnow(), "fine thanks")
+
+    await sign_in(page, site, site.supervisor)
+    await page.goto(f"{site.url}/staff/reports?by=none")
+    table = page.get_by_role("table", name="Every measure, per period")
+    latest = table.get_by_role("row").last
+    # Group, requests, check-ins sent, answered, escalations, referrals, then four times.
+    await expect(latest.get_by_role("cell")).to_have_text(
+        ["All", "0", "2", "1", "0", "0", *[say_staff("units.none")] * 4]
+    )
+    async with page.expect_download() as waiting:
+        await page.get_by_role("link", name="Download as CSV").click()
+    text = (await (await waiting.value).path()).read_text(encoding="utf-8")
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["checkins_sent"] != "0"]
+    assert [(r["group_by"], r["checkins_sent"], r["checkins_answered"]) for r in rows] == [
+        ("none", "2", "1"),
+        ("all", "2", "1"),
+    ]
