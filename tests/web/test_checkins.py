@@ -83,6 +83,10 @@ async def test_the_no_response_view_lists_the_silent_persons_ticket(
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Welfare")
     await expect(page.locator("main")).to_contain_text("no response - please phone")
+    # The run is a supervisors' page: an agent is not offered it.
+    await expect(
+        page.get_by_role("link", name="See the check-in run this came from")
+    ).to_have_count(0)
 
 
 async def test_a_supervisor_opens_a_run_and_downloads_its_results(
@@ -123,6 +127,13 @@ async def test_a_supervisor_opens_a_run_and_downloads_its_results(
         ("B", "Person B", "no_response"),
     ]
     assert table[0]["ticket"] == "" and table[1]["ticket"].startswith("HH-")
+
+    # From the silent person's ticket, back to the run it came from.
+    await results.get_by_role("link", name=table[1]["ticket"]).click()
+    await page.get_by_role("link", name="See the check-in run this came from").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Weekly check-in: run {done.run.id}"
+    )
 
 
 async def test_the_persons_record_shows_their_checkins(
