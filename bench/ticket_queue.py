@@ -78,7 +78,7 @@ def requests(staff_id: int, contact_id: int) -> dict[str, TicketQuery]:
     for name, values in filters.items():
         for sort in TicketSort:
             found[f"{name} sort={sort.value}"] = TicketQuery(sort=sort, **values)
-    for key in ("urgent", "new", "mine", "waiting", "overdue", "failed"):
+    for key in ("urgent", "new", "mine", "waiting", "no_response", "overdue", "failed"):
         found[f"view {key}"] = VIEWS_BY_KEY[key].query(staff_id=staff_id, now=now)
     for words in (
         "LS6 2AB",

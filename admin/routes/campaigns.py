@@ -3,8 +3,6 @@ and the telecare customers whose alarm test is overdue."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from typing import Annotated
 
@@ -33,6 +31,7 @@ from handlers.actions.checkin_results import (
     find_run_counts,
     list_overdue_alarm_tests,
     list_run_results,
+    results_csv,
 )
 from models.audit import AuditAction
 from models.base import utcnow
@@ -43,17 +42,6 @@ router = APIRouter(tags=["campaigns"], responses={**AUTH_ERRORS})
 CampaignId = Annotated[int, Path(ge=1, le=MAX_DB_ID, examples=[1])]
 RunId = Annotated[int, Path(ge=1, le=MAX_DB_ID, examples=[1])]
 OVERDUE_AFTER = timedelta(days=7)
-RESULT_COLUMNS = (
-    "contact_id",
-    "tenant_ref",
-    "name",
-    "status",
-    "sent_at",
-    "reminded_at",
-    "answered_at",
-    "ticket",
-    "reason",
-)
 
 
 @router.post(
@@ -167,36 +155,13 @@ async def run_results_csv(
 ) -> Response:
     """The run's outcome per person, as CSV."""
     await access_run(session=session, campaign_id=campaign_id, run_id=run_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(RESULT_COLUMNS)
-    for row in await list_run_results(session=session, run_id=run_id):
-        c = row.checkin
-        writer.writerow(
-            [
-                c.contact_id,
-                _cell(row.contact.tenant_ref),
-                _cell(row.contact.display_name),
-                c.status.value,
-                c.sent_at.isoformat() if c.sent_at else "",
-                c.reminded_at.isoformat() if c.reminded_at else "",
-                c.answered_at.isoformat() if c.answered_at else "",
-                row.ticket_ref or "",
-                _cell(c.reason),
-            ]
-        )
+    text = results_csv(await list_run_results(session=session, run_id=run_id))
     name = f"campaign-{campaign_id}-run-{run_id}.csv"
     return Response(
-        out.getvalue(),
+        text,
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _cell(value: str | None) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get("/telecare/overdue", response_model=list[OverdueAlarmTest])

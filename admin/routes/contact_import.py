@@ -164,4 +164,4 @@ async def contact_checkins(
     """The person's check-ins and alarm-test reminders, newest first."""
     await access_contact(session=session, contact_id=contact_id)
     rows = await list_contact_checkins(session=session, contact_id=contact_id)
-    return [CheckinPublic.of(c, name) for c, name in rows]
+    return [CheckinPublic.of(row.checkin, row.campaign) for row in rows]

@@ -11,14 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from admin.web import contacts, queue, reports, tickets
+from admin.web import campaigns, contacts, queue, reports, tickets
 from admin.web.auth import NotSignedIn, PageRefused, router, sign_in_redirect
 from admin.web.core import HERE, Pages, WebConfig
 
 __all__ = ["WebConfig", "mount"]
 
 # The modules whose routes `router` collects; imported for that effect.
-_PAGES = (contacts, queue, reports, tickets)
+_PAGES = (campaigns, contacts, queue, reports, tickets)
 
 
 def mount(app: FastAPI, config: WebConfig) -> None:

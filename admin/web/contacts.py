@@ -1,4 +1,4 @@
-"""A person's record: their flags, the channels they use, and their tickets."""
+"""A person's record: their flags, the channels they use, their tickets and their check-ins."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from admin.web.auth import AgentPage, PagesDep, router
 from bot.deps import SessionDep
+from handlers.actions.checkin_results import list_contact_checkins
 from handlers.actions.contacts import access_contact_record
 from handlers.actions.errors import NotFoundError
 from models.base import utcnow
@@ -32,12 +33,6 @@ async def contact_page(
         )
     except NotFoundError:
         return pages.render(request, "not_found.html", 404, me=me)
+    checkins = await list_contact_checkins(session=session, contact_id=contact_id)
     await session.commit()
-    return pages.render(
-        request,
-        "contact.html",
-        me=me,
-        record=record,
-        # Issue 9 fills this with the person's welfare check-ins and their answers.
-        checkins=None,
-    )
+    return pages.render(request, "contact.html", me=me, record=record, checkins=checkins)

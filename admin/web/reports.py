@@ -86,7 +86,8 @@ async def reports_page(
 ) -> Response:
     """The report as a chart of requests per period and a table of every measure."""
     rows, totals = await _rows_and_totals(session, query)
-    groups = sorted({row.group for row in rows})
+    # The chart counts requests: a group with only check-ins has no bar to name.
+    groups = sorted({row.group for row in rows if row.requests})
     covered = periods(query)
     labels = {p: _label(p, query) for p in covered}
     chart = stacked_bars(
@@ -113,6 +114,11 @@ def _hours(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds / 3600:.2f}"
 
 
+def _cell(row: ReportRow, measure: str) -> object:
+    value = getattr(row, measure)
+    return _hours(value) if measure.startswith(("first", "resolution")) else value
+
+
 def _csv(rows: list[ReportRow], totals: list[ReportRow], query: ReportQuery) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -125,13 +131,7 @@ def _csv(rows: list[ReportRow], totals: list[ReportRow], query: ReportQuery) -> 
                 query.period.value,
                 group_by,
                 row.group or "all",
-                row.requests,
-                row.escalations,
-                row.referrals,
-                _hours(row.first_response_median),
-                _hours(row.first_response_p90),
-                _hours(row.resolution_median),
-                _hours(row.resolution_p90),
+                *(_cell(row, measure) for measure in MEASURES),
             ]
         )
     return out.getvalue()

@@ -172,6 +172,12 @@ async def list_campaigns(*, session: AsyncSession) -> list[Campaign]:
     return list((await session.exec(select(Campaign).order_by(col(Campaign.id).desc()))).all())
 
 
+async def list_recent_runs(*, session: AsyncSession, limit: int = 500) -> list[CheckinRun]:
+    """The latest runs of every campaign, newest first."""
+    statement = select(CheckinRun).order_by(col(CheckinRun.id).desc()).limit(limit)
+    return list((await session.exec(statement)).all())
+
+
 async def do_start_run(
     *, session: AsyncSession, campaign: Campaign, staff: Staff | None, now: datetime
 ) -> CheckinRun:

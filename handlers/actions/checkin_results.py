@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,8 +11,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Campaign, Checkin, CheckinRun, Contact, Ticket
+from models import Campaign, ChannelIdentity, Checkin, CheckinRun, Contact, Ticket
 from models.checkins import CheckinStatus
+from models.enums import Channel
 
 COUNT_KEYS = (
     "targeted",
@@ -83,19 +86,84 @@ async def list_run_results(*, session: AsyncSession, run_id: int) -> list[Result
     return [ResultRow(c, p, t.ref if t else None) for c, p, t in rows.all()]
 
 
+RESULT_COLUMNS = (
+    "contact_id",
+    "tenant_ref",
+    "name",
+    "status",
+    "sent_at",
+    "reminded_at",
+    "answered_at",
+    "ticket",
+    "reason",
+)
+
+
+def _cell(value: str | None) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    text = value or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _moment(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def results_csv(rows: list[ResultRow]) -> str:
+    """A run's outcome per person as CSV text, with `RESULT_COLUMNS` as its header."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESULT_COLUMNS)
+    for row in rows:
+        c = row.checkin
+        writer.writerow(
+            [
+                c.contact_id,
+                _cell(row.contact.tenant_ref),
+                _cell(row.contact.display_name),
+                c.status.value,
+                _moment(c.sent_at),
+                _moment(c.reminded_at),
+                _moment(c.answered_at),
+                row.ticket_ref or "",
+                _cell(c.reason),
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One of a person's check-ins: its campaign's name, the channel it was tried on (None when
+    there was nowhere to send it), and the ticket it raised, if any."""
+
+    checkin: Checkin
+    campaign_id: int
+    campaign: str
+    channel: Channel | None
+    ticket_ref: str | None
+
+
 async def list_contact_checkins(
     *, session: AsyncSession, contact_id: int, limit: int = 200
-) -> list[tuple[Checkin, str]]:
-    """The person's check-ins, newest first, each with its campaign's name."""
+) -> list[HistoryRow]:
+    """The person's check-ins, newest first, each with its campaign, channel and ticket."""
     rows = await session.exec(
-        select(Checkin, Campaign.name)
+        select(Checkin, Campaign, col(ChannelIdentity.channel), Ticket)
         .join(CheckinRun, col(CheckinRun.id) == Checkin.run_id)
         .join(Campaign, col(Campaign.id) == CheckinRun.campaign_id)
+        .join(ChannelIdentity, col(ChannelIdentity.id) == Checkin.identity_id, isouter=True)
+        .join(Ticket, col(Ticket.id) == Checkin.ticket_id, isouter=True)
         .where(Checkin.contact_id == contact_id)
         .order_by(col(Checkin.id).desc())
         .limit(limit)
     )
-    return [(c, str(name)) for c, name in rows.all()]
+    return [
+        HistoryRow(
+            c, p.id or 0, p.name, Channel(channel) if channel else None, t.ref if t else None
+        )
+        for c, p, channel, t in rows.all()
+    ]
 
 
 async def list_overdue_alarm_tests(

@@ -2,8 +2,13 @@
 
 The measures, per period (by the ticket's opening, in the team's time zone) and group:
 - requests: tickets opened;
-- escalations: those that were urgent or a welfare concern (`priority` urgent or `category`
-  welfare, as they stand now);
+- check-ins sent: welfare check-ins and alarm-test reminders whose message or call went out
+  (as a run's `sent` counts them), by the day they went; check-ins answered: those of them the
+  person answered. By category a check-in counts as welfare and an alarm test as telecare; by
+  channel, the channel it went by;
+- escalations: tickets that were urgent or a welfare concern (`priority` urgent or `category`
+  welfare, as they stand now), or that a check-in raised (a call asked for, an alarm test
+  failed);
 - referrals: those staff marked as referred to a partner (a food bank, Age UK, a GP, the
   council), i.e. with `referred_at` set;
 - first response: from opening to the first message to the person or status change by staff;
@@ -13,8 +18,7 @@ both times as the median and the 90th percentile, interpolated as PostgreSQL's
 
 On PostgreSQL the whole report is one grouped query; SQLite, for small embedded deployments,
 reads the period's tickets and groups them here, to the same definitions.
-Check-ins sent and answered join the measures with the check-in campaigns (issue 9), and a
-language breakdown with languages (issue 10).
+A language breakdown joins with languages (issue 10).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -32,8 +36,13 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Ticket
+from models import Campaign, ChannelIdentity, Checkin, CheckinRun, Ticket
+from models.checkins import CampaignKind, CheckinStatus
 from models.enums import TicketCategory, TicketPriority
+
+CHECKIN_KEY = "checkin_id"
+"""The key a check-in's escalation ticket names it by in its details."""
+_UNSENT = (CheckinStatus.PENDING, CheckinStatus.FAILED, CheckinStatus.OPTED_OUT)
 
 
 class Period(StrEnum):
@@ -49,6 +58,8 @@ class Breakdown(StrEnum):
 
 MEASURES = (
     "requests",
+    "checkins_sent",
+    "checkins_answered",
     "escalations",
     "referrals",
     "first_response_median",
@@ -56,7 +67,7 @@ MEASURES = (
     "resolution_median",
     "resolution_p90",
 )
-"""The report's columns, in order. Issue 9 adds `checkins_sent` and `checkins_answered`."""
+"""The report's columns, in order."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,8 @@ class ReportRow:
     period: date
     group: str
     requests: int = 0
+    checkins_sent: int = 0
+    checkins_answered: int = 0
     escalations: int = 0
     referrals: int = 0
     first_response_median: float | None = None
@@ -125,6 +138,16 @@ def _escalated() -> sa.ColumnElement[bool]:
     return sa.or_(
         col(Ticket.priority) == TicketPriority.URGENT,
         col(Ticket.category) == TicketCategory.WELFARE,
+        col(Ticket.details)[CHECKIN_KEY].is_not(None),
+    )
+
+
+def is_escalation(ticket: Ticket) -> bool:
+    """Whether the ticket counts as an escalation (the same test as `_escalated`)."""
+    return (
+        ticket.priority == TicketPriority.URGENT
+        or ticket.category == TicketCategory.WELFARE
+        or ticket.details.get(CHECKIN_KEY) is not None
     )
 
 
@@ -209,10 +232,7 @@ def _grouped_here(tickets: Iterable[Ticket], query: ReportQuery) -> list[ReportR
                 period=period,
                 group=group,
                 requests=len(members),
-                escalations=sum(
-                    t.priority == TicketPriority.URGENT or t.category == TicketCategory.WELFARE
-                    for t in members
-                ),
+                escalations=sum(is_escalation(t) for t in members),
                 referrals=sum(t.referred_at is not None for t in members),
                 first_response_median=percentile(response, 0.5),
                 first_response_p90=percentile(response, 0.9),
@@ -223,9 +243,70 @@ def _grouped_here(tickets: Iterable[Ticket], query: ReportQuery) -> list[ReportR
     return rows
 
 
+def _checkin_group(breakdown: Breakdown) -> Any:
+    if breakdown == Breakdown.CATEGORY:
+        return sa.case(
+            (col(Campaign.kind) == CampaignKind.ALARM_TEST, TicketCategory.TELECARE.value),
+            else_=TicketCategory.WELFARE.value,
+        )
+    if breakdown == Breakdown.CHANNEL:
+        return col(ChannelIdentity.channel)
+    return sa.literal("")
+
+
+async def _checkin_counts(
+    session: AsyncSession, query: ReportQuery, postgres: bool
+) -> dict[tuple[date, str], tuple[int, int]]:
+    """Check-ins sent and answered, per period (of their sending) and group."""
+    start, end = _bounds(query)
+    sent_at = col(Checkin.sent_at)
+    group = _checkin_group(query.breakdown).label("grp")
+    answered = col(Checkin.answered_at).is_not(None)
+    if postgres:
+        moment: Any = sa.func.date_trunc(
+            query.period.value, sa.func.timezone(query.zone.key, sent_at)
+        )
+        columns: tuple[Any, ...] = (
+            moment,
+            group,
+            sa.func.count(),
+            sa.func.count().filter(answered),
+        )
+    else:
+        columns = (sent_at, group, answered)
+    statement = (
+        sa.select(*columns)
+        .select_from(Checkin)
+        .join(CheckinRun, col(CheckinRun.id) == Checkin.run_id)
+        .join(Campaign, col(Campaign.id) == CheckinRun.campaign_id)
+        .join(ChannelIdentity, col(ChannelIdentity.id) == Checkin.identity_id, isouter=True)
+        .where(
+            sent_at >= start,
+            sent_at < end,
+            col(Checkin.message_id).is_not(None),
+            col(Checkin.status).not_in(_UNSENT),
+        )
+    )
+    if postgres:
+        statement = statement.group_by(moment, group)
+    counts: dict[tuple[date, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for row in (await (await session.connection()).execute(statement)).all():
+        grp = str(getattr(row[1], "value", row[1]) or "")
+        if postgres:
+            counts[(row[0].date(), grp)] = (row[2], row[3])
+        else:
+            when = row[0] if row[0].tzinfo else row[0].replace(tzinfo=UTC)
+            key = (period_start(when.astimezone(query.zone).date(), query.period), grp)
+            sent, got = counts[key]
+            counts[key] = (sent + 1, got + int(bool(row[2])))
+    return counts
+
+
 async def find_impact_report(*, session: AsyncSession, query: ReportQuery) -> list[ReportRow]:
-    """The report's rows, by period then group; periods with no tickets have no rows."""
-    if (await session.connection()).dialect.name == "postgresql":
+    """The report's rows, by period then group; periods with no tickets nor check-ins have no
+    rows."""
+    postgres = (await session.connection()).dialect.name == "postgresql"
+    if postgres:
         rows = await _postgres_rows(session, query)
     else:
         start, end = _bounds(query)
@@ -233,4 +314,8 @@ async def find_impact_report(*, session: AsyncSession, query: ReportQuery) -> li
             col(Ticket.created_at) >= start, col(Ticket.created_at) < end
         )
         rows = _grouped_here((await session.exec(statement)).all(), query)
-    return sorted(rows, key=lambda row: (row.period, row.group))
+    by_key = {(row.period, row.group): row for row in rows}
+    for key, (sent, answered) in (await _checkin_counts(session, query, postgres)).items():
+        row = by_key.get(key, ReportRow(period=key[0], group=key[1]))
+        by_key[key] = replace(row, checkins_sent=sent, checkins_answered=answered)
+    return sorted(by_key.values(), key=lambda row: (row.period, row.group))

@@ -30,6 +30,7 @@ class SavedView:
     mine: bool = False
     overdue: bool = False
     delivery_failed: bool = False
+    checkin_silent: bool = False
     sort: TicketSort = TicketSort.DUE
 
     def query(self, *, staff_id: int, now: datetime) -> TicketQuery:
@@ -40,6 +41,7 @@ class SavedView:
             assignee_id=staff_id if self.mine else None,
             due_before=now if self.overdue else None,
             delivery_failed=self.delivery_failed,
+            checkin_silent=self.checkin_silent,
             sort=self.sort,
         )
 
@@ -49,12 +51,12 @@ SAVED_VIEWS: tuple[SavedView, ...] = (
     SavedView("new", status=(TicketStatus.NEW,), sort=TicketSort.PRIORITY),
     SavedView("mine", status=OPEN_STATUSES, mine=True),
     SavedView("waiting", status=(TicketStatus.WAITING,)),
+    # Welfare tickets a check-in raised because the person did not answer: people to phone.
+    SavedView("no_response", status=OPEN_STATUSES, checkin_silent=True),
     SavedView("overdue", status=OPEN_STATUSES, overdue=True),
     SavedView("failed", status=OPEN_STATUSES, delivery_failed=True, sort=TicketSort.NEWEST),
     SavedView("open", status=OPEN_STATUSES),
     SavedView("all", sort=TicketSort.NEWEST),
-    # Issue 9 (check-in campaigns) adds "no_response": welfare tickets a check-in raised
-    # because the person did not answer.
 )
 VIEWS_BY_KEY = {view.key: view for view in SAVED_VIEWS}
 DEFAULT_VIEW = VIEWS_BY_KEY["urgent"]

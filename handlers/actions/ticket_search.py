@@ -17,7 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
 from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates
-from models import Message, Ticket
+from models import Checkin, Message, Ticket
+from models.checkins import CheckinStatus
 from models.enums import (
     Channel,
     DeliveryStatus,
@@ -46,7 +47,8 @@ class TicketQuery:
     `unassigned` asks for tickets nobody has; `words` are looked for in the details, the notes
     and the person's name, and a reference in them finds that ticket (see
     `ticket_text_search`). `due_before` finds tickets due before a moment (overdue, given now);
-    `delivery_failed` those whose last message to the person did not get through.
+    `delivery_failed` those whose last message to the person did not get through;
+    `checkin_silent` those a welfare check-in raised because the person never answered.
     `words_hidden_before` keeps the words of safeguarding tickets closed before that moment
     out of reach (they are supervisors' only; see `retention.restricted_cutoff`).
     """
@@ -63,6 +65,7 @@ class TicketQuery:
     words_hidden_before: datetime | None = None
     due_before: datetime | None = None
     delivery_failed: bool = False
+    checkin_silent: bool = False
     search_limit: int = SEARCH_LIMIT
     created_after: datetime | None = None
     created_before: datetime | None = None
@@ -142,6 +145,18 @@ def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     return among(still_failed, postgres)
 
 
+def checkin_silence(postgres: bool = False) -> ColumnElement[bool]:
+    """Tickets a check-in opened because the person gave no answer at all.
+
+    Read from the silent check-ins (through their status index), which are few beside the
+    tickets.
+    """
+    silent = select(Checkin.ticket_id).where(
+        Checkin.status == CheckinStatus.NO_RESPONSE, col(Checkin.ticket_id).is_not(None)
+    )
+    return among(silent, postgres)
+
+
 def _one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN (...)` with the values written into the SQL, not sent as parameters.
 
@@ -181,6 +196,8 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
         where.append(col(Ticket.due_at) < query.due_before)
     if query.delivery_failed:
         where.append(failed_delivery(postgres))
+    if query.checkin_silent:
+        where.append(checkin_silence(postgres))
     if query.words is not None:
         where.append(among(search_candidates(query.words, query.search_limit), postgres))
         if query.words_hidden_before is not None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -157,3 +158,27 @@ async def say(
     )
     async with transaction(db) as session:
         await handle_event(session=session, event=event, now=now)
+
+
+@dataclass
+class FinishedRun:
+    """A run of two people by SMS: one said they were OK, the other never answered."""
+
+    campaign: Campaign
+    run: CheckinRun
+    fine: Checkin
+    silent: Checkin
+
+
+async def finished_run(db: SessionFactory, start: datetime) -> FinishedRun:
+    """Run a check-in at `start` to Person A (who answers "fine thanks") and Person B (who is
+    silent through the reminder, so the run escalates them), until the run is finished."""
+    await import_people(db, [person("A", "07700900001"), person("B", "07700900002")], start)
+    made = await campaign(db, start)
+    run = await run_now(db, made.id or 0, start)
+    await tick(db, start)
+    await say(db, "+447700900001", start + timedelta(minutes=5), "fine thanks")
+    await tick(db, start + timedelta(minutes=60))
+    await tick(db, start + timedelta(minutes=120))
+    fine, silent = await checkins(db)
+    return FinishedRun(made, run, fine, silent)

@@ -6,6 +6,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page
 
 from models.enums import Channel, TicketPriority
+from tests.support.checkins import finished_run, london
 from tests.support.tickets import seed_ticket
 from tests.web.conftest import Staffed, sign_in
 
@@ -25,6 +26,8 @@ async def test_each_page_has_no_serious_accessibility_problem(page: Page, site: 
     seeded = await seed_ticket(
         site.db, channel=Channel.WHATSAPP, priority=TicketPriority.URGENT, name="Minnie Caldwell"
     )
+    done = await finished_run(site.db, london("2030-06-04 10:00"))
+    run = f"/staff/campaigns/{done.campaign.id}/runs/{done.run.id}"
     await page.goto(f"{site.url}/staff/sign-in")
     found = {"sign-in": await _problems(page)}
     await sign_in(page, site, site.supervisor, password="wrong password, twice over")
@@ -35,6 +38,10 @@ async def test_each_page_has_no_serious_accessibility_problem(page: Page, site: 
         "search": "/staff/?view=all&q=nothing+matches+this",
         "ticket": f"/staff/tickets/{seeded.ref}",
         "contact": f"/staff/contacts/{seeded.contact.id}",
+        "contact with check-ins": f"/staff/contacts/{done.silent.contact_id}",
+        "no response to a check-in": "/staff/?view=no_response",
+        "campaigns": "/staff/campaigns",
+        "campaign run": run,
         "reports": "/staff/reports",
         "reports by month": "/staff/reports?period=month&by=channel",
         "not found": "/staff/tickets/HH-999999",
@@ -54,7 +61,10 @@ async def test_pages_reflow_at_200_percent_zoom(page: Page, site: Staffed) -> No
     seeded = await seed_ticket(site.db, priority=TicketPriority.URGENT, name="Elsie Tanner")
     await sign_in(page, site, site.supervisor)
     await page.set_viewport_size({"width": 640, "height": 800})
-    for path in ["/staff/", f"/staff/tickets/{seeded.ref}", f"/staff/contacts/{seeded.contact.id}"]:
+    done = await finished_run(site.db, london("2030-06-04 10:00"))
+    run = f"/staff/campaigns/{done.campaign.id}/runs/{done.run.id}"
+    contact = f"/staff/contacts/{done.silent.contact_id}"
+    for path in ["/staff/", f"/staff/tickets/{seeded.ref}", contact, "/staff/campaigns", run]:
         await page.goto(site.url + path)
         overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

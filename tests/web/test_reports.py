@@ -44,7 +44,7 @@ async def test_a_supervisor_sees_the_chart_and_downloads_the_same_numbers(
     table = page.get_by_role("table", name="Every measure, per period")
     food = table.get_by_role("row").filter(has_text="Food")
     await expect(food.get_by_role("cell")).to_have_text(
-        ["Food", "3", "1", "1", "2.0 h", "2.0 h", "2.0 h", "2.0 h"]
+        ["Food", "3", "0", "0", "1", "1", "2.0 h", "2.0 h", "2.0 h", "2.0 h"]
     )
 
     async with page.expect_download() as waiting:

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from admin.web.core import HERE, words
+from handlers.actions.checkin_results import COUNT_KEYS
 from handlers.actions.oncall import ALERT_KINDS
 from handlers.actions.reports import Breakdown, Period
 from handlers.actions.ticket_queue import SAVED_VIEWS
 from handlers.actions.ticket_search import TicketSort
+from models.checkins import CampaignKind, CheckinStatus, RunStatus
 from models.enums import (
     Channel,
     ContactRole,
@@ -62,6 +64,8 @@ def test_each_key_built_from_a_value_is_in_the_catalog() -> None:
     built |= {f"queue.filter_{f}" for f in ("status", "category", "priority", "channel")}
     built |= {f"oncall.destination.{d}" for d in OncallDestination}
     built |= {f"oncall.kind.{k}" for k in ALERT_KINDS | {"request"}}
+    built |= {f"checkin_status.{s}" for s in CheckinStatus} | {f"run_status.{s}" for s in RunStatus}
+    built |= {f"campaign_kind.{k}" for k in CampaignKind} | {f"run_count.{k}" for k in COUNT_KEYS}
     assert sorted(built - set(words())) == []
 
 

@@ -211,7 +211,7 @@ async def test_busy_then_retries_then_the_no_response_ticket(called: CheckinCall
             session=session, contact_id=called.person.contact.id or 0
         )
     assert counts["no_response"] == 1 and counts["escalated"] == 1
-    assert [c.reason for c, _ in history] == [checkin.reason]
+    assert [row.checkin.reason for row in history] == [checkin.reason]
     unanswered = [m for m in await called.person.messages() if m.direction == "out"]
     assert [m.payload["call"]["outcome"] for m in unanswered] == ["busy", "no_answer", "machine"]
 

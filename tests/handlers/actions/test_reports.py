@@ -18,6 +18,7 @@ from models import Ticket
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
 from models.staff import StaffRole
 from tests.admin.conftest import make_staff
+from tests.support.checkins import campaign, import_people, london, person, run_now, say, tick
 from tests.support.tickets import seed_ticket
 
 LONDON = ZoneInfo("Europe/London")
@@ -97,3 +98,32 @@ async def test_counts_and_times_per_week_and_category(db: SessionFactory) -> Non
         ("2026-06-01", "sms", 2),
         ("2026-06-01", "telegram", 2),
     ]
+
+
+async def test_checkins_sent_and_answered_and_their_escalations(db: SessionFactory) -> None:
+    start = london("2030-06-04 10:00")  # a Tuesday
+    people = [person(ref, f"0770090010{n}") for n, ref in enumerate("ABCD")]
+    await import_people(db, people, start)
+    made = await campaign(db, start)
+    await run_now(db, made.id or 0, start)
+    await tick(db, start)
+    await say(db, "+447700900100", start + timedelta(minutes=5), "fine thanks")
+    await say(db, "+447700900102", start + timedelta(minutes=5), "ring me")
+    await tick(db, start + timedelta(minutes=60))
+    await tick(db, start + timedelta(minutes=120))
+    week = date(2030, 6, 3)
+
+    async def report(breakdown: Breakdown) -> list[tuple[str, int, int, int, int]]:
+        query = ReportQuery(Period.WEEK, breakdown, week, week + timedelta(days=6), LONDON)
+        async with db() as session:
+            rows = await find_impact_report(session=session, query=query)
+        assert {row.period for row in rows} == {week}
+        return [
+            (r.group, r.requests, r.checkins_sent, r.checkins_answered, r.escalations) for r in rows
+        ]
+
+    # Four asked, two answered; B and D silent (two welfare tickets), C asked for a call: a
+    # callback ticket, which counts as an escalation because a check-in raised it.
+    assert await report(Breakdown.CATEGORY) == [("callback", 1, 0, 0, 1), ("welfare", 2, 4, 2, 2)]
+    assert await report(Breakdown.CHANNEL) == [("sms", 3, 4, 2, 3)]
+    assert await report(Breakdown.NONE) == [("", 3, 4, 2, 3)]

@@ -1,4 +1,5 @@
-"""The queue's reads: search by values only, bounded; failed deliveries and due times as tasks."""
+"""The queue's reads: search by values only, bounded; failed deliveries, due times and silent
+check-ins as tasks."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from models.base import utcnow
 from models.enums import DeliveryStatus, TicketCategory, TicketPriority, TicketStatus
 from models.staff import StaffRole
 from tests.admin.conftest import make_staff
+from tests.support.checkins import finished_run, london
 from tests.support.tickets import Seeded, seed_ticket, ticket_by_ref
 
 
@@ -97,6 +99,25 @@ async def test_due_times_are_set_kept_to_the_target_and_shown_when_passed(
     changed = await ticket_by_ref(db, fresh.ref)
     assert before is not None and changed.due_at is not None and changed.due_at < before
     assert changed.first_response_at is not None
+
+
+async def test_a_silent_checkin_is_a_task_until_its_ticket_is_done(db: SessionFactory) -> None:
+    done = await finished_run(db, london("2030-06-04 10:00"))
+    await seed_ticket(db, category=TicketCategory.WELFARE, priority=TicketPriority.HIGH)
+    view = VIEWS_BY_KEY["no_response"].query(staff_id=0, now=utcnow())
+    silent = await ticket_by_ref(db, (await refs(db, view))[0])
+    assert (silent.id, silent.category) == (done.silent.ticket_id, TicketCategory.WELFARE)
+    assert await refs(db, view) == [silent.ref]
+
+    supervisor = await make_staff(db, StaffRole.SUPERVISOR)
+    async with transaction(db) as session:
+        ticket = await session.get(Ticket, silent.id)
+        assert ticket is not None
+        changes = TicketChanges(status=TicketStatus.RESOLVED)
+        await do_change_ticket(
+            session=session, staff=supervisor.staff, ticket=ticket, changes=changes, now=utcnow()
+        )
+    assert await refs(db, view) == []
 
 
 def test_every_saved_view_has_its_own_key() -> None:
