@@ -7,6 +7,11 @@ page call it) and the same SQL sent straight through asyncpg, in the same run. I
 p95 of each and their ratio; the goals are under 20 ms and within 2x the raw SQL.
 
     .venv/bin/python -m bench.ticket_queue [--tickets 1000000] [--runs 30] [--keep]
+        [--database NAME] [--only TEXT ...]
+
+`--keep` leaves the loaded database in place and `--database NAME` measures one kept before,
+without loading again; `--only` measures just the requests whose label holds TEXT (to rerun
+rows a busy machine made noisy).
 
 Needs PostgreSQL at HELPBOT_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432, as the tests).
 """
@@ -30,7 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bench.queue_data import load
+from bench.queue_data import chosen, load
 from bot.db import create_engine, create_session_factory
 from bot.migrate import upgrade
 from handlers.actions.paging import encode_cursor
@@ -113,18 +118,37 @@ async def timed(action: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
     return samples
 
 
-async def main(tickets: int, runs: int, keep: bool) -> None:
+def url_of(name: str) -> str:
+    """The address of the database called `name` on the bench's server."""
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def chosen_requests(staff_id: int, contact_id: int, only: list[str]) -> dict[str, TicketQuery]:
+    """The requests to measure: all, or those whose label holds one of `only`."""
+    everything = requests(staff_id, contact_id)
+    if not only:
+        return everything
+    return {label: q for label, q in everything.items() if any(o in label for o in only)}
+
+
+async def main(tickets: int, runs: int, keep: bool, database: str | None, only: list[str]) -> None:
+    if database is not None:
+        url = url_of(database)
+        staff_id, contact_id = await chosen(url)
+        print(f"measuring the tickets already loaded into {database}")
+        await measure(url, chosen_requests(staff_id, contact_id, only), runs)
+        return
     name = f"helpbot_bench_{uuid.uuid4().hex[:8]}"
     admin = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = url_of(name)
     try:
         await upgrade(url)
         started = time.perf_counter()
         staff_id, contact_id = await load(url, tickets)
         print(f"loaded {tickets:,} tickets in {time.perf_counter() - started:.0f} s into {name}")
-        await measure(url, requests(staff_id, contact_id), runs)
+        await measure(url, chosen_requests(staff_id, contact_id, only), runs)
     finally:
         if not keep:
             async with admin.connect() as connection:
@@ -210,5 +234,11 @@ if __name__ == "__main__":
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database", help="measure a database kept by --keep; load nothing")
+    parser.add_argument(
+        "--only", action="append", default=[], help="only requests whose label holds this"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.tickets, arguments.runs, arguments.keep))
+    asyncio.run(
+        main(arguments.tickets, arguments.runs, arguments.keep, arguments.database, arguments.only)
+    )
