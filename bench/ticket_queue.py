@@ -6,6 +6,11 @@ after), then times each request through our code (`search_tickets`, as the API a
 page call it) and the same SQL sent straight through asyncpg, in the same run. It prints the
 p95 of each and their ratio; the goals are under 20 ms and within 2x the raw SQL.
 
+Ours is timed twice: with a session of its own per request (checkout, ping, BEGIN, the
+query, ROLLBACK: the goal's figure), and inside a request's session that is already open, as
+after the sign-in's read (the query alone, and the tickets built from its rows). The gap
+between the two is what any request pays for its session, whatever it reads.
+
     .venv/bin/python -m bench.ticket_queue [--tickets 1000000] [--runs 30] [--keep]
         [--database NAME] [--only TEXT ...]
 
