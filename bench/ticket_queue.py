@@ -51,6 +51,7 @@ from handlers.actions.ticket_search import (
     TicketSort,
     cursor_values,
     query_conditions,
+    query_parameters,
     search_tickets,
 )
 from models import Ticket
@@ -179,7 +180,7 @@ async def last_page(session: AsyncSession, query: TicketQuery) -> TicketQuery:
         .offset(query.limit)
         .limit(1)
     )
-    row = (await session.exec(statement)).first()
+    row = (await session.exec(statement, params=query_parameters(query))).first()
     if row is None:
         return query
     values = cursor_values(query.sort, row)
