@@ -118,10 +118,12 @@ def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
     return col(Ticket.id).in_(ids)
 
 
+@cache
 def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     """Tickets whose message to the person failed and no later message to them got through.
 
     Read from the failed messages, which are few, rather than from every ticket's messages.
+    Built once for each kind of database: it holds no values of a request's own.
     """
     failed = aliased(Message)
     later = aliased(Message)
