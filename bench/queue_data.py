@@ -190,13 +190,26 @@ async def load(url: str, tickets: int) -> tuple[int, int]:
         for _, definition in indexes:
             await connection.execute(definition)
         await connection.execute("VACUUM ANALYZE")
-        busiest = await connection.fetchval(
-            "SELECT assignee_id FROM tickets WHERE assignee_id IS NOT NULL "
-            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
-        )
-        contact = await connection.fetchval(
-            "SELECT contact_id FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
-        )
-        return int(busiest), int(contact)
+        return await _chosen(connection)
     finally:
         await connection.close()
+
+
+async def chosen(url: str) -> tuple[int, int]:
+    """In a loaded database: the busiest staff member's id and a contact with many tickets."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return await _chosen(connection)
+    finally:
+        await connection.close()
+
+
+async def _chosen(connection: asyncpg.Connection) -> tuple[int, int]:
+    busiest = await connection.fetchval(
+        "SELECT assignee_id FROM tickets WHERE assignee_id IS NOT NULL "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
+    contact = await connection.fetchval(
+        "SELECT contact_id FROM tickets GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
+    return int(busiest), int(contact)

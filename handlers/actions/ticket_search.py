@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
-from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates
+from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates, search_values
 from models import Checkin, Message, Ticket
 from models.checkins import CheckinStatus
 from models.enums import (
@@ -27,7 +28,7 @@ from models.enums import (
     TicketPriority,
     TicketStatus,
 )
-from models.tickets import PRIORITY_RANK
+from models.tickets import PRIORITY_RANK, parse_ref
 
 REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
 """Delivery states that mean a message got through to the person's device or provider."""
@@ -120,10 +121,12 @@ def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
     return col(Ticket.id).in_(ids)
 
 
+@cache
 def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     """Tickets whose message to the person failed and no later message to them got through.
 
     Read from the failed messages, which are few, rather than from every ticket's messages.
+    Built once for each kind of database: it holds no values of a request's own.
     """
     failed = aliased(Message)
     later = aliased(Message)
@@ -145,11 +148,12 @@ def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     return among(still_failed, postgres)
 
 
+@cache
 def checkin_silence(postgres: bool = False) -> ColumnElement[bool]:
     """Tickets a check-in opened because the person gave no answer at all.
 
     Read from the silent check-ins (through their status index), which are few beside the
-    tickets.
+    tickets. Built once for each kind of database, like `failed_delivery`.
     """
     silent = select(Checkin.ticket_id).where(
         Checkin.status == CheckinStatus.NO_RESPONSE, col(Checkin.ticket_id).is_not(None)
@@ -169,7 +173,8 @@ def _one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
 
 
 def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnElement[bool]]:
-    """The WHERE conditions for the query's filters and words (not its cursor)."""
+    """The WHERE conditions for the query's filters and words (not its cursor), to be executed
+    with the values `query_parameters` gives."""
     where: list[ColumnElement[bool]] = []
     if query.status:
         where.append(_one_of(Ticket.status, query.status))
@@ -199,10 +204,23 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
     if query.checkin_silent:
         where.append(checkin_silence(postgres))
     if query.words is not None:
-        where.append(among(search_candidates(query.words, query.search_limit), postgres))
+        where.append(_among_candidates(parse_ref(query.words) is not None, postgres))
         if query.words_hidden_before is not None:
             where.append(sa.not_(closed_safeguarding_before(query.words_hidden_before)))
     return where
+
+
+def query_parameters(query: TicketQuery) -> dict[str, Any]:
+    """The values the conditions of `query_conditions` are executed with (the words')."""
+    if query.words is None:
+        return {}
+    return search_values(query.words, query.search_limit)
+
+
+@cache
+def _among_candidates(with_ref: bool, postgres: bool) -> ColumnElement[bool]:
+    # One element per kind, reused: see `search_candidates`.
+    return among(search_candidates(with_ref), postgres)
 
 
 def closed_safeguarding_before(cutoff: datetime) -> ColumnElement[bool]:
@@ -216,10 +234,14 @@ def closed_safeguarding_before(cutoff: datetime) -> ColumnElement[bool]:
 
 
 async def _read(
-    session: AsyncSession, where: list[ColumnElement[bool]], keys: list[Key], limit: int
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    keys: list[Key],
+    limit: int,
+    parameters: dict[str, Any],
 ) -> list[Ticket]:
     statement = select(Ticket).where(*where).order_by(*order_by(keys)).limit(limit)
-    return list((await session.exec(statement)).all())
+    return list((await session.exec(statement, params=parameters)).all())
 
 
 async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[Ticket]:
@@ -229,11 +251,12 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
     wanted = query.limit + 1
     postgres = (await session.connection()).dialect.name == "postgresql"
     where = query_conditions(query, postgres)
+    parameters = query_parameters(query)
     position = decode_cursor(query.cursor, listing, keys) if query.cursor is not None else None
     if query.sort != TicketSort.DUE:
         if position is not None:
             where.append(after(keys, position))
-        rows = await _read(session, where, keys, wanted)
+        rows = await _read(session, where, keys, wanted, parameters)
     else:
         dated_keys, undated_keys = keys[1:], keys[2:]
         rows = []
@@ -244,10 +267,10 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
                 dated.append(col(Ticket.due_at) >= query.created_after)
             if position is not None:
                 dated.append(after(dated_keys, position[1:]))
-            rows = await _read(session, dated, dated_keys, wanted)
+            rows = await _read(session, dated, dated_keys, wanted, parameters)
         if len(rows) < wanted:
             undated = [*where, col(Ticket.due_at).is_(None)]
             if position is not None and position[0] == 1:
                 undated.append(after(undated_keys, position[2:]))
-            rows += await _read(session, undated, undated_keys, wanted - len(rows))
+            rows += await _read(session, undated, undated_keys, wanted - len(rows), parameters)
     return page_of(rows, query.limit, listing, lambda ticket: cursor_values(query.sort, ticket))

@@ -12,6 +12,7 @@ values (never their keys) whenever a ticket is written.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -32,53 +33,85 @@ _NOTE_TEXT = func.lower(sa.literal_column("ticket_events.data ->> 'text'"))
 _NAME = func.lower(col(Contact.display_name))
 
 
-def _like(expression: ColumnElement[Any], words: str) -> ColumnElement[bool]:
-    """A case-insensitive substring match with the words taken literally (`%` and `_` too)."""
-    return expression.contains(words.lower(), autoescape=True)
+_ESCAPE = "/"
+_WORDS = sa.bindparam("search_words", type_=sa.String)
+_LIMIT = sa.bindparam("search_limit", type_=sa.Integer)
+_PEOPLE = sa.bindparam("search_people", type_=sa.Integer)
+_REF = sa.bindparam("search_ref", type_=sa.Integer)
 
 
-def search_candidates(words: str, limit: int = SEARCH_LIMIT) -> Select[Any]:
-    """The ids of the newest `limit` tickets whose details, person's name or notes hold `words`.
+def _like(expression: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A case-insensitive substring match with the words as `search_values` escapes them.
 
-    Each place gives at most `limit` ids, newest first (the tickets of the newest `limit / 5`
-    people of that name; the tickets of the newest `limit` notes), so the planner may read
-    either its trigram index or the rows newest-first, whichever is cheaper for these words.
+    Spelled `LIKE '%' || :words || '%'`, not with the whole pattern as one value: PostgreSQL
+    then settles on one plan for the prepared statement instead of planning every search
+    afresh, which costs more than a rare word's search itself.
+    """
+    return expression.contains(_WORDS, escape=_ESCAPE)
+
+
+def search_values(words: str, limit: int = SEARCH_LIMIT) -> dict[str, Any]:
+    """The values `search_candidates` is executed with: the words taken literally (`%`, `_`
+    and the escape character too) and lower-cased."""
+    literal = words.lower()
+    for special in (_ESCAPE, "%", "_"):
+        literal = literal.replace(special, _ESCAPE + special)
+    values: dict[str, Any] = {
+        _WORDS.key: literal,
+        _LIMIT.key: limit,
+        _PEOPLE.key: max(limit // 5, 1),
+    }
+    ticket_id = parse_ref(words)
+    if ticket_id is not None:
+        values[_REF.key] = ticket_id
+    return values
+
+
+@cache
+def search_candidates(with_ref: bool) -> Select[Any]:
+    """The ids of the newest `limit` tickets whose details, person's name or notes hold the
+    words, and the ticket a reference names (`with_ref`: when the words are one).
+
+    Built once, its values bound when it runs (`search_values`): a statement this size takes
+    longer to build and to key for the compiled-statement cache than a rare search takes to
+    run. Each place gives at most `limit` ids, newest first (the tickets of the newest
+    `limit / 5` people of that name; the tickets of the newest `limit` notes), so the planner
+    may read either its trigram index or the rows newest-first, whichever is cheaper.
     """
     in_details: Select[Any] = (
         select(col(Ticket.id).label("id"))
-        .where(_like(_SEARCH_TEXT, words))
+        .where(_like(_SEARCH_TEXT))
         .order_by(col(Ticket.id).desc())
-        .limit(limit)
+        .limit(_LIMIT)
     )
     # People are bounded first: a common surname names thousands, and their tickets are
     # read through the contact index only for the newest of them.
     people = (
         select(col(Contact.id))
-        .where(_like(_NAME, words))
+        .where(_like(_NAME))
         .order_by(col(Contact.id).desc())
-        .limit(max(limit // 5, 1))
+        .limit(_PEOPLE)
         .subquery()
     )
     by_name: Select[Any] = (
         select(col(Ticket.id).label("id"))
         .where(col(Ticket.contact_id).in_(select(people.c.id)))
         .order_by(col(Ticket.id).desc())
-        .limit(limit)
+        .limit(_LIMIT)
     )
     # OFFSET 0 fences the notes in: without it the planner, which cannot tell how common a
     # phrase is, may read every event newest first hoping to meet matches soon; fenced, it
     # asks the trigram index, which answers a rare phrase at once.
     noted = (
         select(col(TicketEvent.ticket_id).label("id"))
-        .where(TicketEvent.kind == EventKind.NOTE, _like(_NOTE_TEXT, words))
+        .where(TicketEvent.kind == EventKind.NOTE, _like(_NOTE_TEXT))
         .offset(0)
         .subquery()
     )
-    in_notes: Select[Any] = select(noted.c.id).order_by(noted.c.id.desc()).limit(limit)
+    in_notes: Select[Any] = select(noted.c.id).order_by(noted.c.id.desc()).limit(_LIMIT)
     arms: list[Any] = [in_details.subquery(), by_name.subquery(), in_notes.subquery()]
-    ticket_id = parse_ref(words)
     parts = [select(arm.c.id) for arm in arms]
-    if ticket_id is not None:
-        parts.append(select(sa.literal(ticket_id).label("id")))
+    if with_ref:
+        parts.append(select(_REF.label("id")))
     matches = sa.union(*parts).subquery("matches")
-    return select(matches.c.id).order_by(matches.c.id.desc()).limit(limit)
+    return select(matches.c.id).order_by(matches.c.id.desc()).limit(_LIMIT)

@@ -1,0 +1,48 @@
+"""The database engine: a pooled connection the server has ended is replaced before it is used."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.db import SessionFactory, create_engine, create_session_factory
+from tests.conftest import postgres_only
+
+
+@pytest.fixture
+async def own_pool(engine: AsyncEngine) -> AsyncIterator[SessionFactory]:
+    """Sessions from an engine of the test's own, so its pool holds one connection."""
+    own = create_engine(engine.url.render_as_string(hide_password=False))
+    yield create_session_factory(own)
+    await own.dispose()
+
+
+async def _backend(db: SessionFactory) -> int:
+    async with db() as session:
+        connection = await session.connection()
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+@postgres_only
+async def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(
+    engine: AsyncEngine, own_pool: SessionFactory
+) -> None:
+    first = await _backend(own_pool)
+    # Ended from outside, as a server restart or an idle-connection timeout would end it.
+    other = create_async_engine(
+        engine.url.render_as_string(hide_password=False), poolclass=NullPool
+    )
+    try:
+        async with other.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    finally:
+        await other.dispose()
+
+    second = await _backend(own_pool)
+
+    assert second != first
+    assert await _backend(own_pool) == second  # the new connection is kept in the pool
