@@ -138,8 +138,8 @@ def _matches(word: Word, token: str) -> bool:
     return word.matches(token)
 
 
-def _find(phrase: Phrase, tokens: list[str], start: int = 0) -> int | None:
-    """Where the phrase starts in the tokens (words in order, at most GAP apart), or None."""
+def _span(phrase: Phrase, tokens: list[str], start: int = 0) -> list[int] | None:
+    """The positions of the phrase's words in the tokens (in order, at most GAP apart), or None."""
     first, rest = phrase.words[0], phrase.words[1:]
     heads = phrase.heads
     for i in range(start, len(tokens)):
@@ -147,17 +147,23 @@ def _find(phrase: Phrase, tokens: list[str], start: int = 0) -> int | None:
             continue
         if not any(_matches(word, tokens[i]) for word in first):
             continue
-        at = i
+        at = [i]
         for part in rest:
-            for j in range(at + 1, min(len(tokens), at + GAP + 2)):
+            for j in range(at[-1] + 1, min(len(tokens), at[-1] + GAP + 2)):
                 if any(_matches(word, tokens[j]) for word in part):
-                    at = j
+                    at.append(j)
                     break
             else:
                 break
         else:
-            return i
+            return at
     return None
+
+
+def _find(phrase: Phrase, tokens: list[str], start: int = 0) -> int | None:
+    """Where the phrase starts in the tokens, or None."""
+    span = _span(phrase, tokens, start)
+    return span[0] if span else None
 
 
 @dataclass(frozen=True)
@@ -260,12 +266,13 @@ def _without_everyday(lex: Lexicon, clauses: list[list[str]]) -> list[list[str]]
     for tokens in clauses:
         tokens = list(tokens)
         for phrase in lex.everyday:
-            at = _find(phrase, tokens)
-            while at is not None:
-                for offset in range(len(phrase)):
-                    if at + offset < len(tokens):
-                        tokens[at + offset] = _GONE
-                at = _find(phrase, tokens, at + 1)
+            # The words matched go, not the ones skipped between them: "smoke alarm in the
+            # fire exit" loses the alarm, "alarm ... fire" keeps nothing of the phrase.
+            span = _span(phrase, tokens)
+            while span is not None:
+                for at in span:
+                    tokens[at] = _GONE
+                span = _span(phrase, tokens, span[0] + 1)
         cleaned.append(tokens)
     return cleaned
 
