@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-
 from sqlmodel import select
 
 from bot.db import SessionFactory
 from handlers.conversation.catalog import t
-from handlers.safeguarding.detection import Outcome, assess
-from handlers.safeguarding.training import training_files
 from models import Contact, Ticket
 from models.enums import TicketCategory, TicketPriority
-from tests.handlers.safeguarding.corpus import rows
+from tests.handlers.safeguarding.corpus import unclear_message
 from tests.support.chat import Chat
 from tests.support.flows import contact_of, ready_chat, ref_in, walk
 from tests.support.tickets import all_tickets
 
-
-def _unclear(language: str) -> str:
-    """A development or training message in `language` that the detector asks about rather
-    than alerts on.
-
-    Picked at run time, so these tests follow the engine's handling of a question whatever the
-    retrained model finds unclear; the corpus tests measure which messages those are.  The
-    training files are searched too, as a better model may leave no dev message of a language
-    in the unclear band.
-    """
-    labelled = rows("dev.csv")
-    for path in training_files():
-        with path.open(encoding="utf-8", newline="") as handle:
-            labelled.extend(csv.DictReader(handle))
-    for row in labelled:
-        result = assess(row["text"])
-        if result.outcome is Outcome.UNCLEAR and row["language"] == result.language == language:
-            return row["text"]
-    raise AssertionError(f"no unclear {language} message in the dev half or the training data")
-
-
-UNCLEAR_EN = _unclear("en")
-UNCLEAR_PL = _unclear("pl")
+UNCLEAR_EN = unclear_message("en")
+UNCLEAR_PL = unclear_message("pl")
 
 
 async def _welfare(db: SessionFactory) -> list[Ticket]:
