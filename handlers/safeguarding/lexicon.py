@@ -5,7 +5,7 @@ A phrase is a few words that must come in order, at most two other words apart. 
 joined prefixes), `#` (any number), `#>=N` or `#<N` (a number in range: "took 30 paracetamol",
 "sugar 2.1"), or alternatives `a|b`.  Words of six letters or more also match with one typo
 (two from ten letters), provided the first letter is right: short words never fuzz, as "fall"
-and "fail" are both real.
+and "fail" are both real, and nor do the longer real words listed in `real_words`.
 
 Each signal has `clear` phrases (an emergency on their own), `unclear` phrases (worth asking
 whether someone is in danger), and `pairs` (two phrases anywhere in one message: clear).  A
@@ -72,6 +72,9 @@ class Word:
             token = token[: len(text) + 1] if len(token) > len(text) else token
         elif token == text:
             return True
+        if token in real_words():
+            # A word in its own right is not a typo: "cooking" is not "choking".
+            return False
         # Only Latin letters fuzz: in other scripts one code point is often a vowel sign that
         # makes another word ("allergy" and "alarm" in Bengali are one sign apart).
         typos = _allowed_typos(len(text)) if text[:1].isascii() else 0
@@ -218,6 +221,17 @@ def _signal(name: str, table: dict[str, Any]) -> Signal:
         recent=bool(table.get("recent", False)),
         guarded=bool(table.get("guarded", True)),
     )
+
+
+@cache
+def real_words() -> frozenset[str]:
+    """Everyday words one letter from a rule's word, which only match exactly (`real_words`
+    in each language's file)."""
+    words: set[str] = set()
+    for code in LANGUAGES:
+        with (DATA / f"{code}.toml").open("rb") as handle:
+            words.update(fold(word) for word in tomllib.load(handle).get("real_words", []))
+    return frozenset(words)
 
 
 @cache

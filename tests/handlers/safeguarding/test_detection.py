@@ -299,3 +299,9 @@ def test_an_everyday_phrase_with_a_word_between_takes_its_own_words_away() -> No
     arabic = lexicon("ar")
     assert [h.signal for h in hits(arabic, clauses("جهاز إنذار الحريق يصفر"))] == []
     assert "fire" in [h.signal for h in hits(arabic, clauses("في حريق في المطبخ"))]
+
+
+def test_a_real_word_one_letter_from_a_rule_word_is_not_taken_for_a_typo() -> None:
+    english = lexicon("en")
+    assert [h.signal for h in hits(english, clauses("cut my finger cooking, he's fine"))] == []
+    assert [h.signal for h in hits(english, clauses("my baby is chokin"))] == ["breathing"]
