@@ -262,6 +262,10 @@ async def handle_event(
         if alert is not None:
             language = safety.answer_language(turn, assessment)
             outcome.outbound_ids += await _alert_first(turn, alert, conversation, language)
+        elif assessment.outcome is Seen.NONE and (yes := safety.yes_alert(turn)) is not None:
+            # "Yes, someone is in danger" is kept like a clear alert, whatever fails after it.
+            outcome.outbound_ids += await _alert_first(turn, yes[0], conversation, yes[1])
+            safety.mark_raised(turn)
         after = await _safe_step(turn, conversation, idle_after, assessment)
 
     _remember_options(turn, state, after)

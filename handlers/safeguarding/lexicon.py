@@ -5,7 +5,7 @@ A phrase is a few words that must come in order, at most two other words apart. 
 joined prefixes), `#` (any number), `#>=N` or `#<N` (a number in range: "took 30 paracetamol",
 "sugar 2.1"), or alternatives `a|b`.  Words of six letters or more also match with one typo
 (two from ten letters), provided the first letter is right: short words never fuzz, as "fall"
-and "fail" are both real.
+and "fail" are both real, and nor do the longer real words listed in `real_words`.
 
 Each signal has `clear` phrases (an emergency on their own), `unclear` phrases (worth asking
 whether someone is in danger), and `pairs` (two phrases anywhere in one message: clear).  A
@@ -72,6 +72,9 @@ class Word:
             token = token[: len(text) + 1] if len(token) > len(text) else token
         elif token == text:
             return True
+        if token in real_words():
+            # A word in its own right is not a typo: "cooking" is not "choking".
+            return False
         # Only Latin letters fuzz: in other scripts one code point is often a vowel sign that
         # makes another word ("allergy" and "alarm" in Bengali are one sign apart).
         typos = _allowed_typos(len(text)) if text[:1].isascii() else 0
@@ -138,8 +141,8 @@ def _matches(word: Word, token: str) -> bool:
     return word.matches(token)
 
 
-def _find(phrase: Phrase, tokens: list[str], start: int = 0) -> int | None:
-    """Where the phrase starts in the tokens (words in order, at most GAP apart), or None."""
+def _span(phrase: Phrase, tokens: list[str], start: int = 0) -> list[int] | None:
+    """The positions of the phrase's words in the tokens (in order, at most GAP apart), or None."""
     first, rest = phrase.words[0], phrase.words[1:]
     heads = phrase.heads
     for i in range(start, len(tokens)):
@@ -147,17 +150,23 @@ def _find(phrase: Phrase, tokens: list[str], start: int = 0) -> int | None:
             continue
         if not any(_matches(word, tokens[i]) for word in first):
             continue
-        at = i
+        at = [i]
         for part in rest:
-            for j in range(at + 1, min(len(tokens), at + GAP + 2)):
+            for j in range(at[-1] + 1, min(len(tokens), at[-1] + GAP + 2)):
                 if any(_matches(word, tokens[j]) for word in part):
-                    at = j
+                    at.append(j)
                     break
             else:
                 break
         else:
-            return i
+            return at
     return None
+
+
+def _find(phrase: Phrase, tokens: list[str], start: int = 0) -> int | None:
+    """Where the phrase starts in the tokens, or None."""
+    span = _span(phrase, tokens, start)
+    return span[0] if span else None
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,17 @@ def _signal(name: str, table: dict[str, Any]) -> Signal:
 
 
 @cache
+def real_words() -> frozenset[str]:
+    """Everyday words one letter from a rule's word, which only match exactly (`real_words`
+    in each language's file)."""
+    words: set[str] = set()
+    for code in LANGUAGES:
+        with (DATA / f"{code}.toml").open("rb") as handle:
+            words.update(fold(word) for word in tomllib.load(handle).get("real_words", []))
+    return frozenset(words)
+
+
+@cache
 def lexicon(language: str) -> Lexicon:
     """One language's rules, read once from its data file."""
     with (DATA / f"{language}.toml").open("rb") as handle:
@@ -260,12 +280,13 @@ def _without_everyday(lex: Lexicon, clauses: list[list[str]]) -> list[list[str]]
     for tokens in clauses:
         tokens = list(tokens)
         for phrase in lex.everyday:
-            at = _find(phrase, tokens)
-            while at is not None:
-                for offset in range(len(phrase)):
-                    if at + offset < len(tokens):
-                        tokens[at + offset] = _GONE
-                at = _find(phrase, tokens, at + 1)
+            # The words matched go, not the ones skipped between them: "smoke alarm in the
+            # fire exit" loses the alarm, "alarm ... fire" keeps nothing of the phrase.
+            span = _span(phrase, tokens)
+            while span is not None:
+                for at in span:
+                    tokens[at] = _GONE
+                span = _span(phrase, tokens, span[0] + 1)
         cleaned.append(tokens)
     return cleaned
 

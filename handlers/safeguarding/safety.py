@@ -66,6 +66,25 @@ def _typed(turn: Turn, language: str) -> str | None:
     return None
 
 
+def yes_alert(turn: Turn) -> tuple[Alert, str] | None:
+    """The alert a Yes to the safety question raises and the language to answer in; None when
+    the turn is not that Yes."""
+    if turn.state is not State.SAFETY:
+        return None
+    saved = turn.data.get("safety") or {}
+    language = str(saved.get("language") or turn.lang)
+    if (turn.chosen() or _typed(turn, language)) != "yes":
+        return None
+    return Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", ""))), language
+
+
+def mark_raised(turn: Turn) -> None:
+    """Note that the Yes's alert was already raised (and committed) before the step."""
+    saved = turn.data.get("safety")
+    if isinstance(saved, dict):
+        saved["raised"] = True
+
+
 async def answer(turn: Turn) -> State:
     """Yes raises the alert; No goes back to where they were; anything else asks again."""
     saved = turn.data.get("safety") or {}
@@ -78,8 +97,9 @@ async def answer(turn: Turn) -> State:
     turn.data.pop("safety", None)
     turn.state = back_to
     if chosen == "yes":
-        alert = Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", "")))
-        await do_raise_alert(turn, alert, language=language)
+        if not saved.get("raised"):
+            alert = Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", "")))
+            await do_raise_alert(turn, alert, language=language)
         # As after a clear alert: a request in progress is shown again, anything else waits.
         if back_to in IN_FLOW:
             return reprompt(turn, _t(turn, language, "alert.carry_on"))

@@ -13,6 +13,7 @@ from bot.db import SessionFactory
 from models import ChannelIdentity, TicketEvent
 from models.enums import EventKind, TicketPriority
 from tests.bot.telegram_webhook.person import Person, text_of
+from tests.handlers.safeguarding.corpus import unclear_message
 from tests.support.servers import wait_for_idle_outbox
 from tests.support.tickets import all_tickets
 
@@ -75,6 +76,33 @@ async def test_the_alert_survives_a_failure_later_in_its_step(
         assert await person.post(update) == 503
         await wait_for_idle_outbox(db)
         # ...but the urgent ticket, its alert and the answer with the numbers were kept.
+        [ticket] = await all_tickets(db)
+        assert ticket.priority is TicketPriority.URGENT
+        assert EventKind.ALERT in await _events(db, ticket.id)
+        answer = text_of(person.seen()[-1:])
+        assert "999" in answer and ticket.ref in answer
+
+    # Telegram's redelivery is recognised: no second ticket, no second answer.
+    before = len(person.seen())
+    assert await person.post(update) == 200
+    await wait_for_idle_outbox(db)
+    assert len(await all_tickets(db)) == 1
+    assert len(person.seen()) == before
+
+
+async def test_a_yes_to_the_safety_question_survives_a_failure_later_in_its_step(
+    person: Person, db: SessionFactory
+) -> None:
+    await person.onboard()
+    asked = text_of(await person.say(unclear_message("en")))
+    assert "in danger right now?" in asked
+    assert await all_tickets(db) == []
+    async with _refusing(db):
+        update = person.press_update("Yes")
+        # The step's own write fails: Telegram is told to try again later...
+        assert await person.post(update) == 503
+        await wait_for_idle_outbox(db)
+        # ...but the urgent ticket the Yes made, its alert and the answer were kept.
         [ticket] = await all_tickets(db)
         assert ticket.priority is TicketPriority.URGENT
         assert EventKind.ALERT in await _events(db, ticket.id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handlers.safeguarding.detection import Outcome, assess
+from handlers.safeguarding.training import training_files
 
 CORPUS = Path(__file__).parents[2] / "fixtures" / "safeguarding"
 
@@ -94,3 +95,24 @@ def table(title: str, figures: dict[str, Figures]) -> list[str]:
             f"{f.questions:>2}/{f.everyday:<3} {f.question_rate:>5.1%}"
         )
     return lines
+
+
+def unclear_message(language: str) -> str:
+    """A development or training message in `language` that the detector asks about rather
+    than alerts on.
+
+    Picked at run time, so tests of the safety question follow whatever the retrained model
+    finds unclear; the training files are searched too, as a better model may leave no dev
+    message of a language in the unclear band.
+    """
+    labelled = rows("dev.csv")
+    for path in training_files():
+        if path.parent == CORPUS:
+            continue
+        with path.open(encoding="utf-8", newline="") as handle:
+            labelled.extend(csv.DictReader(handle))
+    for row in labelled:
+        result = assess(row["text"])
+        if result.outcome is Outcome.UNCLEAR and row["language"] == result.language == language:
+            return row["text"]
+    raise AssertionError(f"no unclear {language} message in the dev half or the training data")

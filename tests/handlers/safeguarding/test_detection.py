@@ -13,6 +13,8 @@ import pytest
 from handlers.safeguarding import alerts, folding, rules, vocabulary
 from handlers.safeguarding.alerts import Alert, AlertKind
 from handlers.safeguarding.detection import check_text
+from handlers.safeguarding.folding import clauses
+from handlers.safeguarding.lexicon import hits, lexicon
 
 E = AlertKind.EMERGENCY
 S = AlertKind.SUICIDE
@@ -289,3 +291,17 @@ def test_the_english_rules_and_folding_use_only_the_standard_library(module: Mod
     imported = {name for name in imported if not name.startswith("handlers.safeguarding.")}
     top_level = {name.partition(".")[0] for name in imported}
     assert top_level <= sys.stdlib_module_names, sorted(top_level - sys.stdlib_module_names)
+
+
+def test_an_everyday_phrase_with_a_word_between_takes_its_own_words_away() -> None:
+    # "The fire alarm device is beeping": the excuse "device ... fire" skips "alarm" between
+    # its words, and must take "fire" with it, not the skipped word.
+    arabic = lexicon("ar")
+    assert [h.signal for h in hits(arabic, clauses("جهاز إنذار الحريق يصفر"))] == []
+    assert "fire" in [h.signal for h in hits(arabic, clauses("في حريق في المطبخ"))]
+
+
+def test_a_real_word_one_letter_from_a_rule_word_is_not_taken_for_a_typo() -> None:
+    english = lexicon("en")
+    assert [h.signal for h in hits(english, clauses("cut my finger cooking, he's fine"))] == []
+    assert [h.signal for h in hits(english, clauses("my baby is chokin"))] == ["breathing"]

@@ -6,30 +6,15 @@ from sqlmodel import select
 
 from bot.db import SessionFactory
 from handlers.conversation.catalog import t
-from handlers.safeguarding.detection import Outcome, assess
 from models import Contact, Ticket
 from models.enums import TicketCategory, TicketPriority
-from tests.handlers.safeguarding.corpus import rows
+from tests.handlers.safeguarding.corpus import unclear_message
 from tests.support.chat import Chat
 from tests.support.flows import contact_of, ready_chat, ref_in, walk
 from tests.support.tickets import all_tickets
 
-
-def _unclear(language: str) -> str:
-    """A development message in `language` that the detector asks about rather than alerts on.
-
-    Picked at run time, so these tests follow the engine's handling of a question whatever the
-    retrained model finds unclear; the corpus tests measure which messages those are.
-    """
-    for row in rows("dev.csv"):
-        result = assess(row["text"])
-        if result.outcome is Outcome.UNCLEAR and row["language"] == result.language == language:
-            return row["text"]
-    raise AssertionError(f"no unclear {language} message in the dev half")
-
-
-UNCLEAR_EN = _unclear("en")
-UNCLEAR_PL = _unclear("pl")
+UNCLEAR_EN = unclear_message("en")
+UNCLEAR_PL = unclear_message("pl")
 
 
 async def _welfare(db: SessionFactory) -> list[Ticket]:
