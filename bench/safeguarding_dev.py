@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 
+from handlers.safeguarding.bot_phrases import bot_phrases
 from handlers.safeguarding.detection import Outcome, decide, gather
 from handlers.safeguarding.training import (
     DEV,
@@ -33,17 +34,20 @@ from tests.handlers.safeguarding.corpus import Figures, rows, table
 def main(argv: list[str]) -> int:
     """Print per-language recall, false alarms and questions on dev, out of fold."""
     dev_rows = rows("dev.csv")
+    everyday = [text for _, text in bot_phrases()]
     if "--unseen" in argv:
         own = read_examples(training_files()[:-1])
-        own_scores = out_of_fold(own)
+        own_scores = out_of_fold(own, everyday)
         thresholds = choose_thresholds(own, own_scores, [gather(e.text) for e in own])
-        fitted = pipeline().fit([e.text for e in own], [e.emergency for e in own])
+        fitted = pipeline().fit(
+            [e.text for e in own] + everyday, [e.emergency for e in own] + [False] * len(everyday)
+        )
         examples = read_examples([DEV])
         scores = [float(p) for p in fitted.predict_proba([e.text for e in examples])[:, 1]]
         evidence = [gather(example.text) for example in examples]
     else:
         examples = read_examples(training_files())
-        scores = out_of_fold(examples)
+        scores = out_of_fold(examples, everyday)
         evidence = [gather(example.text) for example in examples]
         thresholds = choose_thresholds(examples, scores, evidence)
     offset = len(examples) - len(dev_rows)

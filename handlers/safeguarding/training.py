@@ -3,7 +3,8 @@
 `python -m handlers.safeguarding.training` (or `helpbot train-safeguarding`) reads
 `data/train_*.csv` and the development half of the test corpus, fits the pipeline, chooses the
 thresholds by grouped cross-validation on that same data, and writes `data/model.joblib`.  The
-held-out half of the corpus is never read here.
+bot's own short phrases (`bot_phrases`) are learnt as everyday messages in every fold but never
+scored, so they do not soften the thresholds. The held-out half of the corpus is never read here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
+from handlers.safeguarding.bot_phrases import bot_phrases
 from handlers.safeguarding.classifier import MODEL_PATH, Thresholds
 from handlers.safeguarding.detection import Evidence, gather
 from handlers.safeguarding.folding import fold
@@ -92,9 +94,10 @@ def pipeline() -> Pipeline:
     )
 
 
-def out_of_fold(examples: Sequence[Example]) -> list[float]:
+def out_of_fold(examples: Sequence[Example], everyday: Sequence[str] = ()) -> list[float]:
     """Each example's probability from models that never saw its group, averaged over
-    `REPEATS` different splits so the thresholds do not hang on one draw of the folds."""
+    `REPEATS` different splits so the thresholds do not hang on one draw of the folds.
+    `everyday` texts are in every fold's training and scored in none."""
     texts = [example.text for example in examples]
     labels = [example.emergency for example in examples]
     groups = [example.group for example in examples]
@@ -102,7 +105,10 @@ def out_of_fold(examples: Sequence[Example]) -> list[float]:
     for seed in range(REPEATS):
         folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
         for train, test in folds.split(texts, labels, groups):
-            fitted = pipeline().fit([texts[i] for i in train], [labels[i] for i in train])
+            fitted = pipeline().fit(
+                [texts[i] for i in train] + list(everyday),
+                [labels[i] for i in train] + [False] * len(everyday),
+            )
             for i, score in zip(
                 test, fitted.predict_proba([texts[i] for i in test])[:, 1], strict=True
             ):
@@ -157,9 +163,13 @@ def choose_thresholds(
 def train(paths: Sequence[Path] | None = None) -> dict[str, Any]:
     """Fit the model on the files and choose its thresholds; return what would be saved."""
     examples = read_examples(paths or training_files())
-    scores = out_of_fold(examples)
+    everyday = [text for _, text in bot_phrases()]
+    scores = out_of_fold(examples, everyday)
     chosen = choose_thresholds(examples, scores, [gather(e.text) for e in examples])
-    fitted = pipeline().fit([e.text for e in examples], [e.emergency for e in examples])
+    fitted = pipeline().fit(
+        [e.text for e in examples] + everyday,
+        [e.emergency for e in examples] + [False] * len(everyday),
+    )
     return {
         "pipeline": fitted,
         "clear": chosen.clear,
