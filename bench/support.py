@@ -217,6 +217,20 @@ def records(api_url: str, since: int = 0) -> list[tuple[int, str, float, int]]:
     return [tuple(r) for r in data["records"]]
 
 
+class Arrivals:
+    """The double's records as they grow, each fetch asking only for the new ones: fetching them
+    all, thousands, every second stalls the double while it encodes them, and the sends that
+    arrive meanwhile are stamped together, as a burst the limiter never let out."""
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+        self.seen: list[tuple[int, str, float, int]] = []
+
+    def __call__(self) -> list[tuple[int, str, float, int]]:
+        self.seen.extend(records(self.api_url, len(self.seen)))
+        return self.seen
+
+
 def wait_for(check: Any, timeout: float, what: str, every: float = 0.5) -> None:
     deadline = time.monotonic() + timeout
     while not check():
