@@ -217,6 +217,20 @@ def records(api_url: str, since: int = 0) -> list[tuple[int, str, float, int]]:
     return [tuple(r) for r in data["records"]]
 
 
+class Arrivals:
+    """The double's records as they grow, each fetch asking only for the new ones: fetching them
+    all, thousands, every second stalls the double while it encodes them, and the sends that
+    arrive meanwhile are stamped together, as a burst the limiter never let out."""
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+        self.seen: list[tuple[int, str, float, int]] = []
+
+    def __call__(self) -> list[tuple[int, str, float, int]]:
+        self.seen.extend(records(self.api_url, len(self.seen)))
+        return self.seen
+
+
 def wait_for(check: Any, timeout: float, what: str, every: float = 0.5) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -239,16 +253,19 @@ def machine() -> str:
     return f"{cores} cores, {total} GiB memory"
 
 
-async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[str]) -> None:
-    """Queue `texts` to each chat at bulk priority, as a campaign would: people, rows and their
-    delivery jobs written together, a thousand people per transaction."""
+async def queue_bulk(
+    database_url: str, chats: Sequence[int], texts: Sequence[str], per_job: int = 1
+) -> None:
+    """Queue `texts` to each chat at bulk priority: people, rows and their delivery jobs written
+    together, a thousand people per transaction. `per_job` people share one job: a campaign's
+    check-ins ask for one `deliver_many` per MANY_PER_JOB people; 1 is a `deliver` each."""
     import procrastinate
     from procrastinate.jobs import Job
     from sqlalchemy import insert, text
     from sqlmodel import col
 
     from bot.db import create_engine
-    from bot.jobs import DELIVER, queue_for, recipient_lock
+    from bot.jobs import DELIVER, DELIVER_MANY, queue_for, recipient_lock
     from models import ChannelIdentity, Contact, Message
     from models.base import utcnow
     from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
@@ -327,6 +344,20 @@ async def queue_bulk(database_url: str, chats: Sequence[int], texts: Sequence[st
                     )
                     for i in identities
                 ]
+                if per_job > 1:
+                    # As `JobApp.enqueue_many_in_transaction` writes them for a campaign.
+                    jobs = [
+                        Job(
+                            id=None,
+                            queue=queue_for(OutboundPriority.BULK),
+                            lock=None,
+                            queueing_lock=None,
+                            task_name=DELIVER_MANY,
+                            task_kwargs={"identity_ids": list(identities[n : n + per_job])},
+                            priority=OutboundPriority.BULK,
+                        )
+                        for n in range(0, len(identities), per_job)
+                    ]
                 raw = (await connection.get_raw_connection()).driver_connection
                 await app.job_manager.batch_defer_jobs_async(jobs=jobs, connection=raw)
         # As a campaign does once its jobs are queued (`JobApp.refresh_statistics`).

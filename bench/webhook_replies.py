@@ -23,13 +23,13 @@ from bench.support import (
     ROOT,
     SECRET,
     TOKEN,
+    Arrivals,
     Processes,
     closed_loop,
     free_port,
     machine,
     open_loop,
     percentile,
-    records,
     say,
     scratch_database,
     service_env,
@@ -48,16 +48,19 @@ def throughput(url: str, api: str, first_chat: int, people: int, replies_each: i
     """Updates answered per second: from the first webhook to the last reply at the double."""
     bodies = [update(first_chat + n, first_chat + n, "hello") for n in range(people)]
     chats = set(range(first_chat, first_chat + people))
-    seen = len(records(api))
+    arrivals = Arrivals(api)
+    arrivals()
+    seen = len(arrivals.seen)
     start = time.time()
     asyncio.run(closed_loop(f"{url}/webhooks/telegram", bodies, concurrency=32))
 
     def answered() -> bool:
-        counts = Counter(r[0] for r in records(api, seen) if r[3] == 200 and r[0] in chats)
+        mine = arrivals()[seen:]
+        counts = Counter(r[0] for r in mine if r[3] == 200 and r[0] in chats)
         return len(counts) == people and all(c >= replies_each for c in counts.values())
 
     wait_for(answered, 300, "every reply", every=0.2)
-    last = max(r[2] for r in records(api, seen) if r[0] in chats)
+    last = max(r[2] for r in arrivals()[seen:] if r[0] in chats)
     return people / (last - start)
 
 

@@ -26,10 +26,13 @@ from bot.channels.twilio import StatusReport, translate_form
 from bot.db import DATABASE_ERRORS, reachable, transaction
 from bot.services import Services
 from bot.spool import Batch, BatchBusy, Spool, Spooled
-from handlers.actions.delivery_reports import do_expire_pending_reports, do_match_pending_reports
+from handlers.actions.delivery_reports import (
+    REPORTED_CHANNELS,
+    do_expire_pending_reports,
+    do_match_pending_reports,
+)
 from handlers.actions.outbox import do_record_delivery_status
 from models.base import utcnow
-from models.enums import Channel
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,6 @@ STATUS = "status"
 APPLY_BUDGET = 10.0
 # A line that fails this often while the database answers is set aside for an operator.
 SET_ASIDE_AFTER = 3
-TWILIO_CHANNELS = (Channel.WHATSAPP, Channel.SMS)
 
 
 class Unusable(Exception):
@@ -114,7 +116,7 @@ class Inbound:
         async with transaction(self.services.session_factory) as session:
             known = await do_record_delivery_status(
                 session=session,
-                channels=TWILIO_CHANNELS,
+                channels=REPORTED_CHANNELS,
                 provider_id=report.sid,
                 status=report.delivery_status(),
                 now=now,

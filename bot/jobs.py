@@ -345,11 +345,26 @@ class JobApp:
         if not overdue:
             return []
         covered = await self._with_jobs([recipient_lock(i) for i in overdue])
-        missing = [i for i in overdue if recipient_lock(i) not in covered]
+        # A campaign's people wait their turn in its `deliver_many` runs, which hold no lock:
+        # a job each for them would be hundreds of jobs a minute doing those runs' work.
+        in_runs = await self._in_bulk_runs(overdue)
+        missing = [i for i in overdue if recipient_lock(i) not in covered and i not in in_runs]
         for identity_id in missing:
             log.warning("person %s had an overdue message and no delivery job", identity_id)
             await self.defer_at(identity_id, 0, None)
         return missing
+
+    async def _in_bulk_runs(self, people: Sequence[int]) -> set[int]:
+        """Those of `people` named by a `deliver_many` job waiting or running."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT DISTINCT person::bigint AS identity_id "
+            "FROM procrastinate_jobs, jsonb_array_elements_text(args -> 'identity_ids') AS person "
+            "WHERE task_name = %(task)s AND status IN ('todo', 'doing') "
+            "AND person::bigint = ANY(%(people)s)",
+            task=DELIVER_MANY,
+            people=list(people),
+        )
+        return {int(row["identity_id"]) for row in rows}
 
     async def _with_jobs(self, locks: Sequence[str]) -> set[str]:
         rows = await self.app.connector.execute_query_all_async(

@@ -28,7 +28,7 @@ HEADROOM = 1.02
 _UPSERT = """
 INSERT INTO rate_slots (key, next_free) VALUES {rows}
 ON CONFLICT (key) DO UPDATE
-SET next_free = {greatest}(rate_slots.next_free, {now}) + (excluded.next_free - {now})
+SET next_free = {greatest}(rate_slots.next_free, {now}) + CASE excluded.key {gaps} END
 RETURNING key, next_free, {now} AS now
 """
 _HOLD = """
@@ -43,8 +43,11 @@ class RateLimiter:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         postgres = engine.dialect.name == "postgresql"
-        # The database's clock on PostgreSQL, so processes on several hosts share one clock.
-        self._now = "extract(epoch from now())::float8" if postgres else ":now"
+        # The database's clock on PostgreSQL, so processes on several hosts share one clock; the
+        # statement's own moment (clock_timestamp), read under the row's lock, and not now():
+        # that is when the transaction began, before the claim and any wait for the lock, and
+        # a turn reckoned from it would be let out late, or spaced too close to the one before.
+        self._now = "extract(epoch from clock_timestamp())::float8" if postgres else ":now"
         self._greatest = "GREATEST" if postgres else "MAX"
 
     async def turn_in(
@@ -58,14 +61,21 @@ class RateLimiter:
         if not active:
             return 0.0
         params: dict[str, object] = {"now": time.time()}
-        rows = []
+        rows, gaps = [], []
         for index, limit in enumerate(active):
-            # The row's own value is now plus one interval, so `excluded` carries the interval.
             rows.append(f"(:key{index}, {self._now} + :gap{index})")
+            # Each row's interval by its key: derived from the inserted value it would depend on
+            # a clock read before the lock was waited for.
+            gaps.append(f"WHEN :key{index} THEN :gap{index}")
             params[f"key{index}"] = limit.key
             params[f"gap{index}"] = HEADROOM / limit.per_second
         statement = text(
-            _UPSERT.format(rows=", ".join(rows), greatest=self._greatest, now=self._now)
+            _UPSERT.format(
+                rows=", ".join(rows),
+                gaps=" ".join(gaps),
+                greatest=self._greatest,
+                now=self._now,
+            )
         )
         if connection is not None:
             result = (await connection.execute(statement, params)).all()

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.delivery_reports import apply_pending_reports
+from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
@@ -88,19 +88,30 @@ async def do_claim_next(
     """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
 
     `identity` is the person's, when the caller read it already (claiming their last message)."""
-    statement = (
-        select(Message)
-        .where(
-            Message.identity_id == identity_id,
-            Message.direction == Direction.OUT,
-            col(Message.status).in_(_UNFINISHED),
-        )
-        .order_by(col(Message.id))
-        .limit(1)
-        # Two runs for one person should never meet, but if they do only one claims.
-        .with_for_update()
+    known = identity is not None and identity.id == identity_id
+    mine = (
+        Message.identity_id == identity_id,
+        Message.direction == Direction.OUT,
+        col(Message.status).in_(_UNFINISHED),
     )
-    message = (await session.exec(statement)).first()
+    # Two runs for one person should never meet, but if they do only one claims.
+    if known:
+        statement = (
+            select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+        )
+        message = (await session.exec(statement)).first()
+    else:
+        # The person's identity read in the same round trip; the session then holds it.
+        joined = (
+            select(Message, ChannelIdentity)
+            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
+            .where(*mine)
+            .order_by(col(Message.id))
+            .limit(1)
+            .with_for_update(of=Message)
+        )
+        row = (await session.exec(joined)).first()
+        message = row[0] if row is not None else None
     if message is None:
         return None
     if message.status == DeliveryStatus.SENDING:
@@ -117,7 +128,7 @@ async def do_claim_next(
     message.status = DeliveryStatus.SENDING
     message.attempts += 1
     message.updated_at = now
-    if identity is None or identity.id != identity_id:
+    if not known:
         identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
@@ -174,11 +185,17 @@ async def do_record_sent(
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
     # Only a message still being sent: a call can end, and say so, before its send is recorded.
-    await session.exec(
-        update(Message)
-        .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
-        .values(**values)
-    )
+    channel = (
+        await session.exec(
+            update(Message)
+            .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
+            .values(**values)
+            .returning(col(Message.channel))
+        )
+    ).scalar_one_or_none()
+    if channel is not None and channel not in REPORTED_CHANNELS:
+        # No report can be waiting for a message on a channel that never sends any.
+        return
     if provider_id is not None:
         # The provider may have reported on it already, before this commit: such reports wait
         # under its id (only the last part of a long message asks for reports) and apply now.

@@ -16,8 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.outbox import do_record_delivery_status
 from models import Message, PendingDeliveryReport
-from models.enums import Direction
+from models.enums import Channel, Direction
 
+# The channels whose provider reports on each message after accepting it (Twilio's status
+# callbacks); only their reports are ever kept.
+REPORTED_CHANNELS = (Channel.WHATSAPP, Channel.SMS)
 # Long enough for a send whose record waited out a database outage; then it is not ours.
 PENDING_REPORT_TTL = timedelta(hours=24)
 

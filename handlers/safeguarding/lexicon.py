@@ -141,6 +141,17 @@ def _matches(word: Word, token: str) -> bool:
     return word.matches(token)
 
 
+def _initials(tokens: list[str]) -> frozenset[str]:
+    """The first letters of a clause's tokens: a phrase with none of them as a head is not in it."""
+    return frozenset(token[:1] for token in tokens)
+
+
+def _absent(phrase: Phrase, initials: frozenset[str]) -> bool:
+    """Whether the phrase cannot start anywhere in a clause with these `initials` (what `_span`
+    would find token by token), told without the search: most phrases are ruled out so."""
+    return phrase.heads is not None and phrase.heads.isdisjoint(initials)
+
+
 def _span(phrase: Phrase, tokens: list[str], start: int = 0) -> list[int] | None:
     """The positions of the phrase's words in the tokens (in order, at most GAP apart), or None."""
     first, rest = phrase.words[0], phrase.words[1:]
@@ -259,13 +270,16 @@ def _seen(
     phrases: Iterable[Phrase],
     clauses: list[list[str]],
     dated: list[bool],
+    initials: list[frozenset[str]],
 ) -> str | None:
     """ "yes" when a phrase is seen plainly, "negated" when only after a negator, else None."""
     negated = False
-    for tokens, is_dated in zip(clauses, dated, strict=True):
+    for tokens, is_dated, first in zip(clauses, dated, initials, strict=True):
         if signal.recent and is_dated:
             continue
         for phrase in phrases:
+            if _absent(phrase, first):
+                continue
             at = _find(phrase, tokens)
             while at is not None:
                 if not _negated(lex, tokens, at):
@@ -279,7 +293,11 @@ def _without_everyday(lex: Lexicon, clauses: list[list[str]]) -> list[list[str]]
     cleaned: list[list[str]] = []
     for tokens in clauses:
         tokens = list(tokens)
+        # Read before any token is blanked: a wider set only rules out fewer phrases.
+        first = _initials(tokens)
         for phrase in lex.everyday:
+            if _absent(phrase, first):
+                continue
             # The words matched go, not the ones skipped between them: "smoke alarm in the
             # fire exit" loses the alarm, "alarm ... fire" keeps nothing of the phrase.
             span = _span(phrase, tokens)
@@ -294,23 +312,27 @@ def _without_everyday(lex: Lexicon, clauses: list[list[str]]) -> list[list[str]]
 def hits(lex: Lexicon, clauses: list[list[str]]) -> list[Hit]:
     """Every signal of one language seen in a message's folded clauses."""
     clauses = _without_everyday(lex, clauses)
-    dated = [any(_find(past, tokens) is not None for past in lex.past) for tokens in clauses]
+    initials = [_initials(tokens) for tokens in clauses]
+    dated = [
+        any(not _absent(past, first) and _find(past, tokens) is not None for past in lex.past)
+        for tokens, first in zip(clauses, initials, strict=True)
+    ]
     found: list[Hit] = []
     for signal in lex.signals:
-        clear = _seen(lex, signal, signal.clear, clauses, dated)
+        clear = _seen(lex, signal, signal.clear, clauses, dated, initials)
         if clear != "yes":
             for left, right in signal.pairs:
                 if (
-                    _seen(lex, signal, left, clauses, dated)
+                    _seen(lex, signal, left, clauses, dated, initials)
                     == "yes"
-                    == _seen(lex, signal, right, clauses, dated)
+                    == _seen(lex, signal, right, clauses, dated, initials)
                 ):
                     clear = "yes"
                     break
         if clear == "yes":
             found.append(Hit(signal.name, signal.kind, True, lex.language))
         elif (clear == "negated" and not signal.guarded) or _seen(
-            lex, signal, signal.unclear, clauses, dated
+            lex, signal, signal.unclear, clauses, dated, initials
         ) == "yes":
             # A denial of suicidal thoughts is still worth the question and the numbers.
             found.append(Hit(signal.name, signal.kind, False, lex.language))

@@ -17,7 +17,7 @@ from bot.db import SessionFactory, transaction
 from bot.embedded import EmbeddedDelivery
 from bot.services import Services, running
 from handlers.actions.identities import get_or_create_identity
-from handlers.actions.outbox import queue_reply
+from handlers.actions.outbox import DeliveryRequest, queue_reply
 from handlers.conversation.events import IncomingEvent, Reply
 from models import Message
 from models.base import utcnow
@@ -184,6 +184,29 @@ async def test_the_sweep_defers_a_job_for_an_overdue_message_that_has_none(
     assert await services.jobs.sweep() == [person]
     assert await jobs_for(engine, person) == 1
     assert await services.jobs.sweep() == []  # a job is waiting for them now
+
+
+@postgres_only
+async def test_the_sweep_leaves_people_a_campaigns_bulk_run_will_reach(
+    db: SessionFactory, services: Services, engine: AsyncEngine
+) -> None:
+    people = []
+    for chat in (9210, 9211):
+        person, message_id = await queue(db, chat, "check-in", OutboundPriority.BULK)
+        async with transaction(db) as session:
+            message = await session.get(Message, message_id)
+            assert message is not None
+            message.next_attempt_at = utcnow() - timedelta(minutes=2)
+        people.append(person)
+    assert services.jobs is not None
+    # The first person is in a campaign's run that no worker has reached yet.
+    async with transaction(services.session_factory) as session:
+        await services.jobs.enqueue_many_in_transaction(
+            session, [DeliveryRequest(people[0], OutboundPriority.BULK)]
+        )
+
+    assert await services.jobs.sweep() == [people[1]]
+    assert await jobs_for(engine, people[0]) == 0
 
 
 @postgres_only

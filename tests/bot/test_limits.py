@@ -8,8 +8,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channels.base import OutboundMessage
+from bot.channels.base import Limit, OutboundMessage
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.db import create_engine
@@ -108,3 +110,24 @@ def test_a_lifted_limit_counts_nothing(bot_api: TelegramApiDouble) -> None:
     )
     channel = TelegramChannel(settings)
     assert channel.limits(OutboundMessage(1, Channel.TELEGRAM, "1", "hi")) == []
+
+
+async def test_a_turn_taken_late_in_a_long_transaction_still_keeps_the_interval(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    """A delivery takes its turn at the end of the transaction that claims the message; the
+    interval to the next send counts from that moment, not from when the transaction began."""
+    await empty_tables(engine)
+    limiter = RateLimiter(engine)
+    limits = [Limit("test:late-turn", 5)]
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        # The claim's own work, or a wait for another worker's lock on the row.
+        await asyncio.sleep(0.3)
+        first = await limiter.turn_in(limits, connection)
+        await connection.commit()
+    second = await limiter.turn_in(limits)
+
+    assert first <= 0.01
+    # The next send waits about one interval (1/5 s, and a little headroom) after the first.
+    assert 0.15 <= second - first <= 0.25
