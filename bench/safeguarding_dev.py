@@ -23,8 +23,8 @@ from handlers.safeguarding.detection import Outcome, decide, gather
 from handlers.safeguarding.training import (
     DEV,
     choose_thresholds,
+    fit,
     out_of_fold,
-    pipeline,
     read_examples,
     training_files,
 )
@@ -39,9 +39,7 @@ def main(argv: list[str]) -> int:
         own = read_examples(training_files()[:-1])
         own_scores = out_of_fold(own, everyday)
         thresholds = choose_thresholds(own, own_scores, [gather(e.text) for e in own])
-        fitted = pipeline().fit(
-            [e.text for e in own] + everyday, [e.emergency for e in own] + [False] * len(everyday)
-        )
+        fitted = fit([e.text for e in own], [e.emergency for e in own], everyday)
         examples = read_examples([DEV])
         scores = [float(p) for p in fitted.predict_proba([e.text for e in examples])[:, 1]]
         evidence = [gather(example.text) for example in examples]

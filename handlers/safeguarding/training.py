@@ -34,6 +34,8 @@ REPEATS: Final = 3
 # What the thresholds aim for on messages the model was not fitted to.
 MAX_FALSE_ALARMS: Final = 0.02
 MAX_QUESTIONS: Final = 0.08
+# How much one of the bot's own phrases weighs beside one labelled message.
+PHRASE_WEIGHT: Final = 0.25
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,21 @@ def pipeline() -> Pipeline:
     )
 
 
+def fit(texts: Sequence[str], labels: Sequence[bool], everyday: Sequence[str] = ()) -> Pipeline:
+    """The pipeline fitted to labelled texts, each class weighed as a whole, and to `everyday`
+    texts at `PHRASE_WEIGHT` each, so the bot's own thousands of phrases do not drown the corpus."""
+    y = np.asarray(labels, dtype=bool)
+    balanced = np.where(y, len(y) / (2 * y.sum()), len(y) / (2 * (~y).sum()))
+    weights = np.concatenate([balanced, np.full(len(everyday), PHRASE_WEIGHT)])
+    return (
+        pipeline()
+        .set_params(model__class_weight=None)
+        .fit(
+            [*texts, *everyday], [*labels, *([False] * len(everyday))], model__sample_weight=weights
+        )
+    )
+
+
 def out_of_fold(examples: Sequence[Example], everyday: Sequence[str] = ()) -> list[float]:
     """Each example's probability from models that never saw its group, averaged over
     `REPEATS` different splits so the thresholds do not hang on one draw of the folds.
@@ -105,10 +122,7 @@ def out_of_fold(examples: Sequence[Example], everyday: Sequence[str] = ()) -> li
     for seed in range(REPEATS):
         folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
         for train, test in folds.split(texts, labels, groups):
-            fitted = pipeline().fit(
-                [texts[i] for i in train] + list(everyday),
-                [labels[i] for i in train] + [False] * len(everyday),
-            )
+            fitted = fit([texts[i] for i in train], [labels[i] for i in train], everyday)
             for i, score in zip(
                 test, fitted.predict_proba([texts[i] for i in test])[:, 1], strict=True
             ):
@@ -166,10 +180,7 @@ def train(paths: Sequence[Path] | None = None) -> dict[str, Any]:
     everyday = [text for _, text in bot_phrases()]
     scores = out_of_fold(examples, everyday)
     chosen = choose_thresholds(examples, scores, [gather(e.text) for e in examples])
-    fitted = pipeline().fit(
-        [e.text for e in examples] + everyday,
-        [e.emergency for e in examples] + [False] * len(everyday),
-    )
+    fitted = fit([e.text for e in examples], [e.emergency for e in examples], everyday)
     return {
         "pipeline": fitted,
         "clear": chosen.clear,

@@ -19,27 +19,22 @@ HELDOUT_FIGURES: dict[str, Figures] = {}
 
 # (language, goal) -> the figure measured when it was last run.
 SHORTFALLS: dict[tuple[str, str], str] = {
-    ("ar", "recall"): "75.0 %",
-    ("ar", "false_alarms"): "13.3 %",
+    ("ar", "false_alarms"): "6.7 %",
+    ("bn", "recall"): "89.5 %",
     ("cy", "false_alarms"): "6.2 %",
-    ("cy", "questions"): "18.8 %",
-    ("en", "recall"): "92.9 %",
-    ("en", "false_alarms"): "5.5 %",
-    ("gu", "recall"): "89.5 %",
+    ("cy", "questions"): "12.5 %",
+    ("en", "recall"): "93.9 %",
+    ("en", "false_alarms"): "6.8 %",
     ("gu", "false_alarms"): "6.7 %",
     ("gu", "questions"): "20.0 %",
-    ("pa", "recall"): "84.2 %",
-    ("pa", "false_alarms"): "13.3 %",
-    ("pl", "false_alarms"): "6.2 %",
-    ("pt", "questions"): "31.2 %",
+    ("lt", "recall"): "88.9 %",
+    ("pa", "questions"): "13.3 %",
+    ("pl", "questions"): "18.8 %",
     ("ro", "false_alarms"): "6.2 %",
     ("so", "false_alarms"): "6.2 %",
-    ("so", "questions"): "12.5 %",
-    ("tr", "recall"): "77.8 %",
     ("tr", "false_alarms"): "6.2 %",
     ("tr", "questions"): "12.5 %",
     ("ur", "false_alarms"): "6.7 %",
-    ("ur", "questions"): "13.3 %",
 }
 
 
