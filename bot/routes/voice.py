@@ -19,7 +19,6 @@ from bot.db import DATABASE_ERRORS, transaction
 from bot.deps import ServicesDep
 from bot.routes.twilio import EMPTY_TWIML, signed_form
 from bot.services import Services
-from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.voice_calls import (
     CallMessage,
     do_record_call_end,
@@ -63,14 +62,6 @@ async def _call(services: Services, message_id: int, call_sid: str) -> CallMessa
         log.warning("a call webhook named no call of ours (message %s)", message_id)
         return None
     return call
-
-
-def _retry_rule(services: Services) -> CallRetryRule:
-    settings = services.settings
-    return CallRetryRule(
-        retries=settings.twilio_voice_retries,
-        wait=timedelta(minutes=settings.twilio_voice_retry_minutes),
-    )
 
 
 def _again(request: Request) -> bool:
@@ -168,7 +159,7 @@ async def call_status(message_id: int, request: Request, services: ServicesDep) 
             outcome=report.outcome,
             answered_by=report.answered_by,
             now=utcnow(),
-            rule=_retry_rule(services),
+            rule=services.deliverer.call_rule,
         )
     if recorded is None:
         log.warning("a call status named no call of ours (message %s)", message_id)
