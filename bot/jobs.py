@@ -345,11 +345,26 @@ class JobApp:
         if not overdue:
             return []
         covered = await self._with_jobs([recipient_lock(i) for i in overdue])
-        missing = [i for i in overdue if recipient_lock(i) not in covered]
+        in_bulk = await self._in_bulk_jobs(overdue)
+        # A bulk job names its people rather than locking each: a campaign's check-ins waiting
+        # their turn under the cap have a job all the same.
+        missing = [i for i in overdue if recipient_lock(i) not in covered and i not in in_bulk]
         for identity_id in missing:
             log.warning("person %s had an overdue message and no delivery job", identity_id)
             await self.defer_at(identity_id, 0, None)
         return missing
+
+    async def _in_bulk_jobs(self, people: Sequence[int]) -> set[int]:
+        """Those of `people` a bulk job (`deliver_many`) waiting or running still names."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT DISTINCT person::bigint AS person FROM procrastinate_jobs, "
+            "jsonb_array_elements_text(args->'identity_ids') AS person "
+            "WHERE task_name = %(task)s AND status IN ('todo', 'doing') "
+            "AND person::bigint = ANY(%(people)s)",
+            task=DELIVER_MANY,
+            people=list(people),
+        )
+        return {int(row["person"]) for row in rows}
 
     async def _with_jobs(self, locks: Sequence[str]) -> set[str]:
         rows = await self.app.connector.execute_query_all_async(

@@ -17,7 +17,7 @@ from bot.db import SessionFactory, transaction
 from bot.embedded import EmbeddedDelivery
 from bot.services import Services, running
 from handlers.actions.identities import get_or_create_identity
-from handlers.actions.outbox import queue_reply
+from handlers.actions.outbox import DeliveryRequest, queue_reply
 from handlers.conversation.events import IncomingEvent, Reply
 from models import Message
 from models.base import utcnow
@@ -184,6 +184,29 @@ async def test_the_sweep_defers_a_job_for_an_overdue_message_that_has_none(
     assert await services.jobs.sweep() == [person]
     assert await jobs_for(engine, person) == 1
     assert await services.jobs.sweep() == []  # a job is waiting for them now
+
+
+@postgres_only
+async def test_the_sweep_leaves_people_a_bulk_job_still_names(
+    db: SessionFactory, services: Services, engine: AsyncEngine
+) -> None:
+    # A campaign's check-ins wait their turn under the cap, well past the sweep's grace: the
+    # bulk job that names them is their job, and a second one each would only be more work.
+    queued = [await queue(db, 9250 + n, "How are you?", OutboundPriority.BULK) for n in range(3)]
+    async with transaction(db) as session:
+        for _, message_id in queued:
+            message = await session.get(Message, message_id)
+            assert message is not None
+            message.next_attempt_at = utcnow() - timedelta(minutes=2)
+    assert services.jobs is not None
+    in_bulk, left_out = [person for person, _ in queued[:2]], queued[2][0]
+    async with transaction(db) as session:
+        await services.jobs.enqueue_many_in_transaction(
+            session, [DeliveryRequest(p, OutboundPriority.BULK) for p in in_bulk]
+        )
+
+    assert await services.jobs.sweep() == [left_out]
+    assert [await jobs_for(engine, p) for p in in_bulk] == [0, 0]
 
 
 @postgres_only
