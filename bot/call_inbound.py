@@ -100,7 +100,7 @@ async def _apply_answer(
     attempt = 2 if form.get(ATTEMPT_FIELD) == "2" else 1
     event = answer_event(form, script_of(call), attempt=attempt)
     if event is None:
-        return None
+        return False  # a key that picks nothing: nothing to record, nothing to set aside
     idle = timedelta(minutes=services.settings.conversation_idle_minutes)
     async with transaction(services.session_factory) as session:
         answer = await do_take_call_answer(

@@ -153,6 +153,7 @@ async def _answer_later(
     said = (form.get("Digits") or form.get("SpeechResult") or "").strip()
     if not said:
         return _xml(twiml.goodbye_unheard("voice.trouble"))
+    alert = check_text(form.get("SpeechResult"))
     try:
         await inbound.keep(
             CALL_ANSWER,
@@ -161,9 +162,10 @@ async def _answer_later(
         )
     except OSError:
         log.exception("could not keep an answer on a call: the spool cannot be written")
-        return _xml(twiml.goodbye_unheard("voice.trouble"))
-    alert = check_text(form.get("SpeechResult"))
+        if alert is None:
+            return _xml(twiml.goodbye_unheard("voice.trouble"))
     if alert is not None:
+        # Whatever else failed, someone in danger hears to hang up and dial 999.
         return _xml(twiml.replies([twiml.alert(alert.kind.value)]))
     return _xml(twiml.replies([twiml.t("voice.answer_kept")]))
 

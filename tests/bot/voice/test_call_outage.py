@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.db import SessionFactory
 from models import Message
 from models.checkins import CheckinStatus
-from models.enums import DeliveryStatus, TicketCategory
+from models.enums import DeliveryStatus, TicketCategory, TicketPriority
 from tests.bot.twilio_webhook.test_outage import spooled_lines, wait_for_empty_spool
 from tests.bot.voice.caller import CheckinCall, ask_by_phone, calling_settings
 from tests.doubles.twilio_api import TwilioApiDouble
@@ -94,3 +94,26 @@ async def test_a_busy_line_reported_during_an_outage_is_called_again(
     checkin = await called.checkin()
     assert checkin.status == CheckinStatus.SENT and checkin.message_id == retry.id
     assert checkin.reason == "call 1: busy; calling again"
+
+
+async def test_an_emergency_said_during_an_outage_hears_999_and_alerts_staff_when_back(
+    outage: OutageDatabase, direct: SessionFactory, twilio_api: TwilioApiDouble, tmp_path: Path
+) -> None:
+    spool_dir = tmp_path / "spool"
+    async with calling(outage, direct, twilio_api, spool_dir) as called:
+        call = await called.call()
+        await twilio_api.calls.answer(call)
+        outage.cut()
+        await twilio_api.calls.speak(call, "I can't breathe")
+        outage.restore()
+        await wait_for_empty_spool(spool_dir)
+
+        async def alerted() -> bool:
+            return bool(await called.person.tickets())
+
+        await wait_until(alerted, "the kept alarm to reach staff")
+
+    assert "hang up now and dial 999" in call.heard[-2] and call.hung_up
+    [ticket] = await called.person.tickets()
+    assert (ticket.category, ticket.priority) == (TicketCategory.WELFARE, TicketPriority.URGENT)
+    assert (await called.checkin()).status == CheckinStatus.NEEDS_HELP
