@@ -9,8 +9,14 @@
 3. Baseline, in the same run: a plain `INSERT ... SELECT` of the same 100,000 outbound rows
    into the outbox, rolled back.
 4. Checks exactly one check-in, one message and one delivery job per person.
+5. Delivers them (`bench.checkin_delivery`): `helpbot worker` processes send through the Twilio
+   channel to a local Messages API double at the cap (TWILIO_MAX_PER_SECOND, default 10/s; at
+   that rate 100,000 take almost 3 hours, so `--cap` raises it for a full run). Figures: sent,
+   the rate as a ratio of the cap, duplicates counted at the double, and nothing left queued.
+   `--deliver N` stops after N (default: every person); `--deliver 0` skips delivery.
 
-    .venv/bin/python -m bench.checkins [--people 100000]
+    .venv/bin/python -m bench.checkins [--people 100000] [--deliver N] [--cap 10]
+        [--workers 2] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from bench.support import scratch_database
+from bench.checkin_delivery import DEFAULT_CAP, deliver, report
+from bench.support import machine, scratch_database
 from bot.config import Settings
 from bot.db import transaction
 from bot.services import running
@@ -59,7 +66,7 @@ async def _import(settings: Settings, factory: object, csv_text: str) -> tuple[f
     )
 
 
-async def main(people: int) -> None:
+async def main(people: int, args: argparse.Namespace) -> None:
     half = people // 2
     first_file, second_file = landlord_file(0, half), landlord_file(half, people - half)
     with scratch_database() as url:
@@ -100,10 +107,10 @@ async def main(people: int) -> None:
             baseline = await _baseline(factory)
             assert services.checkins is not None
             started = time.perf_counter()
-            report = await services.checkins.tick(datetime.now(UTC))
+            ticked = await services.checkins.tick(datetime.now(UTC))
             took = time.perf_counter() - started
             print(
-                f"queue every due check-in     {report.queued:>7,} due   {took:6.2f} s  "
+                f"queue every due check-in     {ticked.queued:>7,} due   {took:6.2f} s  "
                 "(goal < 20 s)"
             )
             print(
@@ -130,6 +137,11 @@ async def main(people: int) -> None:
                 f"{identities:,} people; {jobs:,} people in delivery jobs"
             )
             assert checkins == contacts == messages == identities == jobs == people
+        target = people if args.deliver is None else min(args.deliver, people)
+        if target:
+            figures = deliver(url, people, target, args.cap, args.workers, args.concurrency)
+            print(f"machine: {machine()}")
+            report(figures, people)
 
 
 async def _baseline(factory: object) -> float:
@@ -156,5 +168,11 @@ async def _baseline(factory: object) -> float:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--deliver", type=int, default=None, help="deliver N (default: all)")
+    parser.add_argument(
+        "--cap", type=float, default=DEFAULT_CAP, help="TWILIO_MAX_PER_SECOND for delivery"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    asyncio.run(main(args.people))
+    asyncio.run(main(args.people, args))

@@ -1,12 +1,13 @@
 """Twilio webhooks that must not be lost: accepted means committed, or kept on disk until it is.
 
-Twilio does not redeliver a message webhook (nor a status callback) that failed. So each one is
-applied in its own transaction, and when that cannot happen (the database is down, or too slow
-for Twilio's 15-second limit, or something unforeseen went wrong) the form goes to the local
-spool (`bot.spool`) before it is acknowledged. A background task of the web process applies the
-spool: at start-up, whenever something is spooled, and after an outage with backoff until the
-database answers. Applying a form twice is harmless: a message's `MessageSid` is unique per
-channel in the messages table, and a delivery status never moves backwards.
+Twilio does not redeliver a message webhook (nor a status callback, nor a call's webhooks) that
+failed. So each one is applied in its own transaction, and when that cannot happen (the database
+is down, or too slow for Twilio's 15-second limit, or something unforeseen went wrong) the form
+goes to the local spool (`bot.spool`) before it is acknowledged. A background task of the web
+process applies the spool: at start-up, whenever something is spooled, and after an outage with
+backoff until the database answers. Applying a form twice is harmless: a message's `MessageSid`
+is unique per channel in the messages table, a delivery status never moves backwards, and a call's
+end and answers are recorded once (`bot.call_inbound`).
 
 While anything waits in the spool, new forms join the queue behind it, so one person's messages
 are applied in the order they arrived.
@@ -22,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.backoff import Background, Backoff
+from bot.call_inbound import CALL_KINDS, apply_call_webhook
 from bot.channels.twilio import StatusReport, translate_form
 from bot.db import DATABASE_ERRORS, reachable, transaction
 from bot.services import Services
@@ -89,6 +91,11 @@ class Inbound:
             log.exception("applying a Twilio %s failed", kind)
             await self._keep(item, "applying it failed")
 
+    async def keep(self, kind: str, form: dict[str, str], why: str) -> None:
+        """Keep one webhook to apply later, without trying it now (its caller just could not).
+        Raises OSError when the spool cannot be written."""
+        await self._keep(Spooled(kind, form, utcnow()), why)
+
     async def _keep(self, item: Spooled, why: str, level: int = logging.WARNING) -> None:
         await asyncio.to_thread(self.spool.append, item)
         log.log(level, "kept a Twilio %s in the spool to apply later: %s", item.kind, why)
@@ -110,6 +117,13 @@ class Inbound:
                 raise Unusable("not a usable status report")
             await self._record_status(report, utcnow())
             return True
+        if item.kind in CALL_KINDS:
+            applied = await apply_call_webhook(
+                self.services, item.kind, item.form, item.received_at
+            )
+            if applied is None:
+                raise Unusable(f"not a usable {item.kind}")
+            return applied
         raise Unusable(f"unknown kind {item.kind[:20]!r}")
 
     async def _record_status(self, report: StatusReport, now: datetime) -> None:

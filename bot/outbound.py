@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.base import DeliveryError, Document, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
 from bot.limits import RateLimiter
+from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.data_copies import PreparedCopy, do_prepare_copy
 from handlers.actions.data_rights import do_finish_erasure
 from handlers.actions.delivery import (
@@ -119,11 +120,18 @@ class Deliverer:
         limiter: RateLimiter,
         rule: RetryRule | None = None,
         public_base_url: str = "",
+        *,
+        call_rule: CallRetryRule | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.session_factory = session_factory
         self.senders = dict(senders)
         self.limiter = limiter
         self.rule = rule or RetryRule()
+        # What an unanswered check-in call leads to (a call too late to ring counts as one).
+        self.call_rule = call_rule or CallRetryRule()
+        # "Now" for every decision (due, stale, inside a campaign's window): tests set it.
+        self.clock = clock
         # Where a link to a copy of someone's data points (see handlers.actions.data_copies).
         self.public_base_url = public_base_url
 
@@ -142,7 +150,11 @@ class Deliverer:
                     if sent is not None:
                         await self._save_sent(session, sent)
                     claimed = await do_claim_next(
-                        session=session, identity_id=identity_id, now=utcnow(), identity=identity
+                        session=session,
+                        identity_id=identity_id,
+                        now=self.clock(),
+                        identity=identity,
+                        call_rule=self.call_rule,
                     )
                     work = await self._take(session, claimed)
             except IntegrityError:
@@ -166,7 +178,7 @@ class Deliverer:
                 if status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
                     async with transaction(self.session_factory) as session:
                         await do_finish_erasure(
-                            session=session, identity_id=identity_id, now=utcnow()
+                            session=session, identity_id=identity_id, now=self.clock()
                         )
                 identity = None
                 continue
@@ -182,7 +194,7 @@ class Deliverer:
         transaction."""
         if not isinstance(claimed, Claimed):
             return None
-        copy = await do_prepare_copy(session=session, message=claimed.message, now=utcnow())
+        copy = await do_prepare_copy(session=session, message=claimed.message, now=self.clock())
         work = _work(claimed, _document(copy, self.public_base_url))
         sender = self.senders.get(work.outgoing.channel)
         if sender is None or work.outgoing.opted_out:
@@ -244,7 +256,7 @@ class Deliverer:
                         session=session,
                         message_id=outgoing.message_id,
                         provider_id=provider_id,
-                        now=utcnow(),
+                        now=self.clock(),
                     )
         return _Sent(outgoing.message_id, provider_id, len(parts))
 
@@ -288,7 +300,7 @@ class Deliverer:
             message_id=sent.message_id,
             provider_id=sent.provider_id,
             parts=sent.parts,
-            now=utcnow(),
+            now=self.clock(),
         )
 
     async def _record_sent_without_id(self, sent: _Sent) -> None:
@@ -299,7 +311,7 @@ class Deliverer:
                 message_id=sent.message_id,
                 provider_id=None,
                 parts=sent.parts,
-                now=utcnow(),
+                now=self.clock(),
                 note=note,
             )
 
@@ -317,6 +329,6 @@ class Deliverer:
                 session=session,
                 message_id=outgoing.message_id,
                 failure=failure,
-                now=utcnow(),
+                now=self.clock(),
                 rule=self.rule,
             )

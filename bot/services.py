@@ -35,6 +35,7 @@ from bot.oncall import EmbeddedPaging, Pager
 from bot.outbound import Deliverer
 from bot.retention import RetentionClock, register_retention
 from bot.startup import ChannelState, Starter
+from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.due_dates import configure_due_policy
 from handlers.actions.oncall_pages import (
     PAGE_HOOK,
@@ -136,6 +137,14 @@ async def _start_twilio(settings: Settings) -> TwilioChannel | None:
     off = [name for c, name in names.items() if c not in channel.channels]
     log.info("Twilio is on for %s%s", on, f"; {off[0]} is off (no from-number)" if off else "")
     return channel
+
+
+def call_retry_rule(settings: Settings) -> CallRetryRule:
+    """How unanswered check-in calls are tried again (TWILIO_VOICE_RETRIES, _RETRY_MINUTES)."""
+    return CallRetryRule(
+        retries=settings.twilio_voice_retries,
+        wait=timedelta(minutes=settings.twilio_voice_retry_minutes),
+    )
 
 
 async def _start_voice(settings: Settings) -> VoiceChannel | None:
@@ -250,6 +259,7 @@ async def running(
             senders,
             RateLimiter(engine),
             public_base_url=settings.public_base_url,
+            call_rule=call_retry_rule(settings),
         )
         services = Services(
             settings=settings,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from twilio.base.exceptions import (  # type: ignore[import-untyped]
@@ -99,6 +100,10 @@ class Twiml:
 
     def t(self, key: str, /, **values: object) -> str:
         return t(key, self.language, variant=None, **values)
+
+    def alert(self, kind: str) -> str:
+        """What to do now about an emergency of this kind (hang up and dial), said on a call."""
+        return t(f"alert.{kind}", self.language, variant=Channel.VOICE.value, ref="")
 
     def _say(self, response: Any, text: str) -> None:
         response.say(speakable(text), voice=self.voice.voice, language=self.voice.say_language)
@@ -248,11 +253,17 @@ class VoiceChannel(TwilioAccount):
         self.sender = settings.twilio_voice_from or ""
         self.max_per_second = settings.twilio_voice_max_per_second
 
-    def url(self, message_id: int, what: str = "", *, again: bool = False) -> str:
-        """A call webhook's public URL for one message: its TwiML, `answer` or `status`."""
+    def url(
+        self, message_id: int, what: str = "", *, again: bool = False, language: str = ""
+    ) -> str:
+        """A call webhook's public URL for one message: its TwiML, `answer` or `status`. An
+        answer's URL names the call's language, so a word can be said even with no database."""
         path = f"{self.public_base_url}/webhooks/twilio/voice/{message_id}"
         path += f"/{what}" if what else ""
-        return path + ("?again=1" if again else "")
+        query = {"again": "1"} if again else {}
+        if language:
+            query["lang"] = language
+        return path + ("?" + urlencode(query) if query else "")
 
     def parts(self, message: OutboundMessage) -> Sequence[str]:
         """A message is one call."""

@@ -68,7 +68,8 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
-async def _accept(inbound: Inbound, kind: str, form: dict[str, str]) -> Response:
+async def accept_form(inbound: Inbound, kind: str, form: dict[str, str]) -> Response:
+    """Apply a signed form now or keep it in the spool; empty TwiML, or 503 if neither can."""
     try:
         await inbound.accept(kind, form)
     except OSError:
@@ -88,7 +89,7 @@ async def twilio_webhook(request: Request, services: ServicesDep, inbound: Inbou
     if twilio.translate_form(form) is None:
         log.warning("acknowledged a Twilio webhook that was not a usable message")
         return _twiml()
-    return await _accept(inbound, MESSAGE, form)
+    return await accept_form(inbound, MESSAGE, form)
 
 
 @router.post("/webhooks/twilio/status", include_in_schema=False)
@@ -99,4 +100,4 @@ async def twilio_status(request: Request, services: ServicesDep, inbound: Inboun
     if StatusReport.of(form) is None:
         log.warning("acknowledged a Twilio status callback without a message or status")
         return _twiml()
-    return await _accept(inbound, STATUS, form)
+    return await accept_form(inbound, STATUS, form)

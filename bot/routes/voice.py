@@ -1,7 +1,9 @@
 """An automated call's webhooks: its TwiML, the answer gathered on it, and how it ended.
 
 Each is signed by Twilio over the public URL the service gave it when placing the call, which
-names the call's message; a wrong or missing signature gets 403. Anything else that cannot be
+names the call's message; a wrong or missing signature gets 403. Twilio sends each once: how a
+call ended, and an answer the database cannot take at the time, are kept in the inbound spool
+and applied when it is back (`bot.inbound`). Anything else that cannot be
 used (a message that is not a call, another call's SID, an empty answer) still gets TwiML that
 ends or carries on the call kindly, never an error the person would hear as a fault.
 """
@@ -9,24 +11,26 @@ ends or carries on the call kindly, never an error the person would hear as a fa
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from bot.channels.voice import CallReport, CallScript, Twiml, VoiceChannel, answer_event
+from bot.call_inbound import CALL_ANSWER, CALL_STATUS, kept_form, script_of
+from bot.channels.voice import CallReport, Twiml, VoiceChannel, answer_event
 from bot.db import DATABASE_ERRORS, transaction
-from bot.deps import ServicesDep
-from bot.routes.twilio import EMPTY_TWIML, signed_form
+from bot.deps import InboundDep, ServicesDep
+from bot.inbound import Inbound
+from bot.routes.twilio import EMPTY_TWIML, accept_form, signed_form
 from bot.services import Services
-from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.voice_calls import (
     CallMessage,
-    do_record_call_end,
     do_take_call_answer,
     find_call_message,
     same_call,
 )
+from handlers.safeguarding.detection import check_text
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -46,16 +50,6 @@ def _xml(document: str) -> Response:
     return Response(document, media_type="text/xml")
 
 
-def _script(call: CallMessage) -> CallScript:
-    return CallScript(
-        message_id=call.message_id,
-        text=call.text,
-        options=call.options,
-        language=call.language,
-        external_id=call.external_id,
-    )
-
-
 async def _call(services: Services, message_id: int, call_sid: str) -> CallMessage | None:
     async with services.session_factory() as session:
         call = await find_call_message(session=session, message_id=message_id)
@@ -63,14 +57,6 @@ async def _call(services: Services, message_id: int, call_sid: str) -> CallMessa
         log.warning("a call webhook named no call of ours (message %s)", message_id)
         return None
     return call
-
-
-def _retry_rule(services: Services) -> CallRetryRule:
-    settings = services.settings
-    return CallRetryRule(
-        retries=settings.twilio_voice_retries,
-        wait=timedelta(minutes=settings.twilio_voice_retry_minutes),
-    )
 
 
 def _again(request: Request) -> bool:
@@ -94,31 +80,36 @@ async def call_twiml(message_id: int, request: Request, services: ServicesDep) -
     if _again(request):
         return _xml(
             twiml.ask(
-                _script(call),
-                answer_url=voice.url(message_id, "answer", again=True),
+                script_of(call),
+                answer_url=voice.url(message_id, "answer", again=True, language=twiml.language),
                 again_url=None,
                 lead=twiml.t("voice.again"),
             )
         )
     return _xml(
         twiml.ask(
-            _script(call),
-            answer_url=voice.url(message_id, "answer"),
+            script_of(call),
+            answer_url=voice.url(message_id, "answer", language=twiml.language),
             again_url=voice.url(message_id, again=True),
         )
     )
 
 
 @router.post(PREFIX + "/answer", include_in_schema=False)
-async def call_answer(message_id: int, request: Request, services: ServicesDep) -> Response:
+async def call_answer(
+    message_id: int, request: Request, services: ServicesDep, inbound: InboundDep
+) -> Response:
     """A key pressed or words said: handled as a message would be, the replies said back."""
     voice = _voice(services)
     form = await signed_form(request, voice)
-    call = await _call(services, message_id, form.get("CallSid") or "")
+    again = _again(request)
+    try:
+        call = await _call(services, message_id, form.get("CallSid") or "")
+    except DATABASE_ERRORS as exc:
+        return await _answer_later(inbound, form, message_id, request, again, exc)
     if call is None:
         return _xml(Twiml.hang_up())
-    again = _again(request)
-    script = _script(call)
+    script = script_of(call)
     twiml = Twiml(call.language)
     event = answer_event(form, script, attempt=2 if again else 1)
     if event is not None:
@@ -133,9 +124,7 @@ async def call_answer(message_id: int, request: Request, services: ServicesDep) 
                     idle_after=idle,
                 )
         except DATABASE_ERRORS as exc:
-            # The check-in still waits, so silence's follow-up reaches the person later.
-            log.error("could not record an answer on a call: %s", type(exc).__name__)
-            return _xml(twiml.goodbye_unheard("voice.trouble"))
+            return await _answer_later(inbound, form, message_id, request, again, exc)
         if answer.understood:
             return _xml(twiml.replies(answer.texts))
     if again:
@@ -143,16 +132,50 @@ async def call_answer(message_id: int, request: Request, services: ServicesDep) 
     return _xml(
         twiml.ask(
             script,
-            answer_url=voice.url(message_id, "answer", again=True),
+            answer_url=voice.url(message_id, "answer", again=True, language=twiml.language),
             again_url=None,
             lead=twiml.t("voice.not_understood"),
         )
     )
 
 
+async def _answer_later(
+    inbound: Inbound,
+    form: Mapping[str, str],
+    message_id: int,
+    request: Request,
+    again: bool,
+    exc: BaseException,
+) -> Response:
+    """The database cannot take an answer now: keep it to apply when it can, and say so kindly
+    (an emergency said is answered at once: the alarm to staff goes when the answer is applied)."""
+    twiml = Twiml(request.query_params.get("lang") or "")
+    said = (form.get("Digits") or form.get("SpeechResult") or "").strip()
+    if not said:
+        return _xml(twiml.goodbye_unheard("voice.trouble"))
+    alert = check_text(form.get("SpeechResult"))
+    try:
+        await inbound.keep(
+            CALL_ANSWER,
+            kept_form(form, message_id, 2 if again else 1),
+            f"the database is unavailable ({type(exc).__name__})",
+        )
+    except OSError:
+        log.exception("could not keep an answer on a call: the spool cannot be written")
+        if alert is None:
+            return _xml(twiml.goodbye_unheard("voice.trouble"))
+    if alert is not None:
+        # Whatever else failed, someone in danger hears to hang up and dial 999.
+        return _xml(twiml.replies([twiml.alert(alert.kind.value)]))
+    return _xml(twiml.replies([twiml.t("voice.answer_kept")]))
+
+
 @router.post(PREFIX + "/status", include_in_schema=False)
-async def call_status(message_id: int, request: Request, services: ServicesDep) -> Response:
-    """How the call ended, kept on its message (and acted on: see handlers.actions.voice_calls)."""
+async def call_status(
+    message_id: int, request: Request, services: ServicesDep, inbound: InboundDep
+) -> Response:
+    """How the call ended, kept on its message (and acted on: see handlers.actions.voice_calls);
+    kept in the spool when the database cannot take it now (see bot.inbound)."""
     voice = _voice(services)
     form = await signed_form(request, voice)
     report = CallReport.of(form)
@@ -160,18 +183,5 @@ async def call_status(message_id: int, request: Request, services: ServicesDep) 
         if report is None:
             log.warning("acknowledged a call status callback without a call or status")
         return _xml(EMPTY_TWIML)
-    async with transaction(services.session_factory) as session:
-        recorded = await do_record_call_end(
-            session=session,
-            message_id=message_id,
-            call_sid=report.sid,
-            outcome=report.outcome,
-            answered_by=report.answered_by,
-            now=utcnow(),
-            rule=_retry_rule(services),
-        )
-    if recorded is None:
-        log.warning("a call status named no call of ours (message %s)", message_id)
-    else:
-        log.info("the call for message %s ended: %s", message_id, report.outcome)
-    return _xml(EMPTY_TWIML)
+    log.info("the call for message %s ended: %s", message_id, report.outcome)
+    return await accept_form(inbound, CALL_STATUS, kept_form(form, message_id))

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.checkin_calls import CallRetryRule, DroppedCall, HeldCall, do_check_call_time
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
@@ -84,11 +85,41 @@ async def do_claim_next(
     identity_id: int,
     now: datetime,
     identity: ChannelIdentity | None = None,
+    call_rule: CallRetryRule | None = None,
 ) -> Claimed | Waiting | None:
     """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
 
-    `identity` is the person's, when the caller read it already (claiming their last message)."""
+    `identity` is the person's, when the caller read it already (claiming their last message).
+    A call outside its campaign's window is held or dropped here (`call_rule` says what a
+    dropped one leads to), so it never rings however late its turn came."""
+    rule = call_rule or CallRetryRule()
     known = identity is not None and identity.id == identity_id
+    # A call that may no longer ring is settled in passing: the next message is looked at.
+    while isinstance(
+        claimed := await _claim_head(session, identity_id, now, rule, known), DroppedCall
+    ):
+        pass
+    if not isinstance(claimed, Message):
+        return claimed
+    message = claimed
+    message.status = DeliveryStatus.SENDING
+    message.attempts += 1
+    message.updated_at = now
+    if not known:
+        # Read with the message by `_claim_head`: the session holds it, no round trip.
+        identity = await session.get(ChannelIdentity, identity_id)
+    assert identity is not None  # a message's identity is a foreign key
+    return Claimed(message, identity)
+
+
+async def _claim_head(
+    session: AsyncSession,
+    identity_id: int,
+    now: datetime,
+    call_rule: CallRetryRule,
+    known: bool,
+) -> Message | Waiting | DroppedCall | None:
+    """The person's oldest unfinished message if it may go now, else why not."""
     mine = (
         Message.identity_id == identity_id,
         Message.direction == Direction.OUT,
@@ -125,13 +156,12 @@ async def do_claim_next(
         ringing = await _call_in_progress(session, message, now)
         if ringing is not None:
             return Waiting(ringing)
-    message.status = DeliveryStatus.SENDING
-    message.attempts += 1
-    message.updated_at = now
-    if not known:
-        identity = await session.get(ChannelIdentity, identity_id)
-    assert identity is not None  # a message's identity is a foreign key
-    return Claimed(message, identity)
+        timing = await do_check_call_time(session=session, message=message, now=now, rule=call_rule)
+        if isinstance(timing, HeldCall):
+            return Waiting(timing.until)
+        if timing is not None:
+            return timing
+    return message
 
 
 async def _call_in_progress(

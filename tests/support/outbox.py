@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,12 +20,16 @@ from models.enums import Channel
 
 
 def deliverer(
-    db: SessionFactory, senders: Mapping[Channel, Sender], rule: RetryRule | None = None
+    db: SessionFactory,
+    senders: Mapping[Channel, Sender],
+    rule: RetryRule | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Deliverer:
-    """The service's deliverer over `db`, with the shared rate limits on the same database."""
+    """The service's deliverer over `db`, with the shared rate limits on the same database;
+    `clock` is its "now" (frozen in tests of timing)."""
     engine = db.kw["bind"]
     assert isinstance(engine, AsyncEngine)
-    return Deliverer(db, senders, RateLimiter(engine), rule)
+    return Deliverer(db, senders, RateLimiter(engine), rule, clock=clock)
 
 
 async def load(db: SessionFactory, message_id: int) -> Message:

@@ -13,12 +13,13 @@ from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from handlers.actions.outbox import queue_reply
 from handlers.conversation.events import Option, Reply
-from models import ChannelIdentity, Contact, Message, Ticket
+from models import ChannelIdentity, Checkin, CheckinRun, Contact, Message, Ticket
 from models.base import utcnow
 from models.enums import Channel, OutboundPriority
 from tests.doubles.twilio_api import TwilioApiDouble
 from tests.doubles.twilio_calls import Call
 from tests.support.app import settings_for
+from tests.support.checkins import campaign, checkins, import_people, person, run_now, tick
 from tests.support.outbox import deliverer
 from tests.support.servers import wait_until
 
@@ -35,6 +36,7 @@ OPTIONS = (
 )
 
 _numbers = itertools.count(1)
+_checkin_numbers = itertools.count(1)
 
 
 def calling_settings(database_url: str, api: TwilioApiDouble, **overrides: Any) -> Settings:
@@ -169,3 +171,40 @@ async def imported_landline(
         contact = await session.get(Contact, identity.contact_id)
     assert contact is not None
     return Landline(db, api, settings, contact, identity)
+
+
+class CheckinCall:
+    """One person's check-in run by phone: their landline, the run, and the call."""
+
+    def __init__(self, db: SessionFactory, person: Landline, run: CheckinRun) -> None:
+        self.db = db
+        self.person = person
+        self.run = run
+
+    async def checkin(self) -> Checkin:
+        return next(c for c in await checkins(self.db) if c.contact_id == self.person.contact.id)
+
+    async def call(self, count: int = 1) -> Call:
+        """Deliver what is due to them; the call number `count`."""
+        await self.person.deliver()
+        return await self.person.next_call(count)
+
+
+async def ask_by_phone(db: SessionFactory, api: TwilioApiDouble, settings: Settings) -> CheckinCall:
+    """A vulnerable tenant with only a landline, asked now by a campaign open all day."""
+    now = utcnow()
+    number = f"+44113497{next(_checkin_numbers):04d}"
+    await import_people(db, [person(f"VC{number[-4:]}", number, channel="voice")], now)
+    made = await campaign(
+        db, now, window_start="00:00", window_end="24:00", skip_bank_holidays=False
+    )
+    run = await run_now(db, made.id or 0, now)
+    await tick(db, now)
+    asked = CheckinCall(db, await imported_landline(db, api, settings, number), run)
+
+    # The service's own tick (on the worker) may be the one that queued it.
+    async def queued() -> bool:
+        return (await asked.checkin()).message_id is not None
+
+    await wait_until(queued, "the check-in call to be queued")
+    return asked

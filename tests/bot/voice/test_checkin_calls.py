@@ -4,7 +4,6 @@ would: recorded, a ticket where one is owed, and nobody left unasked."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -12,58 +11,20 @@ import pytest
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from handlers.actions.checkin_results import find_run_counts, list_contact_checkins
-from models import Checkin, CheckinRun, Message
+from models import Checkin, Message
 from models.base import utcnow
 from models.checkins import CheckinStatus
 from models.enums import DeliveryStatus, TicketCategory, TicketPriority
-from tests.bot.voice.caller import Landline, imported_landline
+from tests.bot.voice.caller import CheckinCall, ask_by_phone
 from tests.doubles.twilio_api import Failure, TwilioApiDouble
 from tests.doubles.twilio_calls import Call
-from tests.support.checkins import campaign, checkins, import_people, person, run_now, tick
+from tests.support.checkins import tick
 from tests.support.outbox import make_due
 from tests.support.servers import wait_until
 
 QUESTION = "Hello, this is your housing team, calling to ask how you are today."
 KEYS = ["For I'm OK, press 1.", "For I need help, press 2.", "For Please call me, press 3."]
 GOODBYE = "Goodbye, and take care."
-_numbers = itertools.count(1)
-
-
-class CheckinCall:
-    """One person's check-in run by phone: their landline, the run, and the call."""
-
-    def __init__(self, db: SessionFactory, person: Landline, run: CheckinRun) -> None:
-        self.db = db
-        self.person = person
-        self.run = run
-
-    async def checkin(self) -> Checkin:
-        return next(c for c in await checkins(self.db) if c.contact_id == self.person.contact.id)
-
-    async def call(self, count: int = 1) -> Call:
-        """Deliver what is due to them; the call number `count`."""
-        await self.person.deliver()
-        return await self.person.next_call(count)
-
-
-async def ask_by_phone(db: SessionFactory, api: TwilioApiDouble, settings: Settings) -> CheckinCall:
-    """A vulnerable tenant with only a landline, asked now by a campaign open all day."""
-    now = utcnow()
-    number = f"+44113497{next(_numbers):04d}"
-    await import_people(db, [person(f"VC{number[-4:]}", number, channel="voice")], now)
-    made = await campaign(
-        db, now, window_start="00:00", window_end="24:00", skip_bank_holidays=False
-    )
-    run = await run_now(db, made.id or 0, now)
-    await tick(db, now)
-    asked = CheckinCall(db, await imported_landline(db, api, settings, number), run)
-
-    # The service's own tick (on the worker) may be the one that queued it.
-    async def queued() -> bool:
-        return (await asked.checkin()).message_id is not None
-
-    await wait_until(queued, "the check-in call to be queued")
-    return asked
 
 
 @pytest.fixture
