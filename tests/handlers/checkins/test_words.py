@@ -13,6 +13,7 @@ from handlers.conversation.catalog import t
 from handlers.conversation.languages import SUPPORTED_LANGUAGES
 from models.checkins import CheckinStatus
 from models.enums import TicketCategory, TicketPriority
+from tests.handlers.safeguarding.corpus import unclear_message
 from tests.support.checkins import asked_in, checkins, london, say, sent_to, tickets
 
 TUESDAY = london("2026-12-01 10:00")
@@ -177,12 +178,12 @@ async def test_an_emergency_in_words_goes_to_safeguarding_before_the_check_in(
     assert (found.status, found.ticket_id) == (CheckinStatus.NEEDS_HELP, ticket.id)
 
 
-async def test_not_fine_that_may_be_an_emergency_gets_the_safety_question_never_thanks(
+async def test_an_answer_that_may_be_an_emergency_gets_the_safety_question_never_thanks(
     db: SessionFactory,
 ) -> None:
-    # The safeguarding detector cannot tell whether "I'm not well" is an emergency: it asks.
-    await asked_in(db, "pt", PHONE, TUESDAY)
-    await say(db, PHONE, LATER, "Hoje não estou bem")
-    assert (await sent_to(db, PHONE))[-1].body == t("safety.question", "pt", variant="sms")
+    # A message the safeguarding detector cannot call either way is asked about first.
+    await asked_in(db, "pl", PHONE, TUESDAY)
+    await say(db, PHONE, LATER, unclear_message("pl"))
+    assert (await sent_to(db, PHONE))[-1].body == t("safety.question", "pl", variant="sms")
     [found] = await checkins(db)
     assert found.status is CheckinStatus.SENT
