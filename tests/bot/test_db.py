@@ -32,13 +32,16 @@ async def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_i
     engine: AsyncEngine, own_pool: SessionFactory
 ) -> None:
     first = await _backend(own_pool)
-    # Ended from outside, as a server restart or an idle-connection timeout would end it.
+    # Ended from outside, as a server restart or an idle-connection timeout would end it; the
+    # call waits until the server has ended it (it closes the socket as the process exits).
     other = create_async_engine(
         engine.url.render_as_string(hide_password=False), poolclass=NullPool
     )
     try:
         async with other.connect() as connection:
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            await connection.execute(
+                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}
+            )
     finally:
         await other.dispose()
 
