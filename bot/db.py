@@ -129,6 +129,18 @@ def create_session_factory(
     )
 
 
+def reading(factory: SessionFactory) -> SessionFactory:
+    """Sessions like `factory`'s for work that only reads: each statement runs on its own, so
+    no BEGIN and ROLLBACK go to the database around it (two of a short read's round trips).
+
+    A statement sees the data as it stood when it began, as in a transaction at PostgreSQL's
+    READ COMMITTED, so a read of one statement, or of several that need not agree, sees the same.
+    """
+    engine = factory.kw["bind"]
+    kw = {**factory.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")}
+    return async_sessionmaker(class_=factory.class_, **kw)
+
+
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back if it raises.
