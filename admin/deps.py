@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from bot.deps import SessionDep
+from bot.deps import SessionDep, reads_only
 from handlers.actions.reply_window import ReplyWindows
 from handlers.actions.staff import access_staff_by_token
 from handlers.actions.staff_sessions import SessionRules
@@ -24,6 +24,7 @@ __all__ = [
     "ReplyWindowsDep",
     "SessionDep",
     "SignInRulesDep",
+    "reads_only",
     "require_role",
 ]
 

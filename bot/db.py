@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +17,12 @@ from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+# How long a pooled connection may sit unused before it is asked whether it still answers. One
+# back within this time is trusted unless its socket has closed: a server that restarts or ends
+# a connection closes the socket, which the event loop notices without a word sent, and the
+# silent losses (a firewall forgetting an idle connection) come only after much longer.
+PING_AFTER_IDLE = 5.0
 
 # What a database that cannot be reached raises: the driver's errors (wrapped by SQLAlchemy), a
 # refused or dropped connection (asyncpg raises a plain OSError, TimeoutError among them), or
@@ -42,21 +50,53 @@ def create_engine(database_url: str) -> AsyncEngine:
 
         return engine
     engine = create_async_engine(database_url)
+    event.listen(engine.sync_engine, "connect", _mark_used)
+    event.listen(engine.sync_engine, "checkin", _mark_used)
     event.listen(engine.sync_engine, "checkout", _ping)
     return engine
 
 
-def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+def _mark_used(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["last_used"] = time.monotonic()
+
+
+def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """Check that a pooled connection still answers before it is handed out.
 
     In place of `pool_pre_ping`, whose asyncpg form wraps its statement in BEGIN and ROLLBACK:
-    three round trips on every checkout, where this takes one. A connection that does not
-    answer is replaced, and so is every other pooled one (after a restart none answer).
+    three round trips on every checkout, where this takes one, and none for a connection back
+    in the pool within `PING_AFTER_IDLE` whose socket is still open. A connection that does
+    not answer is replaced, and so is every other pooled one (after a restart none answer).
     """
+    driver = dbapi_connection.driver_connection
+    if _ended(driver):
+        raise InvalidatePoolError("the server closed the pooled connection")
+    if time.monotonic() - record.info.get("last_used", 0.0) < PING_AFTER_IDLE and not _waiting(
+        driver
+    ):
+        return
     try:
-        await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+        await_(driver.execute("SELECT 1"))
     except Exception as error:
         raise InvalidatePoolError("the pooled connection no longer answers") from error
+
+
+def _ended(driver: Any) -> bool:
+    """Whether the driver already knows its connection is gone (asyncpg's event loop reads an
+    idle socket, and so sees the server close it; psycopg knows once it has tried to use it)."""
+    is_closed = getattr(driver, "is_closed", None)
+    return bool(is_closed()) if is_closed is not None else bool(driver.closed)
+
+
+def _waiting(driver: Any) -> bool:
+    """Whether an idle psycopg connection's socket has something to read: nothing is owed to
+    it, so that is the server's goodbye (or a notice), and a ping tells which."""
+    fileno = getattr(driver, "fileno", None)
+    if fileno is None:
+        return False
+    readable, _, _ = select.select([fileno()], [], [], 0)
+    return bool(readable)
 
 
 def create_session_factory(
@@ -87,6 +127,18 @@ def create_session_factory(
         expire_on_commit=False,
         info=info,
     )
+
+
+def reading(factory: SessionFactory) -> SessionFactory:
+    """Sessions like `factory`'s for work that only reads: each statement runs on its own, so
+    no BEGIN and ROLLBACK go to the database around it (two of a short read's round trips).
+
+    A statement sees the data as it stood when it began, as in a transaction at PostgreSQL's
+    READ COMMITTED, so a read of one statement, or of several that need not agree, sees the same.
+    """
+    engine = factory.kw["bind"]
+    kw = {**factory.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")}
+    return async_sessionmaker(class_=factory.class_, **kw)
 
 
 @asynccontextmanager

@@ -27,7 +27,13 @@ from bot.channels.twilio import TwilioChannel
 from bot.channels.voice import VoiceChannel
 from bot.checkins import CheckinClock, CheckinTicker, register_checkin_tasks
 from bot.config import Settings
-from bot.db import SessionFactory, create_engine, create_session_factory, transaction
+from bot.db import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    reading,
+    transaction,
+)
 from bot.embedded import EmbeddedDelivery
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
@@ -73,6 +79,11 @@ class Services:
     senders: dict[Channel, Sender] = field(default_factory=dict)
     telegram_starter: Starter | None = None
     checkins: CheckinTicker | None = None
+    read_session_factory: SessionFactory = field(init=False)
+    """Sessions for requests that only read (see `bot.db.reading`)."""
+
+    def __post_init__(self) -> None:
+        self.read_session_factory = reading(self.session_factory)
 
     @property
     def telegram_state(self) -> ChannelState:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from admin.deps import AgentDep, ReplyWindowsDep, SessionDep
+from admin.deps import AgentDep, ReplyWindowsDep, SessionDep, reads_only
 from admin.errors import AUTH_ERRORS, BAD_BODY, CONFLICT, NOT_FOUND, error_response
 from admin.schemas.replies import ReplyCreate, SavedRepliesPublic
 from admin.schemas.tickets import (
@@ -40,6 +40,7 @@ Ref = Annotated[
 
 
 @router.get("", response_model=TicketsPublic)
+@reads_only
 async def list_tickets(
     filters: Annotated[TicketFilters, Query()], staff: AgentDep, session: SessionDep
 ) -> TicketsPublic:

@@ -12,7 +12,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from admin.web.auth import AgentPage, PagesDep, router
-from bot.deps import SessionDep
+from bot.deps import SessionDep, reads_only
 from handlers.actions.errors import InvalidError
 from handlers.actions.paging import Page
 from handlers.actions.retention import restricted_cutoff
@@ -99,6 +99,7 @@ Choice = Annotated[str, Query(max_length=200)]
 
 
 @router.get("/")
+@reads_only
 async def queue(
     request: Request,
     me: AgentPage,
@@ -166,6 +167,7 @@ async def queue(
 
 
 @router.get("/urgent")
+@reads_only
 async def new_urgent(
     request: Request,
     me: AgentPage,

@@ -233,14 +233,20 @@ def closed_safeguarding_before(cutoff: datetime) -> ColumnElement[bool]:
     )
 
 
+@cache
+def _ordering(sort: TicketSort, skip: int = 0) -> tuple[ColumnElement[Any], ...]:
+    """The ORDER BY of `sort` from its `skip`th key on; built once, as it holds no values."""
+    return tuple(order_by(SORT_KEYS[sort][skip:]))
+
+
 async def _read(
     session: AsyncSession,
     where: list[ColumnElement[bool]],
-    keys: list[Key],
+    ordering: tuple[ColumnElement[Any], ...],
     limit: int,
     parameters: dict[str, Any],
 ) -> list[Ticket]:
-    statement = select(Ticket).where(*where).order_by(*order_by(keys)).limit(limit)
+    statement = select(Ticket).where(*where).order_by(*ordering).limit(limit)
     return list((await session.exec(statement, params=parameters)).all())
 
 
@@ -249,14 +255,14 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
     keys = SORT_KEYS[query.sort]
     listing = f"tickets{query.sort.value}"
     wanted = query.limit + 1
-    postgres = (await session.connection()).dialect.name == "postgresql"
+    postgres = session.get_bind().dialect.name == "postgresql"
     where = query_conditions(query, postgres)
     parameters = query_parameters(query)
     position = decode_cursor(query.cursor, listing, keys) if query.cursor is not None else None
     if query.sort != TicketSort.DUE:
         if position is not None:
             where.append(after(keys, position))
-        rows = await _read(session, where, keys, wanted, parameters)
+        rows = await _read(session, where, _ordering(query.sort), wanted, parameters)
     else:
         dated_keys, undated_keys = keys[1:], keys[2:]
         rows = []
@@ -267,10 +273,12 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[T
                 dated.append(col(Ticket.due_at) >= query.created_after)
             if position is not None:
                 dated.append(after(dated_keys, position[1:]))
-            rows = await _read(session, dated, dated_keys, wanted, parameters)
+            rows = await _read(session, dated, _ordering(query.sort, 1), wanted, parameters)
         if len(rows) < wanted:
             undated = [*where, col(Ticket.due_at).is_(None)]
             if position is not None and position[0] == 1:
                 undated.append(after(undated_keys, position[2:]))
-            rows += await _read(session, undated, undated_keys, wanted - len(rows), parameters)
+            rows += await _read(
+                session, undated, _ordering(query.sort, 2), wanted - len(rows), parameters
+            )
     return page_of(rows, query.limit, listing, lambda ticket: cursor_values(query.sort, ticket))

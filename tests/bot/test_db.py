@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.db import SessionFactory, create_engine, create_session_factory
+from bot.db import SessionFactory, create_engine, create_session_factory, reading
 from tests.conftest import postgres_only
 
 
@@ -32,13 +32,16 @@ async def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_i
     engine: AsyncEngine, own_pool: SessionFactory
 ) -> None:
     first = await _backend(own_pool)
-    # Ended from outside, as a server restart or an idle-connection timeout would end it.
+    # Ended from outside, as a server restart or an idle-connection timeout would end it; the
+    # call waits until the server has ended it (it closes the socket as the process exits).
     other = create_async_engine(
         engine.url.render_as_string(hide_password=False), poolclass=NullPool
     )
     try:
         async with other.connect() as connection:
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            await connection.execute(
+                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}
+            )
     finally:
         await other.dispose()
 
@@ -46,3 +49,24 @@ async def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_i
 
     assert second != first
     assert await _backend(own_pool) == second  # the new connection is kept in the pool
+
+
+async def _state(engine: AsyncEngine, pid: int) -> str:
+    async with engine.connect() as connection:
+        query = text("SELECT state FROM pg_stat_activity WHERE pid = :pid")
+        return str((await connection.execute(query, {"pid": pid})).scalar_one())
+
+
+@postgres_only
+async def test_a_reading_session_holds_no_transaction_open_between_its_reads(
+    engine: AsyncEngine, own_pool: SessionFactory
+) -> None:
+    async with reading(own_pool)() as session:
+        connection = await session.connection()
+        pid = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+        # Nothing to end afterwards, and nothing holding back vacuum while the request goes on.
+        assert await _state(engine, pid) == "idle"
+    async with own_pool() as session:  # an ordinary session, for contrast
+        connection = await session.connection()
+        pid = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+        assert await _state(engine, pid) == "idle in transaction"
