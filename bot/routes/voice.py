@@ -147,8 +147,10 @@ async def _answer_later(
     again: bool,
     exc: BaseException,
 ) -> Response:
-    """The database cannot take an answer now: keep it to apply when it can, and say so kindly
-    (an emergency said is answered at once: the alarm to staff goes when the answer is applied)."""
+    """The database cannot take an answer now: keep it to apply when it can, and say so kindly.
+
+    An emergency said is answered at once, in words that do not claim the team knows: their
+    alarm goes only when the kept answer is applied (and never, should keeping it fail)."""
     twiml = Twiml(request.query_params.get("lang") or "")
     said = (form.get("Digits") or form.get("SpeechResult") or "").strip()
     if not said:
@@ -166,7 +168,7 @@ async def _answer_later(
             return _xml(twiml.goodbye_unheard("voice.trouble"))
     if alert is not None:
         # Whatever else failed, someone in danger hears to hang up and dial 999.
-        return _xml(twiml.replies([twiml.alert(alert.kind.value)]))
+        return _xml(twiml.replies([twiml.alert(alert.kind.value, told=False)]))
     return _xml(twiml.replies([twiml.t("voice.answer_kept")]))
 
 

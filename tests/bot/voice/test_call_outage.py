@@ -114,6 +114,9 @@ async def test_an_emergency_said_during_an_outage_hears_999_and_alerts_staff_whe
         await wait_until(alerted, "the kept alarm to reach staff")
 
     assert "hang up now and dial 999" in call.heard[-2] and call.hung_up
+    # Nobody had been told yet when they heard it, and the words do not say otherwise.
+    assert "We have told our team" not in call.heard[-2]
+    assert "cannot tell our team right now" in call.heard[-2]
     [ticket] = await called.person.tickets()
     assert (ticket.category, ticket.priority) == (TicketCategory.WELFARE, TicketPriority.URGENT)
     assert (await called.checkin()).status == CheckinStatus.NEEDS_HELP
