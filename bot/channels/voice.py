@@ -289,7 +289,8 @@ class VoiceChannel(TwilioAccount):
             call = await self._client.calls.create_async(
                 to=message.external_id,
                 from_=self.sender,
-                url=self.url(message.message_id),
+                # Named in the URL, so the call can say a kind word even with no database.
+                url=self.url(message.message_id, language=message.language),
                 method="POST",
                 status_callback=self.url(message.message_id, "status"),
                 status_callback_method="POST",

@@ -32,6 +32,7 @@ SAID = {
     "no_answer": "no answer",
     "failed": "could not connect",
     "machine": "answering machine",
+    "unheard": "answered, but our system was down",
     "outside_hours": "not placed, outside calling hours",
 }
 
