@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, or_, select, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.checkin_hours import Dropped, Held, do_check_send_time, do_start_wait
+from handlers.actions.delivery_due import STALE_SENDING
+from handlers.actions.delivery_due import UNFINISHED as _UNFINISHED
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
@@ -36,9 +38,6 @@ from models.enums import (
 )
 
 OPTED_OUT = "the person has opted out (STOP)"
-# A message left "sending" this long belongs to a process that died mid-send.
-STALE_SENDING = timedelta(minutes=2)
-_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 # A call holds the person's line until it ends: the next one waits for its status callback, or
 # this long after it was placed, should that callback never come.
 LINE_BUSY_CHANNELS = (Channel.VOICE,)
@@ -346,50 +345,3 @@ async def _tell_staff(session: AsyncSession, message: Message, now: datetime) ->
             actor_id=None,
             now=now,
         )
-
-
-def _heads() -> Any:
-    """Per person with unfinished outbound messages: the oldest one's id (the only one that can
-    go next) and the highest priority waiting behind it."""
-    return (
-        select(
-            col(Message.identity_id).label("identity_id"),
-            func.min(Message.id).label("head_id"),
-            func.max(Message.priority).label("top"),
-        )
-        .where(Message.direction == Direction.OUT, col(Message.status).in_(_UNFINISHED))
-        .group_by(col(Message.identity_id))
-        .subquery()
-    )
-
-
-async def list_due_recipients(
-    *, session: AsyncSession, due_by: datetime, limit: int = 200
-) -> list[int]:
-    """The people whose next message is due by `due_by`, most urgent first, then oldest."""
-    heads = _heads()
-    due = or_(
-        (col(Message.status) == DeliveryStatus.QUEUED) & (col(Message.next_attempt_at) <= due_by),
-        (col(Message.status) == DeliveryStatus.SENDING)
-        & (col(Message.updated_at) <= due_by - STALE_SENDING),
-    )
-    statement = (
-        select(heads.c.identity_id)
-        .join(Message, col(Message.id) == heads.c.head_id)
-        .where(due)
-        .order_by(heads.c.top.desc(), heads.c.head_id)
-        .limit(limit)
-    )
-    return [int(i) for i in (await session.exec(statement)).all()]
-
-
-async def find_next_due(*, session: AsyncSession) -> datetime | None:
-    """When the earliest waiting retry falls due (a message no earlier one holds back)."""
-    heads = _heads()
-    statement = (
-        select(func.min(Message.next_attempt_at))
-        .join(heads, col(Message.id) == heads.c.head_id)
-        .where(Message.status == DeliveryStatus.QUEUED)
-    )
-    found: datetime | None = (await session.exec(statement)).one()
-    return found

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.channels.twilio import TwilioChannel
 from bot.db import SessionFactory, transaction
+from handlers.actions.delivery_due import find_next_due, list_due_recipients
 from handlers.actions.ticket_work import do_staff_reply
 from handlers.actions.tickets import do_create_ticket
 from models import ChannelIdentity, Contact, Message
@@ -184,6 +185,10 @@ async def test_a_staff_reply_at_night_goes_at_once_past_a_held_check_in(
         await do_staff_reply(
             session=session, staff=staff, ticket=ticket, text="We can come tomorrow.", now=night
         )
+    # The outbox names them as due (the sweep, and delivery inside the web process, read it).
+    async with db() as session:
+        assert identity.id in await list_due_recipients(session=session, due_by=night)
+        assert await find_next_due(session=session) == night
     await tenant.deliver_at(night)
 
     [reply] = tenant.texts()
@@ -192,5 +197,8 @@ async def test_a_staff_reply_at_night_goes_at_once_past_a_held_check_in(
     assert sent.status == DeliveryStatus.SENT
     assert question.status == DeliveryStatus.QUEUED
     assert question.next_attempt_at == london("2026-12-02 09:00")
+    async with db() as session:
+        assert await list_due_recipients(session=session, due_by=night) == []
+        assert await find_next_due(session=session) == london("2026-12-02 09:00")
     await tenant.deliver_at(london("2026-12-02 09:00"))
     assert len(tenant.texts()) == 2 and "How are you today?" in tenant.texts()[1]
