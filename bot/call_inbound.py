@@ -1,4 +1,5 @@
-"""Applying a call's webhooks that must not be lost: how it ended, and the answer gathered on it.
+"""Applying a call's webhooks that must not be lost: how it ended, the answer gathered on it,
+and that it was answered when nothing could be asked.
 
 Twilio posts a call's status callback once, and an answer gathered on it once; when the
 database cannot take one at the time, the route keeps its form in the inbound spool
@@ -18,6 +19,7 @@ from bot.db import transaction
 from bot.services import Services
 from handlers.actions.voice_calls import (
     CallMessage,
+    do_note_call_unheard,
     do_record_call_end,
     do_take_call_answer,
     find_call_message,
@@ -28,7 +30,9 @@ log = logging.getLogger(__name__)
 
 CALL_STATUS = "call_status"
 CALL_ANSWER = "call_answer"
-CALL_KINDS = (CALL_STATUS, CALL_ANSWER)
+# A call answered while its question could not be read: kept so that its end counts as unanswered.
+CALL_UNHEARD = "call_unheard"
+CALL_KINDS = (CALL_STATUS, CALL_ANSWER, CALL_UNHEARD)
 # Fields of our own added to a kept form: the message whose call it is, and which gather.
 MESSAGE_FIELD = "HelpbotMessageId"
 ATTEMPT_FIELD = "HelpbotGather"
@@ -66,6 +70,11 @@ async def apply_call_webhook(
         return await _apply_status(services, message_id, form, received_at)
     if kind == CALL_ANSWER:
         return await _apply_answer(services, message_id, form, received_at)
+    if kind == CALL_UNHEARD:
+        async with transaction(services.session_factory) as session:
+            return await do_note_call_unheard(
+                session=session, message_id=message_id, call_sid=form.get("CallSid") or ""
+            )
     return None
 
 

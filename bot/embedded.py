@@ -18,7 +18,7 @@ from datetime import datetime
 from bot.background import BackgroundTask
 from bot.db import transaction
 from bot.outbound import Deliverer
-from handlers.actions.delivery import find_next_due, list_due_recipients
+from handlers.actions.delivery_due import find_next_due, list_due_recipients
 from handlers.actions.outbox import DeliveryRequest
 from models.base import utcnow
 

@@ -41,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import SessionFactory, transaction
 from bot.oncall import Pager
 from bot.outbound import Deliverer
-from handlers.actions.delivery import list_due_recipients
+from handlers.actions.delivery_due import list_due_recipients
 from handlers.actions.oncall import list_due_pages
 from handlers.actions.oncall_pages import PageRequest
 from handlers.actions.outbox import DeliveryRequest

@@ -40,7 +40,7 @@ from handlers.actions.delivery import (
     do_record_sent,
 )
 from handlers.conversation.events import Option
-from models import ChannelIdentity
+from models import ChannelIdentity, Contact
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 # Flood control asking for a pause this short is waited out by the send itself (a few times at
 # most); a longer one puts the message back in the queue until then, freeing the worker.
 IN_PLACE_PAUSE = timedelta(seconds=5)
+# Channels that speak to the person: the message carries their language to the channel.
+SPOKEN_CHANNELS = (Channel.VOICE,)
 IN_PLACE_PAUSES = 5
 
 
@@ -81,7 +83,7 @@ def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
     return Document(copy.filename, copy.content_type, copy.content, link)
 
 
-def _work(claimed: Claimed, document: Document | None) -> _Work:
+def _work(claimed: Claimed, document: Document | None, language: str) -> _Work:
     message, identity = claimed.message, claimed.identity
     assert message.id is not None
     options = tuple(Option(str(i), str(label)) for i, label in message.payload.get("options", []))
@@ -94,6 +96,7 @@ def _work(claimed: Claimed, document: Document | None) -> _Work:
         template=Template.of(message.payload),
         document=document,
         opted_out=identity.opted_out and message.payload.get("notice") is not True,
+        language=language,
     )
     last = message.payload.get("last") is True
     return _Work(outgoing, len(message.sent_parts), message.maybe_duplicate, last)
@@ -195,7 +198,12 @@ class Deliverer:
         if not isinstance(claimed, Claimed):
             return None
         copy = await do_prepare_copy(session=session, message=claimed.message, now=self.clock())
-        work = _work(claimed, _document(copy, self.public_base_url))
+        language = ""
+        if claimed.message.channel in SPOKEN_CHANNELS:
+            # A call names its language in its URL, to speak kindly even with no database.
+            contact = await session.get(Contact, claimed.message.contact_id)
+            language = contact.language if contact is not None else ""
+        work = _work(claimed, _document(copy, self.public_base_url), language)
         sender = self.senders.get(work.outgoing.channel)
         if sender is None or work.outgoing.opted_out:
             return work

@@ -53,6 +53,8 @@ class OutboundMessage:
     document: Document | None = None
     # Set when the person sent STOP and this is not the notice confirming it: never sent.
     opted_out: bool = False
+    # The person's language, for a channel that must speak before it can read our records.
+    language: str = ""
 
 
 class DeliveryError(Exception):

@@ -92,6 +92,10 @@ class CallScript:
     external_id: str
 
 
+# The catalogs' wording of an alert said while the team cannot be told yet.
+OUTAGE_VARIANT = "voice_outage"
+
+
 class Twiml:
     """The call's TwiML documents, in the person's language, built with twilio's VoiceResponse."""
 
@@ -101,9 +105,11 @@ class Twiml:
     def t(self, key: str, /, **values: object) -> str:
         return t(key, self.language, variant=None, **values)
 
-    def alert(self, kind: str) -> str:
-        """What to do now about an emergency of this kind (hang up and dial), said on a call."""
-        return t(f"alert.{kind}", self.language, variant=Channel.VOICE.value, ref="")
+    def alert(self, kind: str, *, told: bool = True) -> str:
+        """What to do now about an emergency of this kind (hang up and dial), said on a call;
+        `told` says whether staff have been alerted already (not while the database is down)."""
+        variant = Channel.VOICE.value if told else OUTAGE_VARIANT
+        return t(f"alert.{kind}", self.language, variant=variant, ref="")
 
     def _say(self, response: Any, text: str) -> None:
         response.say(speakable(text), voice=self.voice.voice, language=self.voice.say_language)
@@ -283,7 +289,8 @@ class VoiceChannel(TwilioAccount):
             call = await self._client.calls.create_async(
                 to=message.external_id,
                 from_=self.sender,
-                url=self.url(message.message_id),
+                # Named in the URL, so the call can say a kind word even with no database.
+                url=self.url(message.message_id, language=message.language),
                 method="POST",
                 status_callback=self.url(message.message_id, "status"),
                 status_callback_method="POST",

@@ -17,7 +17,7 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from bot.call_inbound import CALL_ANSWER, CALL_STATUS, kept_form, script_of
+from bot.call_inbound import CALL_ANSWER, CALL_STATUS, CALL_UNHEARD, kept_form, script_of
 from bot.channels.voice import CallReport, Twiml, VoiceChannel, answer_event
 from bot.db import DATABASE_ERRORS, transaction
 from bot.deps import InboundDep, ServicesDep
@@ -64,17 +64,22 @@ def _again(request: Request) -> bool:
 
 
 @router.post(PREFIX, include_in_schema=False)
-async def call_twiml(message_id: int, request: Request, services: ServicesDep) -> Response:
+async def call_twiml(
+    message_id: int, request: Request, services: ServicesDep, inbound: InboundDep
+) -> Response:
     """What the call says when it is answered (and once more after silence)."""
     voice = _voice(services)
     form = await signed_form(request, voice)
-    call = await _call(services, message_id, form.get("CallSid") or "")
-    if call is None:
-        return _xml(Twiml.hang_up())
     answered_by = (form.get("AnsweredBy") or "").lower()
     if answered_by.startswith("machine") or answered_by == "fax":
         # A message left on a machine could be heard by anyone; the call is tried again later.
         log.info("a machine answered the call for message %s", message_id)
+        return _xml(Twiml.hang_up())
+    try:
+        call = await _call(services, message_id, form.get("CallSid") or "")
+    except DATABASE_ERRORS as exc:
+        return await _unheard(inbound, form, message_id, request, exc)
+    if call is None:
         return _xml(Twiml.hang_up())
     twiml = Twiml(call.language)
     if _again(request):
@@ -90,7 +95,7 @@ async def call_twiml(message_id: int, request: Request, services: ServicesDep) -
         twiml.ask(
             script_of(call),
             answer_url=voice.url(message_id, "answer", language=twiml.language),
-            again_url=voice.url(message_id, again=True),
+            again_url=voice.url(message_id, again=True, language=twiml.language),
         )
     )
 
@@ -139,6 +144,30 @@ async def call_answer(
     )
 
 
+async def _unheard(
+    inbound: Inbound,
+    form: Mapping[str, str],
+    message_id: int,
+    request: Request,
+    exc: BaseException,
+) -> Response:
+    """The question cannot be read now: a kind word in the person's language (the URL names it)
+    and goodbye, rather than Twilio's own error. A first asking is kept as unheard, so the
+    call's end counts as not answered and it is tried again, as one nobody picked up is."""
+    if not _again(request):
+        try:
+            await inbound.keep(
+                CALL_UNHEARD,
+                kept_form(form, message_id),
+                f"the database is unavailable ({type(exc).__name__})",
+            )
+        except OSError:
+            # The end then counts as answered: the check-in's own wait still follows it up.
+            log.exception("could not keep an unheard call: the spool cannot be written")
+    twiml = Twiml(request.query_params.get("lang") or "")
+    return _xml(twiml.goodbye_unheard("voice.trouble"))
+
+
 async def _answer_later(
     inbound: Inbound,
     form: Mapping[str, str],
@@ -147,8 +176,10 @@ async def _answer_later(
     again: bool,
     exc: BaseException,
 ) -> Response:
-    """The database cannot take an answer now: keep it to apply when it can, and say so kindly
-    (an emergency said is answered at once: the alarm to staff goes when the answer is applied)."""
+    """The database cannot take an answer now: keep it to apply when it can, and say so kindly.
+
+    An emergency said is answered at once, in words that do not claim the team knows: their
+    alarm goes only when the kept answer is applied (and never, should keeping it fail)."""
     twiml = Twiml(request.query_params.get("lang") or "")
     said = (form.get("Digits") or form.get("SpeechResult") or "").strip()
     if not said:
@@ -166,7 +197,7 @@ async def _answer_later(
             return _xml(twiml.goodbye_unheard("voice.trouble"))
     if alert is not None:
         # Whatever else failed, someone in danger hears to hang up and dial 999.
-        return _xml(twiml.replies([twiml.alert(alert.kind.value)]))
+        return _xml(twiml.replies([twiml.alert(alert.kind.value, told=False)]))
     return _xml(twiml.replies([twiml.t("voice.answer_kept")]))
 
 

@@ -7,7 +7,8 @@ window is open; after the last, the check-in escalates exactly as a silent messa
 waits like a message for its one reminder (another call).
 
 A call is placed only inside its campaign's window (quiet hours and bank holidays kept out),
-checked when it is about to ring, however long it waited for its turn: see `do_check_call_time`.
+checked when it is about to ring, however long it waited for its turn, as every check-in
+message is: see `checkin_hours.do_check_send_time`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.campaigns import in_window, next_in_window
+from handlers.actions.campaigns import in_window
 from handlers.actions.checkin_followup import do_escalate_checkin
 from handlers.actions.outbox import request_delivery
 from models import Campaign, Checkin, CheckinRun, Message
@@ -31,9 +32,9 @@ SAID = {
     "no_answer": "no answer",
     "failed": "could not connect",
     "machine": "answering machine",
+    "unheard": "answered, but our system was down",
     "outside_hours": "not placed, outside calling hours",
 }
-NOT_PLACED = "not placed: the campaign's calling hours had ended"
 
 
 @dataclass(frozen=True)
@@ -124,59 +125,3 @@ async def do_follow_unanswered_call(
     )
     ticket.details = {**ticket.details, "calls": rang, "last_call": said}
     return None
-
-
-@dataclass(frozen=True)
-class HeldCall:
-    """The call may not ring now: it waits for the window's next opening."""
-
-    until: datetime
-
-
-@dataclass(frozen=True)
-class DroppedCall:
-    """The call may not ring now and will not: it counts as not answered."""
-
-
-async def do_check_call_time(
-    *, session: AsyncSession, message: Message, now: datetime, rule: CallRetryRule
-) -> HeldCall | DroppedCall | None:
-    """Whether a check-in call may ring at `now`; None when it may (or is no check-in's).
-
-    Outside the window, a first call or reminder call waits for the next opening, and the
-    check-in's wait starts again from then: nobody has tried the person yet, so a "no response"
-    ticket would tell staff something untrue. A retry is the call the window could not hold: it
-    counts as not answered, as a retry falling after the window does when it is planned, so
-    staff hear of the silence tonight rather than after a second night. A call whose check-in
-    is settled already does not ring at all.
-    """
-    checkin = await find_call_checkin(session=session, message_id=message.id or 0)
-    if checkin is None:
-        return None
-    run = await session.get(CheckinRun, checkin.run_id)
-    campaign = await session.get(Campaign, run.campaign_id) if run is not None else None
-    assert campaign is not None  # foreign keys
-    if in_window(campaign, now):
-        return None
-    waiting = checkin.status in WAITING_STATUSES
-    if waiting and call_number(message) == 1:
-        opens = next_in_window(campaign, now)
-        message.status = DeliveryStatus.QUEUED
-        message.next_attempt_at = opens
-        message.updated_at = now
-        checkin.due_at = max(checkin.due_at, opens + timedelta(minutes=campaign.reply_wait_minutes))
-        checkin.updated_at = now
-        return HeldCall(opens)
-    message.status = DeliveryStatus.FAILED
-    message.error = NOT_PLACED
-    message.updated_at = now
-    if waiting:
-        await do_follow_unanswered_call(
-            session=session,
-            checkin=checkin,
-            message=message,
-            outcome="outside_hours",
-            rule=rule,
-            now=now,
-        )
-    return DroppedCall()

@@ -9,6 +9,7 @@ only an answer does.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,7 @@ from models.enums import Channel, DeliveryStatus, TicketCategory, TicketPriority
 
 FOLLOW_UP_CHUNK = 500
 _OPEN = (CheckinStatus.PENDING, CheckinStatus.SENT, CheckinStatus.REMINDED)
+_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
 # What each outcome asks of staff: the ticket's category and priority.
 ESCALATIONS: dict[str, tuple[TicketCategory, TicketPriority]] = {
@@ -136,6 +138,16 @@ async def _escalate_failed(session: AsyncSession, now: datetime) -> int:
     return count
 
 
+def _unsent(message_id: Any) -> Any:
+    """The check-in's message (`message_id`, a column) is still waiting to go: its silence has
+    not begun, whatever `due_at` says, so nobody is reminded or escalated for it."""
+    return (
+        select(Message.id)
+        .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
+        .exists()
+    )
+
+
 async def _remind(session: AsyncSession, now: datetime, config: CheckinConfig) -> int:
     """One reminder to each person silent since their check-in's wait ran out."""
     statement = (
@@ -144,7 +156,11 @@ async def _remind(session: AsyncSession, now: datetime, config: CheckinConfig) -
         .join(Campaign, col(Campaign.id) == CheckinRun.campaign_id)
         .join(Contact, col(Contact.id) == Checkin.contact_id)
         .join(ChannelIdentity, col(ChannelIdentity.id) == Checkin.identity_id)
-        .where(Checkin.status == CheckinStatus.SENT, col(Checkin.due_at) <= now)
+        .where(
+            Checkin.status == CheckinStatus.SENT,
+            col(Checkin.due_at) <= now,
+            ~_unsent(Checkin.message_id),
+        )
         .limit(FOLLOW_UP_CHUNK)
         .with_for_update(of=Checkin, skip_locked=True)
     )
@@ -188,7 +204,11 @@ async def _no_response(session: AsyncSession, now: datetime) -> int:
     """Silence after the reminder's wait: a person to phone."""
     statement = (
         select(Checkin)
-        .where(Checkin.status == CheckinStatus.REMINDED, col(Checkin.due_at) <= now)
+        .where(
+            Checkin.status == CheckinStatus.REMINDED,
+            col(Checkin.due_at) <= now,
+            ~_unsent(Checkin.reminder_id),
+        )
         .limit(FOLLOW_UP_CHUNK)
         .with_for_update(skip_locked=True)
     )

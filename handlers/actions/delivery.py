@@ -16,20 +16,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, or_, select, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.checkin_calls import CallRetryRule, DroppedCall, HeldCall, do_check_call_time
+from handlers.actions.checkin_calls import CallRetryRule
+from handlers.actions.checkin_hours import Dropped, Held, do_check_send_time, do_start_wait
+from handlers.actions.delivery_due import STALE_SENDING
+from handlers.actions.delivery_due import UNFINISHED as _UNFINISHED
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
 from models import ChannelIdentity, Message, Ticket
-from models.enums import ActorType, Channel, DeliveryStatus, Direction, EventKind, TicketStatus
+from models.enums import (
+    ActorType,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    OutboundPriority,
+    TicketStatus,
+)
 
 OPTED_OUT = "the person has opted out (STOP)"
-# A message left "sending" this long belongs to a process that died mid-send.
-STALE_SENDING = timedelta(minutes=2)
-_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 # A call holds the person's line until it ends: the next one waits for its status callback, or
 # this long after it was placed, should that callback never come.
 LINE_BUSY_CHANNELS = (Channel.VOICE,)
@@ -90,14 +98,12 @@ async def do_claim_next(
     """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
 
     `identity` is the person's, when the caller read it already (claiming their last message).
-    A call outside its campaign's window is held or dropped here (`call_rule` says what a
-    dropped one leads to), so it never rings however late its turn came."""
+    A check-in outside its campaign's window is held or dropped here (`call_rule` says what a
+    dropped call leads to), so it never goes in quiet hours however late its turn came."""
     rule = call_rule or CallRetryRule()
     known = identity is not None and identity.id == identity_id
-    # A call that may no longer ring is settled in passing: the next message is looked at.
-    while isinstance(
-        claimed := await _claim_head(session, identity_id, now, rule, known), DroppedCall
-    ):
+    # A check-in that may no longer go is settled in passing: the next message is looked at.
+    while isinstance(claimed := await _claim_head(session, identity_id, now, rule, known), Dropped):
         pass
     if not isinstance(claimed, Message):
         return claimed
@@ -118,33 +124,63 @@ async def _claim_head(
     now: datetime,
     call_rule: CallRetryRule,
     known: bool,
-) -> Message | Waiting | DroppedCall | None:
-    """The person's oldest unfinished message if it may go now, else why not."""
-    mine = (
+) -> Message | Waiting | Dropped | None:
+    """The person's oldest unfinished message if it may go now, else why not.
+
+    A bulk message waiting for its time (a check-in held for its window, or its retry) holds
+    back no answer, staff reply or emergency queued behind it: those are never kept waiting for
+    a campaign's hours, and keep their own order among themselves."""
+    message = await _oldest(session, identity_id, known, urgent=False)
+    if message is None:
+        return None
+    decided = await _may_go(session, message, now, call_rule)
+    if not isinstance(decided, Waiting) or message.priority != OutboundPriority.BULK:
+        return decided
+    if message.status != DeliveryStatus.QUEUED:
+        return decided  # one being sent: the next waits for its outcome
+    urgent = await _oldest(session, identity_id, True, urgent=True)
+    if urgent is None:
+        return decided
+    other = await _may_go(session, urgent, now, call_rule)
+    if isinstance(other, Waiting):
+        return Waiting(min(other.until, decided.until))
+    return other
+
+
+async def _oldest(
+    session: AsyncSession, identity_id: int, known: bool, *, urgent: bool
+) -> Message | None:
+    """The person's oldest unfinished outbound message (of those above bulk, if `urgent`)."""
+    mine: list[Any] = [
         Message.identity_id == identity_id,
         Message.direction == Direction.OUT,
         col(Message.status).in_(_UNFINISHED),
-    )
+    ]
+    if urgent:
+        mine.append(col(Message.priority) > OutboundPriority.BULK)
     # Two runs for one person should never meet, but if they do only one claims.
     if known:
         statement = (
             select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
         )
-        message = (await session.exec(statement)).first()
-    else:
-        # The person's identity read in the same round trip; the session then holds it.
-        joined = (
-            select(Message, ChannelIdentity)
-            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
-            .where(*mine)
-            .order_by(col(Message.id))
-            .limit(1)
-            .with_for_update(of=Message)
-        )
-        row = (await session.exec(joined)).first()
-        message = row[0] if row is not None else None
-    if message is None:
-        return None
+        return (await session.exec(statement)).first()
+    # The person's identity read in the same round trip; the session then holds it.
+    joined = (
+        select(Message, ChannelIdentity)
+        .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
+        .where(*mine)
+        .order_by(col(Message.id))
+        .limit(1)
+        .with_for_update(of=Message)
+    )
+    row = (await session.exec(joined)).first()
+    return row[0] if row is not None else None
+
+
+async def _may_go(
+    session: AsyncSession, message: Message, now: datetime, call_rule: CallRetryRule
+) -> Message | Waiting | Dropped:
+    """`message` itself if it may go now, else why not."""
     if message.status == DeliveryStatus.SENDING:
         if message.updated_at > now - STALE_SENDING:
             return Waiting(message.updated_at + STALE_SENDING)
@@ -156,12 +192,10 @@ async def _claim_head(
         ringing = await _call_in_progress(session, message, now)
         if ringing is not None:
             return Waiting(ringing)
-        timing = await do_check_call_time(session=session, message=message, now=now, rule=call_rule)
-        if isinstance(timing, HeldCall):
-            return Waiting(timing.until)
-        if timing is not None:
-            return timing
-    return message
+    timing = await do_check_send_time(session=session, message=message, now=now, rule=call_rule)
+    if isinstance(timing, Held):
+        return Waiting(timing.until)
+    return message if timing is None else timing
 
 
 async def _call_in_progress(
@@ -215,14 +249,19 @@ async def do_record_sent(
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
     # Only a message still being sent: a call can end, and say so, before its send is recorded.
-    channel = (
+    row = (
         await session.exec(
             update(Message)
             .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
             .values(**values)
-            .returning(col(Message.channel))
+            .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
         )
-    ).scalar_one_or_none()
+    ).first()
+    channel = None if row is None else row[0]
+    if row is not None:
+        await do_start_wait(
+            session=session, message_id=message_id, identity_id=row[1], priority=row[2], now=now
+        )
     if channel is not None and channel not in REPORTED_CHANNELS:
         # No report can be waiting for a message on a channel that never sends any.
         return
@@ -306,50 +345,3 @@ async def _tell_staff(session: AsyncSession, message: Message, now: datetime) ->
             actor_id=None,
             now=now,
         )
-
-
-def _heads() -> Any:
-    """Per person with unfinished outbound messages: the oldest one's id (the only one that can
-    go next) and the highest priority waiting behind it."""
-    return (
-        select(
-            col(Message.identity_id).label("identity_id"),
-            func.min(Message.id).label("head_id"),
-            func.max(Message.priority).label("top"),
-        )
-        .where(Message.direction == Direction.OUT, col(Message.status).in_(_UNFINISHED))
-        .group_by(col(Message.identity_id))
-        .subquery()
-    )
-
-
-async def list_due_recipients(
-    *, session: AsyncSession, due_by: datetime, limit: int = 200
-) -> list[int]:
-    """The people whose next message is due by `due_by`, most urgent first, then oldest."""
-    heads = _heads()
-    due = or_(
-        (col(Message.status) == DeliveryStatus.QUEUED) & (col(Message.next_attempt_at) <= due_by),
-        (col(Message.status) == DeliveryStatus.SENDING)
-        & (col(Message.updated_at) <= due_by - STALE_SENDING),
-    )
-    statement = (
-        select(heads.c.identity_id)
-        .join(Message, col(Message.id) == heads.c.head_id)
-        .where(due)
-        .order_by(heads.c.top.desc(), heads.c.head_id)
-        .limit(limit)
-    )
-    return [int(i) for i in (await session.exec(statement)).all()]
-
-
-async def find_next_due(*, session: AsyncSession) -> datetime | None:
-    """When the earliest waiting retry falls due (a message no earlier one holds back)."""
-    heads = _heads()
-    statement = (
-        select(func.min(Message.next_attempt_at))
-        .join(heads, col(Message.id) == heads.c.head_id)
-        .where(Message.status == DeliveryStatus.QUEUED)
-    )
-    found: datetime | None = (await session.exec(statement)).one()
-    return found

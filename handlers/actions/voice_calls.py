@@ -32,8 +32,11 @@ from models.enums import Channel, DeliveryStatus, Direction
 
 # What each way a call ended means for the message that placed it.
 ANSWERED = "answered"
-NOT_ANSWERED = frozenset({"busy", "no_answer", "failed", "machine"})
+# Answered while our database was down: the person heard only that we would try again.
+UNHEARD = "unheard"
+NOT_ANSWERED = frozenset({"busy", "no_answer", "failed", "machine", UNHEARD})
 _REASONS = {
+    UNHEARD: "answered while our system was down: nothing was asked",
     "busy": "the line was busy",
     "no_answer": "nobody answered",
     "failed": "the call could not be connected",
@@ -177,6 +180,8 @@ async def do_record_call_end(
         return None
     if message.payload.get("call", {}).get("outcome"):
         return message  # already recorded: a repeated callback
+    if outcome == ANSWERED and message.payload.get(UNHEARD) == call_sid:
+        outcome = UNHEARD  # picked up, but nothing could be asked: nobody was heard from
     message.payload = {
         **message.payload,
         "call": {"sid": call_sid, "outcome": outcome, "answered_by": answered_by or None},
@@ -202,6 +207,21 @@ async def do_record_call_end(
             )
     await _free_the_line(session, message)
     return message
+
+
+async def do_note_call_unheard(*, session: AsyncSession, message_id: int, call_sid: str) -> bool:
+    """The call was answered while its question could not be read (the database was down): its
+    end, when recorded, counts as not answered. Whether the note was new."""
+    message = await session.get(Message, message_id, with_for_update=True)
+    if (
+        message is None
+        or message.channel is not Channel.VOICE
+        or message.provider_message_id not in (None, call_sid)
+        or message.payload.get(UNHEARD) == call_sid
+    ):
+        return False
+    message.payload = {**message.payload, UNHEARD: call_sid}
+    return True
 
 
 async def _free_the_line(session: AsyncSession, ended: Message) -> None:

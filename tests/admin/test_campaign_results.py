@@ -20,6 +20,7 @@ from tests.support.app import serving, settings_for
 from tests.support.checkins import (
     campaign,
     checkins,
+    delivered,
     import_people,
     london,
     person,
@@ -64,10 +65,12 @@ async def test_a_runs_results_are_counted_and_listed_per_person(api: Api) -> Non
     made = await campaign(api.db, JUNE)
     run = await run_now(api.db, made.id or 0, JUNE)
     await tick(api.db, JUNE)
+    await delivered(api.db, JUNE)
     await say(api.db, "+447700900001", JUNE + timedelta(minutes=5), "fine thanks")
     await say(api.db, "+447700900002", JUNE + timedelta(minutes=5), "not great")
     await say(api.db, "+447700900003", JUNE + timedelta(minutes=5), "ring me")
     await tick(api.db, JUNE + timedelta(minutes=60))
+    await delivered(api.db, JUNE + timedelta(minutes=60))
     await tick(api.db, JUNE + timedelta(minutes=120))
 
     path = f"/campaigns/{made.id}/runs/{run.id}"

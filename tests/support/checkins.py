@@ -14,16 +14,18 @@ from bot.checkins import CheckinTicker, TickReport
 from bot.db import SessionFactory, transaction
 from handlers.actions.campaigns import CampaignFields, do_create_campaign, do_start_run
 from handlers.actions.contact_import import ImportResult, do_import_contacts
+from handlers.actions.delivery import do_record_sent
 from handlers.checkins.scripts import CheckinConfig
 from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent
 from models import Campaign, ChannelIdentity, Checkin, CheckinRun, Message, Staff, Ticket
 from models.checkins import CampaignKind
-from models.enums import Channel, Direction
+from models.enums import Channel, DeliveryStatus, Direction
 from models.staff import StaffRole
 
 LONDON = ZoneInfo("Europe/London")
 _staff_numbers = itertools.count(1)
+_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 HEADER = "tenant_ref,name,phone,channel,vulnerable,telecare,consent_at,consent_source\n"
 SPEAKER = (
     "tenant_ref,name,phone,channel,language,vulnerable,telecare,next_alarm_test,"
@@ -160,6 +162,24 @@ async def say(
         await handle_event(session=session, event=event, now=now)
 
 
+async def delivered(db: SessionFactory, now: datetime, phone: str | None = None) -> None:
+    """Every message waiting to go (to `phone`, or to anyone) is recorded as sent at `now`, as
+    the deliverer records it: a check-in's wait for an answer runs from then."""
+    async with db() as session:
+        statement = select(Message).where(
+            Message.direction == Direction.OUT, col(Message.status).in_(_UNFINISHED)
+        )
+        waiting = list((await session.exec(statement)).all())
+    if phone is not None:
+        mine = {m.id for m in await sent_to(db, phone)}
+        waiting = [m for m in waiting if m.id in mine]
+    async with transaction(db) as session:
+        for message in waiting:
+            await do_record_sent(
+                session=session, message_id=message.id or 0, provider_id=None, parts=1, now=now
+            )
+
+
 @dataclass
 class FinishedRun:
     """A run of two people by SMS: one said they were OK, the other never answered."""
@@ -177,8 +197,10 @@ async def finished_run(db: SessionFactory, start: datetime) -> FinishedRun:
     made = await campaign(db, start)
     run = await run_now(db, made.id or 0, start)
     await tick(db, start)
+    await delivered(db, start)
     await say(db, "+447700900001", start + timedelta(minutes=5), "fine thanks")
     await tick(db, start + timedelta(minutes=60))
+    await delivered(db, start + timedelta(minutes=60))
     await tick(db, start + timedelta(minutes=120))
     fine, silent = await checkins(db)
     return FinishedRun(made, run, fine, silent)

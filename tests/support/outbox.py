@@ -13,7 +13,8 @@ from bot.channels.base import Sender
 from bot.db import SessionFactory, transaction
 from bot.limits import RateLimiter
 from bot.outbound import Deliverer
-from handlers.actions.delivery import RetryRule, list_due_recipients
+from handlers.actions.delivery import RetryRule
+from handlers.actions.delivery_due import list_due_recipients
 from models import Message
 from models.base import utcnow
 from models.enums import Channel

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.db import SessionFactory
-from models import Message
+from bot.db import SessionFactory, transaction
+from handlers.conversation.catalog import t
+from models import Contact, Message
 from models.checkins import CheckinStatus
 from models.enums import DeliveryStatus, TicketCategory, TicketPriority
 from tests.bot.twilio_webhook.test_outage import spooled_lines, wait_for_empty_spool
@@ -114,6 +115,40 @@ async def test_an_emergency_said_during_an_outage_hears_999_and_alerts_staff_whe
         await wait_until(alerted, "the kept alarm to reach staff")
 
     assert "hang up now and dial 999" in call.heard[-2] and call.hung_up
+    # Nobody had been told yet when they heard it, and the words do not say otherwise.
+    assert "We have told our team" not in call.heard[-2]
+    assert "cannot tell our team right now" in call.heard[-2]
     [ticket] = await called.person.tickets()
     assert (ticket.category, ticket.priority) == (TicketCategory.WELFARE, TicketPriority.URGENT)
     assert (await called.checkin()).status == CheckinStatus.NEEDS_HELP
+
+
+async def test_a_call_answered_during_an_outage_says_sorry_in_welsh_and_is_tried_again(
+    outage: OutageDatabase, direct: SessionFactory, twilio_api: TwilioApiDouble, tmp_path: Path
+) -> None:
+    spool_dir = tmp_path / "spool"
+    async with calling(outage, direct, twilio_api, spool_dir) as called:
+        async with transaction(direct) as session:
+            contact = await session.get(Contact, called.person.contact.id)
+            assert contact is not None
+            contact.language = "cy"
+        call = await called.call()
+        outage.cut()
+        await twilio_api.calls.answer(call)
+        ended = await twilio_api.calls.end(call, "completed", duration=8)
+        kept = spooled_lines(spool_dir)
+        outage.restore()
+        await wait_for_empty_spool(spool_dir)
+
+    # Our own words in their language and a goodbye, not Twilio's "application error".
+    assert call.answers[0] == 200 and ended == 200
+    assert call.heard == [t("voice.trouble", "cy"), t("voice.goodbye_unheard", "cy")]
+    assert call.hung_up and call.gather is None
+    assert len(kept) == 2
+    # Picked up, but nothing could be asked: not answered, so it is called again in an hour.
+    first, retry = await called.person.messages()
+    assert first.status == DeliveryStatus.FAILED and first.payload["call"]["outcome"] == "unheard"
+    assert retry.status == DeliveryStatus.QUEUED and retry.next_attempt_at is not None
+    checkin = await called.checkin()
+    assert checkin.status == CheckinStatus.SENT and checkin.message_id == retry.id
+    assert checkin.reason == "call 1: answered, but our system was down; calling again"

@@ -32,7 +32,8 @@ async def test_a_call_reads_the_question_and_its_keys(dorothy: Landline) -> None
     message = await _call_message(dorothy)
     base = f"{PUBLIC_BASE_URL}/webhooks/twilio/voice/{message.id}"
     assert call.params["From"] == VOICE_FROM
-    assert call.params["Url"] == base
+    # The call's language rides in its URL, so a word can be said even with no database.
+    assert call.params["Url"] == f"{base}?lang=en"
     assert call.params["StatusCallback"] == f"{base}/status"
     assert call.params["MachineDetection"] == "Enable"
     assert message.status == DeliveryStatus.SENT and message.provider_message_id == call.sid
@@ -199,7 +200,7 @@ async def test_a_person_is_never_rung_twice_at_once(dorothy: Landline) -> None:
     await dorothy.api.calls.end(first, "no-answer")
     await dorothy.deliver()
     second = await dorothy.next_call(2)
-    assert second.params["Url"].endswith(f"/webhooks/twilio/voice/{waiting.id}")
+    assert second.params["Url"].endswith(f"/webhooks/twilio/voice/{waiting.id}?lang=en")
 
 
 async def test_calls_keep_to_the_calls_per_second_cap(

@@ -18,7 +18,16 @@ from models import Ticket
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
 from models.staff import StaffRole
 from tests.admin.conftest import make_staff
-from tests.support.checkins import campaign, import_people, london, person, run_now, say, tick
+from tests.support.checkins import (
+    campaign,
+    delivered,
+    import_people,
+    london,
+    person,
+    run_now,
+    say,
+    tick,
+)
 from tests.support.tickets import seed_ticket
 
 LONDON = ZoneInfo("Europe/London")
@@ -107,9 +116,11 @@ async def test_checkins_sent_and_answered_and_their_escalations(db: SessionFacto
     made = await campaign(db, start)
     await run_now(db, made.id or 0, start)
     await tick(db, start)
+    await delivered(db, start)
     await say(db, "+447700900100", start + timedelta(minutes=5), "fine thanks")
     await say(db, "+447700900102", start + timedelta(minutes=5), "ring me")
     await tick(db, start + timedelta(minutes=60))
+    await delivered(db, start + timedelta(minutes=60))
     await tick(db, start + timedelta(minutes=120))
     week = date(2030, 6, 3)
 

@@ -17,6 +17,7 @@ from models.enums import TicketCategory, TicketPriority
 from tests.support.checkins import (
     campaign,
     checkins,
+    delivered,
     import_people,
     london,
     person,
@@ -41,6 +42,7 @@ async def _run(db, rows: list[str], **given) -> int:
 async def test_silence_earns_one_reminder_then_a_welfare_ticket_to_phone(db) -> None:
     run_id = await _run(db, [person("A", "07700900001")], reply_wait_minutes=60)
     await tick(db, TUESDAY)
+    await delivered(db, TUESDAY)
     await tick(db, TUESDAY + timedelta(minutes=59))
     assert len(await sent_to(db, PHONE)) == 1
     await tick(db, TUESDAY + timedelta(minutes=60))
@@ -48,6 +50,7 @@ async def test_silence_earns_one_reminder_then_a_welfare_ticket_to_phone(db) -> 
     assert len(messages) == 2
     assert messages[1].body.startswith("We have not heard back from you yet.")
     assert (await checkins(db))[0].status is CheckinStatus.REMINDED
+    await delivered(db, TUESDAY + timedelta(minutes=60))
     await tick(db, TUESDAY + timedelta(minutes=119))
     assert await tickets(db) == []
     await tick(db, TUESDAY + timedelta(minutes=120))
@@ -70,6 +73,7 @@ async def test_silence_earns_one_reminder_then_a_welfare_ticket_to_phone(db) -> 
 async def test_an_answer_after_the_reminder_still_counts(db) -> None:
     await _run(db, [person("A", "07700900001")])
     await tick(db, TUESDAY)
+    await delivered(db, TUESDAY)
     await tick(db, TUESDAY + timedelta(minutes=60))
     await say(db, PHONE, TUESDAY + timedelta(minutes=70), "fine")
     await tick(db, TUESDAY + timedelta(minutes=200))
@@ -83,6 +87,7 @@ async def test_a_reminder_waits_for_the_window_to_open(db) -> None:
     late = london("2026-12-01 18:30")
     await run_now(db, made.id or 0, late)
     await tick(db, late)
+    await delivered(db, late)
     await tick(db, late + timedelta(minutes=60))  # 19:30: quiet hours
     assert len(await sent_to(db, PHONE)) == 1
     await tick(db, london("2026-12-02 09:00"))
