@@ -86,7 +86,8 @@ RULES: Final[tuple[Rule, ...]] = (
     *_rules(
         _S,
         "suicide",
-        r"\bsui?cid(?:e|al)\b",
+        # A course or a campaign is the topic of the word, not the writer's intent.
+        r"\bsui?cid(?:e|al)\b(?! (?:prevention|awareness|training|course|statistics|rates?)\b)",
         r"\bkill(?:ing|ed)? (?:my ?self|herself|himself)\b",
         r"\bend(?:ing)? (?:it all|my life|my own life|things|it tonight)\b",
         r"\btak(?:e|ing) (?:my|his|her) (?:own )?life\b",

@@ -20,8 +20,6 @@ KNOWN = {
     ("es", "muy mal"): Outcome.CLEAR,
     ("pt", "muito mal"): Outcome.CLEAR,
     ("ro", "foarte rău"): Outcome.CLEAR,
-    # Not yet mended: the bot's spoken goodbye, said back, draws the safety question.
-    ("en", "Goodbye, and take care."): Outcome.UNCLEAR,
 }
 
 PHRASES = bot_phrases()
