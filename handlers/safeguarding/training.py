@@ -34,11 +34,6 @@ REPEATS: Final = 3
 # What the thresholds aim for on messages the model was not fitted to.
 MAX_FALSE_ALARMS: Final = 0.02
 MAX_QUESTIONS: Final = 0.08
-# The same for each language alone, so a small language cannot carry the questions or false
-# alarms that the others' everyday messages leave room for in the total. Looser than the total:
-# one of a language's 42 everyday rows is already 2.4 %, and one message is always allowed.
-MAX_LANGUAGE_FALSE_ALARMS: Final = 0.03
-MAX_LANGUAGE_QUESTIONS: Final = 0.10
 # How much one of the bot's own phrases weighs beside one labelled message.
 PHRASE_WEIGHT: Final = 0.25
 
@@ -143,8 +138,12 @@ def choose_thresholds(
     examples: Sequence[Example], scores: Sequence[float], evidence: Sequence[Evidence]
 ) -> Thresholds:
     """The thresholds that catch the most emergencies out of fold within the false-alarm and
-    question budgets, overall and for each language alone; among equals, the one with the most
-    clear alerts and fewest questions."""
+    question budgets; among equals, the one with the most clear alerts and fewest questions.
+
+    The budgets are for all languages together: held to each language alone as well, they cost
+    recall on wording the model had not seen (development half, fitted on the training files
+    alone: 97.6 -> 96.7 %, Spanish and Polish 94.4 -> 83.3 %), and a missed emergency is the
+    worse harm."""
     p = np.asarray(scores)
     emergency = np.asarray([e.emergency for e in examples])
     english = np.asarray([ev.english is not None for ev in evidence])
@@ -154,15 +153,6 @@ def choose_thresholds(
     # The classifier alone is not asked about a message too short to weigh.
     weighed = np.asarray([ev.long_enough or bool(ev.found) for ev in evidence])
     everyday = ~emergency
-    codes = np.unique([e.language for e in examples], return_inverse=True)[1]
-    per_language = np.bincount(codes[everyday])
-
-    def over(rows: np.ndarray, share: float) -> bool:
-        """Whether any language has more of its everyday messages among `rows` than `share`
-        allows, one message always allowed: one of a small language's rows is a noisy 4 %."""
-        counts = np.bincount(codes[everyday & rows], minlength=len(per_language))
-        return bool((counts > np.maximum(share * per_language, 1)).any())
-
     best: tuple[tuple[float, float, float], Thresholds] | None = None
     grid = _grid(scores)
     for floor, hint in ((f, h) for f in grid for h in grid if h >= f):
@@ -179,10 +169,6 @@ def choose_thresholds(
                 if is_clear[everyday].mean() > MAX_FALSE_ALARMS:
                     continue
                 if is_unclear[everyday].mean() > MAX_QUESTIONS:
-                    continue
-                if over(is_clear, MAX_LANGUAGE_FALSE_ALARMS):
-                    continue
-                if over(is_unclear, MAX_LANGUAGE_QUESTIONS):
                     continue
                 caught = (is_clear | is_unclear)[emergency].mean()
                 key = (caught, is_clear[emergency].mean(), -is_unclear[everyday].mean())
