@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,10 @@ SessionFactory = async_sessionmaker[AsyncSession]
 # refused or dropped connection (asyncpg raises a plain OSError, TimeoutError among them), or
 # no free connection in the pool in time.
 DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, OSError, PoolTimeout)
+
+# A pooled connection idle longer than this is checked before use (`_ping`).
+PING_AFTER_IDLE = 2.0
+_IDLE_SINCE = "helpbot.idle_since"
 
 
 def _unicode_lower(value: object) -> str | None:
@@ -42,17 +47,31 @@ def create_engine(database_url: str) -> AsyncEngine:
 
         return engine
     engine = create_async_engine(database_url)
+    event.listen(engine.sync_engine, "checkin", _checked_in)
     event.listen(engine.sync_engine, "checkout", _ping)
     return engine
 
 
-def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Check that a pooled connection still answers before it is handed out.
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Check that a pooled connection that sat idle still answers before it is handed out.
 
     In place of `pool_pre_ping`, whose asyncpg form wraps its statement in BEGIN and ROLLBACK:
-    three round trips on every checkout, where this takes one. A connection that does not
-    answer is replaced, and so is every other pooled one (after a restart none answer).
+    three round trips on every checkout, where this takes one, and only after PING_AFTER_IDLE
+    (a busy service reuses each connection within milliseconds; a check on each of those was a
+    twentieth of a reply's statements). A connection that does not answer is replaced, and so
+    is every other pooled one (after a restart none answer). Within the idle time, a connection
+    lost since is found by its first statement: SQLAlchemy then replaces the pool the same way,
+    and the request fails as a database error (503 to Telegram, which sends it again; Twilio's
+    forms go to the spool).
     """
+    since = record.info.get(_IDLE_SINCE)
+    if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+        return
     try:
         await_(dbapi_connection.driver_connection.execute("SELECT 1"))
     except Exception as error:
