@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.inserts import insert_unless_present
 from handlers.conversation.events import IncomingEvent
 from models import ChannelIdentity, Contact
 
@@ -16,6 +16,19 @@ async def get_or_create_identity(
     *, session: AsyncSession, event: IncomingEvent, now: datetime
 ) -> tuple[ChannelIdentity, Contact]:
     """The identity and contact for the event's (channel, external id), created if new."""
+    identity, contact, _ = await identify(session=session, event=event, now=now)
+    return identity, contact
+
+
+async def identify(
+    *,
+    session: AsyncSession,
+    event: IncomingEvent,
+    now: datetime,
+    last_inbound_at: datetime | None = None,
+) -> tuple[ChannelIdentity, Contact, bool]:
+    """As `get_or_create_identity`, and whether this call created them (a first message); a
+    new identity is stored with `last_inbound_at`, saving an UPDATE for the message's own."""
     statement = select(ChannelIdentity).where(
         ChannelIdentity.channel == event.channel,
         ChannelIdentity.external_id == event.external_id,
@@ -23,26 +36,27 @@ async def get_or_create_identity(
     identity = (await session.exec(statement)).first()
     if identity is None:
         contact = Contact(display_name=event.display_name, created_at=now, updated_at=now)
-        try:
-            # A savepoint, because two first messages from one person may race; the unique
-            # constraint decides and the loser reads the winner's row.
-            async with session.begin_nested():
-                session.add(contact)
-                await session.flush()
-                identity = ChannelIdentity(
-                    contact_id=contact.id,  # type: ignore[arg-type]
-                    channel=event.channel,
-                    external_id=event.external_id,
-                    phone=event.phone,
-                    profile=dict(event.profile),
-                    created_at=now,
-                )
-                session.add(identity)
-                await session.flush()
-        except IntegrityError:
-            identity = (await session.exec(statement)).one()
-        else:
-            return identity, contact
+        session.add(contact)
+        await session.flush()
+        # Two first messages from one person may race: the unique (channel, external id)
+        # decides, and the loser reads the winner's row and forgets the contact it made.
+        identity = await insert_unless_present(
+            session,
+            ChannelIdentity(
+                contact_id=contact.id,  # type: ignore[arg-type]
+                channel=event.channel,
+                external_id=event.external_id,
+                phone=event.phone,
+                profile=dict(event.profile),
+                last_inbound_at=last_inbound_at,
+                created_at=now,
+            ),
+            ("channel", "external_id"),
+        )
+        if identity is not None:
+            return identity, contact, True
+        await session.delete(contact)
+        identity = (await session.exec(statement)).one()
     contact_row = await session.get(Contact, identity.contact_id)
     if contact_row is None:  # pragma: no cover - the foreign key makes this impossible
         raise LookupError(f"identity {identity.id} has no contact")
@@ -50,4 +64,4 @@ async def get_or_create_identity(
         identity.profile = {**identity.profile, **event.profile}
     if contact_row.display_name is None and event.display_name:
         contact_row.display_name = event.display_name
-    return identity, contact_row
+    return identity, contact_row, False

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.inserts import insert_unless_present
 from handlers.actions.tickets import add_event
 from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.events import IncomingEvent, Reply
@@ -132,15 +132,9 @@ async def record_inbound(
         created_at=now,
         updated_at=now,
     )
-    try:
-        # The unique (channel, provider id) constraint is what makes a replay harmless,
-        # even when two deliveries of one update arrive at two processes at once.
-        async with session.begin_nested():
-            session.add(message)
-            await session.flush()
-    except IntegrityError:
-        return None
-    return message
+    # The unique (channel, provider id) constraint is what makes a replay harmless, even when
+    # two deliveries of one update arrive at two processes at once.
+    return await insert_unless_present(session, message, ("channel", "provider_message_id"))
 
 
 async def queue_reply(

@@ -21,11 +21,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.identities import get_or_create_identity
+from handlers.actions.identities import identify
+from handlers.actions.inserts import insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
 from handlers.actions.outbox import queue_reply, record_inbound
 from handlers.checkins.conversation import answer_checkin, settle_after_alert
@@ -67,8 +68,19 @@ class Outcome:
 
 
 async def _load_conversation(
-    session: AsyncSession, identity: ChannelIdentity, now: datetime
+    session: AsyncSession, identity: ChannelIdentity, now: datetime, *, new: bool
 ) -> Conversation:
+    """The person's conversation, locked for this transaction; made if they have none.
+    `new`: the identity was made in this transaction, so no one else can have made it one."""
+    fresh = Conversation(
+        identity_id=identity.id,  # type: ignore[arg-type]
+        state=State.NEW.value,
+        data={},
+        updated_at=now,
+    )
+    if new:
+        session.add(fresh)
+        return fresh
     # FOR UPDATE serialises two messages from one person on PostgreSQL; SQLite has one writer.
     statement = (
         select(Conversation).where(Conversation.identity_id == identity.id).with_for_update()
@@ -76,18 +88,9 @@ async def _load_conversation(
     conversation = (await session.exec(statement)).first()
     if conversation is not None:
         return conversation
-    try:
-        async with session.begin_nested():
-            conversation = Conversation(
-                identity_id=identity.id,  # type: ignore[arg-type]
-                state=State.NEW.value,
-                updated_at=now,
-            )
-            session.add(conversation)
-            await session.flush()
-    except IntegrityError:
-        conversation = (await session.exec(statement)).one()
-    return conversation
+    # Two first messages may race here too: the loser reads (and waits for) the winner's row.
+    made = await insert_unless_present(session, fresh, ("identity_id",))
+    return made if made is not None else (await session.exec(statement)).one()
 
 
 def _media_kind_name(turn: Turn) -> str:
@@ -212,7 +215,9 @@ async def handle_event(
 ) -> Outcome:
     """Handle one incoming event inside the caller's transaction and queue the replies."""
     now = now or utcnow()
-    identity, contact = await get_or_create_identity(session=session, event=event, now=now)
+    identity, contact, new = await identify(
+        session=session, event=event, now=now, last_inbound_at=now
+    )
     # "/start <token>" from an invitation link joins this chat to the invited person's record.
     contact = await do_accept_invitation(
         session=session, identity=identity, contact=contact, text=event.text, now=now
@@ -225,7 +230,7 @@ async def handle_event(
     if choose_language(contact, event):
         contact.updated_at = now
 
-    conversation = await _load_conversation(session, identity, now)
+    conversation = await _load_conversation(session, identity, now, new=new)
     try:
         state = State(conversation.state)
     except ValueError:
@@ -240,6 +245,7 @@ async def handle_event(
         data=copy.deepcopy(conversation.data),
         now=now,
         menu=MENU_ITEMS,
+        new_identity=new,
     )
     keyword = event.keyword or my_data.typed_keyword(event)
     outcome = Outcome()
