@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.actions.identities import identify
 from handlers.actions.inserts import insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
-from handlers.actions.outbox import queue_reply, record_inbound
+from handlers.actions.outbox import queue_replies, record_inbound
 from handlers.checkins.conversation import answer_checkin, settle_after_alert
 from handlers.conversation import forms
 from handlers.conversation.events import IncomingEvent, Keyword
@@ -71,7 +71,11 @@ async def _load_conversation(
     session: AsyncSession, identity: ChannelIdentity, now: datetime, *, new: bool
 ) -> Conversation:
     """The person's conversation, locked for this transaction; made if they have none.
-    `new`: the identity was made in this transaction, so no one else can have made it one."""
+
+    `new`: the identity was made in this transaction, so no one else can have made it one; the
+    conversation is then added to the session only once its step is done (at the end of `handle_event`), to be
+    written once, as it ends, rather than inserted and then updated.
+    """
     fresh = Conversation(
         identity_id=identity.id,  # type: ignore[arg-type]
         state=State.NEW.value,
@@ -79,7 +83,6 @@ async def _load_conversation(
         updated_at=now,
     )
     if new:
-        session.add(fresh)
         return fresh
     # FOR UPDATE serialises two messages from one person on PostgreSQL; SQLite has one writer.
     statement = (
@@ -278,6 +281,7 @@ async def handle_event(
     conversation.state = after.value
     conversation.data = turn.data
     conversation.updated_at = now
+    session.add(conversation)
     outcome.outbound_ids += await _queue_replies(turn, keyword)
     return outcome
 
@@ -294,6 +298,8 @@ async def _alert_first(
     returns the answer's outbound ids."""
     await do_raise_alert(turn, alert, language=language)
     queued = await _queue_replies(turn, None)
+    # A first message's conversation is kept with the alert (see `_load_conversation`).
+    turn.session.add(conversation)
     await turn.session.commit()
     # The commit let go of the conversation's row: take it again for the rest of the step.
     await turn.session.refresh(conversation, with_for_update=True)
@@ -302,26 +308,25 @@ async def _alert_first(
 
 async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
     """Queue the turn's replies in order, and forget them; returns their outbound ids."""
-    ids: list[int] = []
+    if not turn.replies:
+        return []
     # An emergency answer (an urgent ticket's) goes before every other waiting message.
     urgent = any(t is not None and t.priority == TicketPriority.URGENT for _, t in turn.replies)
     priority = OutboundPriority.EMERGENCY if urgent else OutboundPriority.REPLY
-    for reply, ticket in turn.replies:
-        message = await queue_reply(
-            session=turn.session,
-            identity=turn.identity,
-            reply=reply,
-            ticket=ticket,
-            now=turn.now,
-            priority=priority,
-            inline=turn.event.replies_inline,
-        )
-        if keyword is Keyword.OPT_OUT:
+    messages = await queue_replies(
+        session=turn.session,
+        identity=turn.identity,
+        replies=turn.replies,
+        now=turn.now,
+        priority=priority,
+        inline=turn.event.replies_inline,
+    )
+    if keyword is Keyword.OPT_OUT:
+        for message in messages:
             # The one message delivery still sends to someone who opted out: saying it worked.
             message.payload = {**message.payload, "notice": True}
-        ids.append(message.id)  # type: ignore[arg-type]
     turn.replies.clear()
-    return ids
+    return [message.id for message in messages]  # type: ignore[misc]
 
 
 async def _safe_step(
