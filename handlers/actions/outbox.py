@@ -129,6 +129,8 @@ async def record_inbound(
         payload=_inbound_payload(event),
         provider_message_id=event.provider_id,
         status=DeliveryStatus.RECEIVED,
+        # Given rather than left to its default factory, which pydantic inspects each time.
+        sent_parts=[],
         created_at=now,
         updated_at=now,
     )
@@ -236,6 +238,7 @@ def _outbound(
         status=DeliveryStatus.SENT if inline else DeliveryStatus.QUEUED,
         next_attempt_at=None if inline else now,
         priority=priority,
+        sent_parts=[],
         created_at=now,
         updated_at=now,
     )

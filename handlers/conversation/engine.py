@@ -73,8 +73,8 @@ async def _load_conversation(
     """The person's conversation, locked for this transaction; made if they have none.
 
     `new`: the identity was made in this transaction, so no one else can have made it one; the
-    conversation is then added to the session only once its step is done (at the end of `handle_event`), to be
-    written once, as it ends, rather than inserted and then updated.
+    conversation then joins the session only when its step is done (in `handle_event`), to be
+    written once rather than inserted and then updated.
     """
     fresh = Conversation(
         identity_id=identity.id,  # type: ignore[arg-type]
