@@ -89,6 +89,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         "To talk to the bot here, run `make chat` in another terminal.",
         flush=True,
     )
+    # uvicorn runs on uvloop and parses HTTP with httptools (both dependencies, picked by its
+    # "auto" settings): under load the web process's event loop, not the database, is the limit.
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
     return 0
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.campaigns import LONDON, in_window, next_in_window, window_closes
 from handlers.actions.checkin_messages import MessageGroup, do_send_group
-from handlers.actions.contact_staging import dialect_insert
+from handlers.actions.inserts import dialect_insert
 from handlers.actions.outbox import DeliveryRequest, request_deliveries
 from handlers.actions.reply_window import WHATSAPP_WINDOW
 from handlers.checkins.scripts import CheckinConfig, options_for, payload_for, question_for

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.inserts import dialect_insert
 from models import ChannelIdentity, Contact
 from models.base import UTCDateTime
 from models.enums import Channel
@@ -47,12 +47,6 @@ STAGE = sa.Table(
 KEPT = [c.name for c in STAGE.columns if c.name not in ("line", "contact_id")]
 _DEFAULTS: dict[str, Any] = {"language": "en", "vulnerable": False, "telecare": False}
 _DEFAULTS["has_carer"] = False
-
-
-def dialect_insert(session: AsyncSession) -> Any:
-    """The INSERT construct of the session's database, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 async def _stage(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:

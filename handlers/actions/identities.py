@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.inserts import insert_unless_present
 from handlers.conversation.events import IncomingEvent
 from models import ChannelIdentity, Contact
 
@@ -16,38 +16,55 @@ async def get_or_create_identity(
     *, session: AsyncSession, event: IncomingEvent, now: datetime
 ) -> tuple[ChannelIdentity, Contact]:
     """The identity and contact for the event's (channel, external id), created if new."""
-    statement = select(ChannelIdentity).where(
-        ChannelIdentity.channel == event.channel,
-        ChannelIdentity.external_id == event.external_id,
+    identity, contact, _ = await identify(session=session, event=event, now=now)
+    return identity, contact
+
+
+async def identify(
+    *,
+    session: AsyncSession,
+    event: IncomingEvent,
+    now: datetime,
+    last_inbound_at: datetime | None = None,
+) -> tuple[ChannelIdentity, Contact, bool]:
+    """As `get_or_create_identity`, and whether this call created them (a first message); a
+    new identity is stored with `last_inbound_at`, saving an UPDATE for the message's own."""
+    # The contact comes in the same statement: a returning person costs one read, not two.
+    statement = (
+        select(ChannelIdentity, Contact)
+        .join(Contact, col(Contact.id) == ChannelIdentity.contact_id)
+        .where(
+            ChannelIdentity.channel == event.channel,
+            ChannelIdentity.external_id == event.external_id,
+        )
     )
-    identity = (await session.exec(statement)).first()
-    if identity is None:
+    found = (await session.exec(statement)).first()
+    if found is None:
         contact = Contact(display_name=event.display_name, created_at=now, updated_at=now)
-        try:
-            # A savepoint, because two first messages from one person may race; the unique
-            # constraint decides and the loser reads the winner's row.
-            async with session.begin_nested():
-                session.add(contact)
-                await session.flush()
-                identity = ChannelIdentity(
-                    contact_id=contact.id,  # type: ignore[arg-type]
-                    channel=event.channel,
-                    external_id=event.external_id,
-                    phone=event.phone,
-                    profile=dict(event.profile),
-                    created_at=now,
-                )
-                session.add(identity)
-                await session.flush()
-        except IntegrityError:
-            identity = (await session.exec(statement)).one()
-        else:
-            return identity, contact
-    contact_row = await session.get(Contact, identity.contact_id)
-    if contact_row is None:  # pragma: no cover - the foreign key makes this impossible
-        raise LookupError(f"identity {identity.id} has no contact")
+        session.add(contact)
+        await session.flush()
+        # Two first messages from one person may race: the unique (channel, external id)
+        # decides, and the loser reads the winner's row and forgets the contact it made.
+        identity = await insert_unless_present(
+            session,
+            ChannelIdentity(
+                contact_id=contact.id,  # type: ignore[arg-type]
+                channel=event.channel,
+                external_id=event.external_id,
+                phone=event.phone,
+                profile=dict(event.profile),
+                last_inbound_at=last_inbound_at,
+                created_at=now,
+            ),
+            ("channel", "external_id"),
+        )
+        if identity is not None:
+            return identity, contact, True
+        await session.delete(contact)
+        found = (await session.exec(statement)).one()
+    identity, contact_row = found
     if event.profile and event.profile != identity.profile:
         identity.profile = {**identity.profile, **event.profile}
     if contact_row.display_name is None and event.display_name:
         contact_row.display_name = event.display_name
-    return identity, contact_row
+    return identity, contact_row, False

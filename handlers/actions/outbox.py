@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.inserts import insert_unless_present
 from handlers.actions.tickets import add_event
 from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.events import IncomingEvent, Reply
@@ -129,18 +129,14 @@ async def record_inbound(
         payload=_inbound_payload(event),
         provider_message_id=event.provider_id,
         status=DeliveryStatus.RECEIVED,
+        # Given rather than left to its default factory, which pydantic inspects each time.
+        sent_parts=[],
         created_at=now,
         updated_at=now,
     )
-    try:
-        # The unique (channel, provider id) constraint is what makes a replay harmless,
-        # even when two deliveries of one update arrive at two processes at once.
-        async with session.begin_nested():
-            session.add(message)
-            await session.flush()
-    except IntegrityError:
-        return None
-    return message
+    # The unique (channel, provider id) constraint is what makes a replay harmless, even when
+    # two deliveries of one update arrive at two processes at once.
+    return await insert_unless_present(session, message, ("channel", "provider_message_id"))
 
 
 async def queue_reply(
@@ -163,8 +159,64 @@ async def queue_reply(
     in its answer to the person's message (a call), so it is recorded as sent and nothing is
     delivered.
     """
+    queued = await queue_replies(
+        session=session,
+        identity=identity,
+        replies=[(reply, ticket)],
+        now=now,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        priority=priority,
+        inline=inline,
+    )
+    return queued[0]
+
+
+async def queue_replies(
+    *,
+    session: AsyncSession,
+    identity: ChannelIdentity,
+    replies: Sequence[tuple[Reply, Ticket | None]],
+    now: datetime,
+    actor_type: ActorType = ActorType.SYSTEM,
+    actor_id: int | None = None,
+    priority: OutboundPriority = OutboundPriority.REPLY,
+    inline: bool = False,
+) -> list[Message]:
+    """`queue_reply` for several replies to one person, in order, written in one statement."""
     contact = await session.get(Contact, identity.contact_id)
     language = contact.language if contact is not None else "en"
+    messages = [
+        _outbound(identity, reply, ticket, language, now, priority, inline)
+        for reply, ticket in replies
+    ]
+    session.add_all(messages)
+    await session.flush()
+    for message, (_, ticket) in zip(messages, replies, strict=True):
+        if not inline:
+            await request_delivery(session=session, message=message)
+        if ticket is not None:
+            await add_event(
+                session=session,
+                ticket=ticket,
+                kind=EventKind.MESSAGE_OUT,
+                actor_type=actor_type,
+                actor_id=actor_id,
+                message_id=message.id,
+                now=now,
+            )
+    return messages
+
+
+def _outbound(
+    identity: ChannelIdentity,
+    reply: Reply,
+    ticket: Ticket | None,
+    language: str,
+    now: datetime,
+    priority: OutboundPriority,
+    inline: bool,
+) -> Message:
     text = isolate_runs(reply.text, language)
     payload: dict[str, Any] = {}
     if reply.options:
@@ -175,7 +227,7 @@ async def queue_reply(
         payload["notice"] = True
     if reply.last:
         payload["last"] = True
-    message = Message(
+    return Message(
         contact_id=identity.contact_id,
         identity_id=identity.id,  # type: ignore[arg-type]
         ticket_id=ticket.id if ticket else None,
@@ -186,24 +238,10 @@ async def queue_reply(
         status=DeliveryStatus.SENT if inline else DeliveryStatus.QUEUED,
         next_attempt_at=None if inline else now,
         priority=priority,
+        sent_parts=[],
         created_at=now,
         updated_at=now,
     )
-    session.add(message)
-    await session.flush()
-    if not inline:
-        await request_delivery(session=session, message=message)
-    if ticket is not None:
-        await add_event(
-            session=session,
-            ticket=ticket,
-            kind=EventKind.MESSAGE_OUT,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            message_id=message.id,
-            now=now,
-        )
-    return message
 
 
 async def link_inbound(

@@ -71,7 +71,8 @@ async def answer_checkin(turn: Turn) -> State | None:
     Mid-request (someone who went quiet and was then asked), only the check-in's own buttons
     count: a typed "1" there answers the request's question.
     """
-    found = await find_waiting_checkin(turn)
+    # A check-in names the identity it went to, so a first message answers none.
+    found = None if turn.new_identity else await find_waiting_checkin(turn)
     if found is None:
         return None
     checkin, campaign = found

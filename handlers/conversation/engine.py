@@ -21,13 +21,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.identities import get_or_create_identity
+from handlers.actions.identities import identify
+from handlers.actions.inserts import insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
-from handlers.actions.outbox import queue_reply, record_inbound
+from handlers.actions.outbox import queue_replies, record_inbound
 from handlers.checkins.conversation import answer_checkin, settle_after_alert
 from handlers.conversation import forms
 from handlers.conversation.events import IncomingEvent, Keyword
@@ -67,8 +68,22 @@ class Outcome:
 
 
 async def _load_conversation(
-    session: AsyncSession, identity: ChannelIdentity, now: datetime
+    session: AsyncSession, identity: ChannelIdentity, now: datetime, *, new: bool
 ) -> Conversation:
+    """The person's conversation, locked for this transaction; made if they have none.
+
+    `new`: the identity was made in this transaction, so no one else can have made it one; the
+    conversation then joins the session only when its step is done (in `handle_event`), to be
+    written once rather than inserted and then updated.
+    """
+    fresh = Conversation(
+        identity_id=identity.id,  # type: ignore[arg-type]
+        state=State.NEW.value,
+        data={},
+        updated_at=now,
+    )
+    if new:
+        return fresh
     # FOR UPDATE serialises two messages from one person on PostgreSQL; SQLite has one writer.
     statement = (
         select(Conversation).where(Conversation.identity_id == identity.id).with_for_update()
@@ -76,18 +91,9 @@ async def _load_conversation(
     conversation = (await session.exec(statement)).first()
     if conversation is not None:
         return conversation
-    try:
-        async with session.begin_nested():
-            conversation = Conversation(
-                identity_id=identity.id,  # type: ignore[arg-type]
-                state=State.NEW.value,
-                updated_at=now,
-            )
-            session.add(conversation)
-            await session.flush()
-    except IntegrityError:
-        conversation = (await session.exec(statement)).one()
-    return conversation
+    # Two first messages may race here too: the loser reads (and waits for) the winner's row.
+    made = await insert_unless_present(session, fresh, ("identity_id",))
+    return made if made is not None else (await session.exec(statement)).one()
 
 
 def _media_kind_name(turn: Turn) -> str:
@@ -212,7 +218,9 @@ async def handle_event(
 ) -> Outcome:
     """Handle one incoming event inside the caller's transaction and queue the replies."""
     now = now or utcnow()
-    identity, contact = await get_or_create_identity(session=session, event=event, now=now)
+    identity, contact, new = await identify(
+        session=session, event=event, now=now, last_inbound_at=now
+    )
     # "/start <token>" from an invitation link joins this chat to the invited person's record.
     contact = await do_accept_invitation(
         session=session, identity=identity, contact=contact, text=event.text, now=now
@@ -225,7 +233,7 @@ async def handle_event(
     if choose_language(contact, event):
         contact.updated_at = now
 
-    conversation = await _load_conversation(session, identity, now)
+    conversation = await _load_conversation(session, identity, now, new=new)
     try:
         state = State(conversation.state)
     except ValueError:
@@ -240,6 +248,7 @@ async def handle_event(
         data=copy.deepcopy(conversation.data),
         now=now,
         menu=MENU_ITEMS,
+        new_identity=new,
     )
     keyword = event.keyword or my_data.typed_keyword(event)
     outcome = Outcome()
@@ -272,6 +281,7 @@ async def handle_event(
     conversation.state = after.value
     conversation.data = turn.data
     conversation.updated_at = now
+    session.add(conversation)
     outcome.outbound_ids += await _queue_replies(turn, keyword)
     return outcome
 
@@ -288,6 +298,8 @@ async def _alert_first(
     returns the answer's outbound ids."""
     await do_raise_alert(turn, alert, language=language)
     queued = await _queue_replies(turn, None)
+    # A first message's conversation is kept with the alert (see `_load_conversation`).
+    turn.session.add(conversation)
     await turn.session.commit()
     # The commit let go of the conversation's row: take it again for the rest of the step.
     await turn.session.refresh(conversation, with_for_update=True)
@@ -296,26 +308,25 @@ async def _alert_first(
 
 async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
     """Queue the turn's replies in order, and forget them; returns their outbound ids."""
-    ids: list[int] = []
+    if not turn.replies:
+        return []
     # An emergency answer (an urgent ticket's) goes before every other waiting message.
     urgent = any(t is not None and t.priority == TicketPriority.URGENT for _, t in turn.replies)
     priority = OutboundPriority.EMERGENCY if urgent else OutboundPriority.REPLY
-    for reply, ticket in turn.replies:
-        message = await queue_reply(
-            session=turn.session,
-            identity=turn.identity,
-            reply=reply,
-            ticket=ticket,
-            now=turn.now,
-            priority=priority,
-            inline=turn.event.replies_inline,
-        )
-        if keyword is Keyword.OPT_OUT:
+    messages = await queue_replies(
+        session=turn.session,
+        identity=turn.identity,
+        replies=turn.replies,
+        now=turn.now,
+        priority=priority,
+        inline=turn.event.replies_inline,
+    )
+    if keyword is Keyword.OPT_OUT:
+        for message in messages:
             # The one message delivery still sends to someone who opted out: saying it worked.
             message.payload = {**message.payload, "notice": True}
-        ids.append(message.id)  # type: ignore[arg-type]
     turn.replies.clear()
-    return ids
+    return [message.id for message in messages]  # type: ignore[misc]
 
 
 async def _safe_step(

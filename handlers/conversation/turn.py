@@ -68,6 +68,8 @@ class Turn:
     replies: list[tuple[Reply, Ticket | None]] = field(default_factory=list)
     # The main menu's item ids, in order; the engine fills them in from the flow registry.
     menu: tuple[str, ...] = ()
+    # The identity was made by this event (a first message): nothing can refer to it yet.
+    new_identity: bool = False
 
     @property
     def lang(self) -> str:

@@ -180,7 +180,12 @@ def assess(text: str | None) -> Assessment:
     if not text or not text.strip():
         return Assessment(Outcome.NONE)
     current = model()
-    return decide(gather(text), current.probability(text), current)
+    evidence = gather(text)
+    if evidence.english is None and not evidence.found and not evidence.long_enough:
+        # What `decide` says whatever the probability ("hello", "yes", a postcode): the
+        # classifier, a millisecond a message, is not asked.
+        return Assessment(Outcome.NONE, None, evidence.language)
+    return decide(evidence, current.probability(text), current)
 
 
 def check_text(text: str | None) -> Alert | None:

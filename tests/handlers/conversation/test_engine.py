@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+import asyncio
 
-from bot.db import SessionFactory
-from handlers.conversation.events import MediaKind
-from models import ChannelIdentity, Contact, Message
-from models.enums import Channel, EventKind
+from sqlmodel import SQLModel, col, select
+
+from bot.db import SessionFactory, transaction
+from handlers.conversation.engine import Outcome, handle_event
+from handlers.conversation.events import IncomingEvent, MediaKind
+from models import ChannelIdentity, Contact, Conversation, Message
+from models.enums import Channel, Direction, EventKind
 from models.messages import BODY_LIMIT
 from tests.support.chat import Chat
 from tests.support.flows import (
@@ -188,3 +191,53 @@ async def test_every_message_in_and_out_is_recorded(db: SessionFactory) -> None:
     assert ticket.ref in confirmation[0].body
     kinds = [event.kind for event in await events_of(db, ticket)]
     assert kinds == [EventKind.CREATED, EventKind.MESSAGE_OUT]
+
+
+# --- Two deliveries at once ------------------------------------------------------------------
+
+
+async def _first_messages(db: SessionFactory, provider_ids: list[str]) -> list[Outcome]:
+    """A new person's first message, delivered as these updates at the same moment."""
+
+    async def one(provider_id: str) -> Outcome:
+        event = IncomingEvent(
+            channel=Channel.TELEGRAM,
+            external_id="4401",
+            provider_id=provider_id,
+            text="hello",
+            display_name="Ann",
+        )
+        async with transaction(db) as session:
+            return await handle_event(session=session, event=event)
+
+    return list(await asyncio.gather(*(one(p) for p in provider_ids)))
+
+
+async def _rows(db: SessionFactory, model: type[SQLModel]) -> int:
+    async with db() as session:
+        return len((await session.exec(select(model))).all())
+
+
+async def test_two_first_messages_at_once_make_one_person(db: SessionFactory) -> None:
+    outcomes = await _first_messages(db, ["update:1", "update:2"])
+
+    assert [o.duplicate for o in outcomes] == [False, False]
+    assert all(o.outbound_ids for o in outcomes)
+    assert await _rows(db, Contact) == 1
+    assert await _rows(db, ChannelIdentity) == 1
+    assert await _rows(db, Conversation) == 1
+    async with db() as session:
+        inbound = await session.exec(select(Message).where(Message.direction == Direction.IN))
+        assert sorted(m.provider_message_id or "" for m in inbound) == ["update:1", "update:2"]
+
+
+async def test_one_update_delivered_twice_at_once_is_handled_once(db: SessionFactory) -> None:
+    outcomes = await _first_messages(db, ["update:9", "update:9"])
+
+    assert sorted(o.duplicate for o in outcomes) == [False, True]
+    assert await _rows(db, Contact) == 1
+    async with db() as session:
+        messages = (await session.exec(select(Message))).all()
+    assert [m.direction for m in messages].count(Direction.IN) == 1
+    answered = next(o for o in outcomes if not o.duplicate)
+    assert {m.id for m in messages if m.direction is Direction.OUT} == set(answered.outbound_ids)
