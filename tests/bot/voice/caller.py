@@ -190,11 +190,19 @@ class CheckinCall:
         return await self.person.next_call(count)
 
 
-async def ask_by_phone(db: SessionFactory, api: TwilioApiDouble, settings: Settings) -> CheckinCall:
-    """A vulnerable tenant with only a landline, asked now by a campaign open all day."""
+async def ask_by_phone(
+    db: SessionFactory, api: TwilioApiDouble, settings: Settings, language: str = "en"
+) -> CheckinCall:
+    """A vulnerable tenant with only a landline, speaking `language`, asked now by a campaign
+    open all day."""
     now = utcnow()
     number = f"+44113497{next(_checkin_numbers):04d}"
-    await import_people(db, [person(f"VC{number[-4:]}", number, channel="voice")], now)
+    ref = f"VC{number[-4:]}"
+    await import_people(db, [person(ref, number, channel="voice")], now)
+    # Set before the run: the service may place the call as soon as the check-in is queued.
+    async with transaction(db) as session:
+        contact = (await session.exec(select(Contact).where(Contact.tenant_ref == ref))).one()
+        contact.language = language
     made = await campaign(
         db, now, window_start="00:00", window_end="24:00", skip_bank_holidays=False
     )
