@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.actions.audit import do_record_audit
 from handlers.actions.changes import KEEP, Keep
 from handlers.actions.errors import InvalidError, NotFoundError
+from handlers.actions.identities import list_contact_identities
 from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
 from handlers.conversation.languages import SUPPORTED_LANGUAGES
 from models import ChannelIdentity, Contact, Staff, Ticket
@@ -66,13 +67,7 @@ async def search_contacts(
 
 async def find_contact_record(*, session: AsyncSession, contact: Contact) -> ContactRecord:
     """A contact's whole record, without recording a read."""
-    identities = (
-        await session.exec(
-            select(ChannelIdentity)
-            .where(ChannelIdentity.contact_id == contact.id)
-            .order_by(col(ChannelIdentity.id))
-        )
-    ).all()
+    identities = await list_contact_identities(session=session, contact_id=contact.id)
     tickets = (
         await session.exec(
             select(Ticket).where(Ticket.contact_id == contact.id).order_by(col(Ticket.id).desc())

@@ -20,6 +20,7 @@ from handlers.actions.audit import do_record_audit
 from handlers.actions.contacts import access_contact
 from handlers.actions.erasure import do_scrub_person
 from handlers.actions.errors import ConflictError, NotFoundError
+from handlers.actions.identities import list_contact_identities
 from models import (
     ChannelIdentity,
     Contact,
@@ -58,13 +59,7 @@ async def find_contact_export(
     the chat, perhaps read by someone else in the home, must not carry: staff can send those
     after review.
     """
-    identities = (
-        await session.exec(
-            select(ChannelIdentity)
-            .where(ChannelIdentity.contact_id == contact.id)
-            .order_by(col(ChannelIdentity.id))
-        )
-    ).all()
+    identities = await list_contact_identities(session=session, contact_id=contact.id)
     tickets = (
         await session.exec(
             select(Ticket).where(Ticket.contact_id == contact.id).order_by(col(Ticket.id))

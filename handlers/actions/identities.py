@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -68,3 +69,15 @@ async def identify(
     if contact_row.display_name is None and event.display_name:
         contact_row.display_name = event.display_name
     return identity, contact_row, False
+
+
+async def list_contact_identities(
+    *, session: AsyncSession, contact_id: int | None
+) -> Sequence[ChannelIdentity]:
+    """A person's channel identities, oldest first."""
+    statement = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.contact_id == contact_id)
+        .order_by(col(ChannelIdentity.id))
+    )
+    return (await session.exec(statement)).all()

@@ -9,12 +9,13 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 
 from handlers.actions.data_rights import do_erase_contact
+from handlers.actions.identities import list_contact_identities
 from handlers.conversation.events import Attachment, IncomingEvent, Keyword, Option
 from handlers.conversation.matching import normalise
 from handlers.conversation.parsers.text import fold
 from handlers.conversation.turn import State, Turn
 from handlers.flows import start
-from models import ChannelIdentity, Message, Ticket
+from models import Message, Ticket
 from models.enums import Channel
 from models.privacy import PrivacyReason
 
@@ -62,13 +63,8 @@ async def _count(turn: Turn, table: type[Ticket] | type[Message]) -> int:
 async def show_summary(turn: Turn) -> State:
     """Say what is kept, in a few plain lines, and offer a copy, deletion or stopping."""
     contact_id = turn.contact.id
-    channels = (
-        await turn.session.exec(
-            select(ChannelIdentity.channel)
-            .where(ChannelIdentity.contact_id == contact_id)
-            .order_by(col(ChannelIdentity.id))
-        )
-    ).all()
+    identities = await list_contact_identities(session=turn.session, contact_id=contact_id)
+    channels = [identity.channel for identity in identities]
     requests = await _count(turn, Ticket)
     messages = await _count(turn, Message)
     text = turn.t(
@@ -114,10 +110,7 @@ def _send_copy(turn: Turn) -> State:
 
 async def _stop_messages(turn: Turn) -> State:
     """Withdraw consent: no more messages of any kind on any of the person's channels, now."""
-    identities = await turn.session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.contact_id == turn.contact.id)
-    )
-    for identity in identities:
+    for identity in await list_contact_identities(session=turn.session, contact_id=turn.contact.id):
         identity.opted_out = True
     turn.contact.consent_version = None
     turn.contact.consented_at = None
