@@ -351,8 +351,8 @@ class JobApp:
         # a job each for them would be hundreds of jobs a minute doing those runs' work. An
         # answer never waits there for the campaign.
         bulk = [d.identity_id for d in overdue if d.priority <= OutboundPriority.BULK]
-        in_runs = await self._in_bulk_runs(bulk)
-        missing = [d for d in overdue if d.identity_id not in covered | in_runs]
+        covered |= await self._in_bulk_runs(bulk)
+        missing = [d for d in overdue if d.identity_id not in covered]
         for due in missing:
             log.warning("person %s had an overdue message and no delivery job", due.identity_id)
             await self.defer_at(due.identity_id, due.priority, None)
