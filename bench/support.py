@@ -258,7 +258,8 @@ async def queue_bulk(
 ) -> None:
     """Queue `texts` to each chat at bulk priority: people, rows and their delivery jobs written
     together, a thousand people per transaction. `per_job` people share one job: a campaign's
-    check-ins ask for one `deliver_many` per MANY_PER_JOB people; 1 is a `deliver` each."""
+    check-ins ask for one `deliver_many` per MANY_PER_JOB people, each text its own round of jobs
+    as one check-in tick after another asks for them; 1 is a `deliver` each."""
     import procrastinate
     from procrastinate.jobs import Job
     from sqlalchemy import insert, text
@@ -311,6 +312,7 @@ async def queue_bulk(
                     .scalars()
                     .all()  # type: ignore[assignment]
                 )
+                # Text by text: the rows of one round all come before the next round's.
                 rows: list[dict[str, object]] = [
                     {
                         "contact_id": c,
@@ -328,8 +330,8 @@ async def queue_bulk(
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for c, i in zip(contacts, identities, strict=True)
                     for text in texts
+                    for c, i in zip(contacts, identities, strict=True)
                 ]
                 await connection.execute(insert(Message), rows)
                 jobs = [
@@ -356,6 +358,7 @@ async def queue_bulk(
                             task_kwargs={"identity_ids": list(identities[n : n + per_job])},
                             priority=OutboundPriority.BULK,
                         )
+                        for _ in texts
                         for n in range(0, len(identities), per_job)
                     ]
                 raw = (await connection.get_raw_connection()).driver_connection

@@ -6,6 +6,7 @@ all workers); on SQLite the web process runs the same tick on a clock.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,10 @@ CLOCK_SECONDS = 30.0
 # A tick does at most this many chunks of each step, so one slow tick never runs for ever;
 # the next tick carries on.
 MAX_ROUNDS = 200
+# A tick that handled this many check-ins wrote their delivery jobs at once: the job fetch is
+# planned on the job table's figures, which nobody refreshes until autovacuum's next round, up
+# to a minute later (see `JobApp.refresh_statistics`).
+REFRESH_AFTER = 1000
 
 
 @dataclass
@@ -75,14 +80,21 @@ class CheckinTicker:
         return report
 
 
-def register_checkin_tasks(app: procrastinate.App, ticker: CheckinTicker) -> None:
-    """The periodic tick on the task engine: every minute, never two at once."""
+def register_checkin_tasks(
+    app: procrastinate.App,
+    ticker: CheckinTicker,
+    after_bulk: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """The periodic tick on the task engine: every minute, never two at once. `after_bulk` runs
+    after a tick that queued REFRESH_AFTER check-ins or more."""
 
     @app.periodic(cron="* * * * *")
     @app.task(name=TICK, queue="checkins", queueing_lock=TICK, lock=TICK)
     async def checkins_tick(timestamp: int) -> None:
-        """Run the check-in tick (`CheckinTicker.tick`)."""
-        await ticker.tick()
+        """Run the check-in tick (`CheckinTicker.tick`), then `after_bulk` if it was big."""
+        report = await ticker.tick()
+        if after_bulk is not None and report.queued + report.followed_up >= REFRESH_AFTER:
+            await after_bulk()
 
 
 class CheckinClock(Clock):

@@ -41,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import SessionFactory, transaction
 from bot.oncall import Pager
 from bot.outbound import Deliverer
-from handlers.actions.delivery_due import list_due_recipients
+from handlers.actions.delivery_due import DueRecipient, list_due
 from handlers.actions.oncall import list_due_pages
 from handlers.actions.oncall_pages import PageRequest
 from handlers.actions.outbox import DeliveryRequest
@@ -321,7 +321,8 @@ class JobApp:
             await self.app.configure_task(
                 DELIVER,
                 lock=recipient_lock(identity_id),
-                queueing_lock=f"waiting:{identity_id}",
+                # Per priority: a campaign's job waiting for its hours keeps no answer waiting.
+                queueing_lock=f"waiting:{identity_id}:{priority}",
                 queue=queue_for(priority),
                 priority=priority,
                 schedule_at=until,
@@ -338,21 +339,41 @@ class JobApp:
     # --- the safety net -----------------------------------------------------------------------
 
     async def sweep(self) -> list[int]:
-        """Defer a job for each person with a message overdue and no job; returns who."""
+        """Defer a job for each person with a message overdue and no job that would be picked
+        as soon as it, at their most urgent message's priority; returns who."""
         await self._open()
         async with transaction(self.session_factory) as session:
-            overdue = await list_due_recipients(session=session, due_by=utcnow() - SWEEP_GRACE)
+            overdue = await list_due(session=session, due_by=utcnow() - SWEEP_GRACE)
         if not overdue:
             return []
-        covered = await self._with_jobs([recipient_lock(i) for i in overdue])
+        covered = await self._covered(overdue)
         # A campaign's people wait their turn in its `deliver_many` runs, which hold no lock:
-        # a job each for them would be hundreds of jobs a minute doing those runs' work.
-        in_runs = await self._in_bulk_runs(overdue)
-        missing = [i for i in overdue if recipient_lock(i) not in covered and i not in in_runs]
-        for identity_id in missing:
-            log.warning("person %s had an overdue message and no delivery job", identity_id)
-            await self.defer_at(identity_id, 0, None)
-        return missing
+        # a job each for them would be hundreds of jobs a minute doing those runs' work. An
+        # answer never waits there for the campaign.
+        bulk = [d.identity_id for d in overdue if d.priority <= OutboundPriority.BULK]
+        covered |= await self._in_bulk_runs(bulk)
+        missing = [d for d in overdue if d.identity_id not in covered]
+        for due in missing:
+            log.warning("person %s had an overdue message and no delivery job", due.identity_id)
+            await self.defer_at(due.identity_id, due.priority, None)
+        return [d.identity_id for d in missing]
+
+    async def _covered(self, due: Sequence[DueRecipient]) -> set[int]:
+        """Those of `due` with a delivery job running, or waiting at their priority or above
+        (a waiting campaign job would keep an emergency answer behind the campaign)."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT lock, bool_or(status = 'doing') AS running, "
+            "max(priority) FILTER (WHERE status = 'todo') AS waiting FROM procrastinate_jobs "
+            "WHERE lock = ANY(%(locks)s) AND status IN ('todo', 'doing') GROUP BY lock",
+            locks=[recipient_lock(d.identity_id) for d in due],
+        )
+        jobs = {row["lock"]: row for row in rows}
+        return {
+            d.identity_id
+            for d in due
+            if (job := jobs.get(recipient_lock(d.identity_id))) is not None
+            and (job["running"] or job["waiting"] >= d.priority)
+        }
 
     async def _in_bulk_runs(self, people: Sequence[int]) -> set[int]:
         """Those of `people` named by a `deliver_many` job waiting or running."""

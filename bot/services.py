@@ -324,7 +324,7 @@ async def running(
                 # The web process opens the task engine's pool only if it defers after commit
                 # (asyncpg), so it starts, and answers, while the database is away.
                 stack.push_async_callback(jobs.close)
-            register_checkin_tasks(jobs.app, services.checkins)
+            register_checkin_tasks(jobs.app, services.checkins, jobs.refresh_statistics)
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:

@@ -7,6 +7,7 @@ retry) holds back no answer, staff reply or emergency queued behind it (see `del
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,10 +44,27 @@ def _heads() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class DueRecipient:
+    """A person with a message due, and the highest priority among their unfinished messages:
+    whatever runs for them must be picked as soon as that message would be."""
+
+    identity_id: int
+    priority: int
+
+
 async def list_due_recipients(
     *, session: AsyncSession, due_by: datetime, limit: int = 200
 ) -> list[int]:
     """The people whose next message is due by `due_by`, most urgent first, then oldest."""
+    due = await list_due(session=session, due_by=due_by, limit=limit)
+    return [d.identity_id for d in due]
+
+
+async def list_due(
+    *, session: AsyncSession, due_by: datetime, limit: int = 200
+) -> list[DueRecipient]:
+    """`list_due_recipients` with each person's priority."""
     heads = _heads()
     urgent = aliased(Message)
     due = or_(
@@ -59,14 +77,15 @@ async def list_due_recipients(
         & (col(urgent.next_attempt_at) <= due_by),
     )
     statement = (
-        select(heads.c.identity_id)
+        select(heads.c.identity_id, heads.c.top)
         .join(Message, col(Message.id) == heads.c.head_id)
         .outerjoin(urgent, col(urgent.id) == heads.c.urgent_id)
         .where(due)
         .order_by(heads.c.top.desc(), heads.c.head_id)
         .limit(limit)
     )
-    return [int(i) for i in (await session.exec(statement)).all()]
+    rows = (await session.exec(statement)).all()
+    return [DueRecipient(int(i), int(top)) for i, top in rows]
 
 
 async def find_next_due(*, session: AsyncSession) -> datetime | None:

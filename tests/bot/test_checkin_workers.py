@@ -12,7 +12,7 @@ import pytest
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
-from bot.checkins import TICK, CheckinTicker
+from bot.checkins import REFRESH_AFTER, TICK, CheckinTicker
 from bot.config import Settings
 from bot.db import SessionFactory
 from bot.services import running
@@ -84,6 +84,36 @@ async def test_two_workers_and_a_restart_send_each_person_exactly_one_check_in(
     per_number = Counter(s.to for s in twilio_api.requests())
     assert sorted(per_number) == sorted(_phone(n) for n in range(PEOPLE))
     assert set(per_number.values()) == {1}
+
+
+async def _analyses(db: SessionFactory) -> int:
+    """How many times the job table's figures were refreshed by an ANALYZE asked for."""
+    async with db() as session:
+        found = await session.exec(  # type: ignore[call-overload]
+            text(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'procrastinate_jobs'"
+            )
+        )
+        return int(found.scalar_one())
+
+
+async def test_a_tick_that_queues_a_big_campaign_refreshes_the_job_tables_figures(
+    db: SessionFactory, database_url: str, twilio_api: TwilioApiDouble
+) -> None:
+    await _all_day_run(db, REFRESH_AFTER)
+    settings = settings_for(database_url, twilio=twilio_api, twilio_sms_from=SMS_FROM)
+    before = await _analyses(db)
+    async with running(settings, worker=True) as services:
+        assert services.jobs is not None
+        # The periodic task's own body, as a worker runs it each minute.
+        await services.jobs.app.tasks[TICK](timestamp=0)
+    assert len(await checkins(db)) == REFRESH_AFTER
+
+    async def refreshed() -> bool:
+        return await _analyses(db) > before
+
+    # Without it the job fetch is planned on figures from before the campaign's jobs existed.
+    await wait_until(refreshed, "the job table's figures to be refreshed")
 
 
 async def _defer_tick(settings: Settings) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
@@ -207,6 +208,57 @@ async def test_the_sweep_leaves_people_a_campaigns_bulk_run_will_reach(
 
     assert await services.jobs.sweep() == [people[1]]
     assert await jobs_for(engine, people[0]) == 0
+
+
+async def swept_jobs(engine: AsyncEngine, identity_id: int) -> list[tuple[str, int]]:
+    """The person's waiting delivery jobs: (queue, priority)."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT queue_name, priority FROM procrastinate_jobs "
+                "WHERE lock = :lock AND status = 'todo' ORDER BY id"
+            ),
+            {"lock": f"recipient:{identity_id}"},
+        )
+        return [(str(q), int(p)) for q, p in rows.all()]
+
+
+@postgres_only
+async def test_the_sweep_queues_an_overdue_answer_at_its_own_priority_not_behind_a_campaign(
+    db: SessionFactory, services: Services, engine: AsyncEngine
+) -> None:
+    assert services.jobs is not None
+    # Queued by sessions with no job hook, and overdue: only the sweep can find them.
+    alone, _ = await queue(db, 9220, "Call 999 now", OutboundPriority.EMERGENCY)
+    # Someone with a check-in in a campaign's run, and an emergency answer behind it.
+    in_campaign, _ = await queue(db, 9221, "How are you?", OutboundPriority.BULK)
+    await queue(db, 9221, "Call 999 now", OutboundPriority.EMERGENCY)
+    # Someone whose campaign job waits for the campaign's hours, with a staff reply behind it.
+    held, held_checkin = await queue(db, 9222, "How are you?", OutboundPriority.BULK)
+    await queue(db, 9222, "Staff will ring you", OutboundPriority.STAFF)
+    bulk_only, _ = await queue(db, 9223, "How are you?", OutboundPriority.BULK)
+    async with transaction(db) as session:
+        for message in (await session.exec(select(Message))).all():
+            message.next_attempt_at = utcnow() - timedelta(minutes=2)
+            if message.id == held_checkin:
+                message.next_attempt_at = utcnow() + timedelta(hours=9)
+    async with transaction(services.session_factory) as session:
+        await services.jobs.enqueue_many_in_transaction(
+            session, [DeliveryRequest(in_campaign, OutboundPriority.BULK)]
+        )
+    await services.jobs.defer_at(held, OutboundPriority.BULK, utcnow() + timedelta(hours=9))
+
+    swept = await services.jobs.sweep()
+
+    assert sorted(swept) == sorted([alone, in_campaign, held, bulk_only])
+    assert await swept_jobs(engine, alone) == [("delivery", OutboundPriority.EMERGENCY)]
+    assert await swept_jobs(engine, in_campaign) == [("delivery", OutboundPriority.EMERGENCY)]
+    assert await swept_jobs(engine, held) == [
+        ("delivery-bulk", OutboundPriority.BULK),
+        ("delivery", OutboundPriority.STAFF),
+    ]
+    assert await swept_jobs(engine, bulk_only) == [("delivery-bulk", OutboundPriority.BULK)]
+    assert await services.jobs.sweep() == []  # each has a job that will be picked in time
 
 
 @postgres_only

@@ -157,7 +157,7 @@ async def test_bulk_runs_never_take_every_slot_from_a_reply(
     assert len(before_reply) <= 5
 
 
-async def test_a_campaign_refreshes_the_figures_the_job_fetch_is_planned_on(
+async def test_refreshing_the_statistics_lets_the_planner_count_the_waiting_jobs(
     db: SessionFactory, database_url: str, engine: AsyncEngine, bot_api: TelegramApiDouble
 ) -> None:
     settings = settings_for(database_url, telegram=bot_api)
