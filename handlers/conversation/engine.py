@@ -118,7 +118,7 @@ async def _step(
             return reprompt(turn, turn.t("alert.carry_on"))
         return turn.state
     if assessment.outcome is Seen.UNCLEAR:
-        return safety.ask(turn, assessment)
+        return await safety.ask(turn, assessment)
     command = command_in(turn)
     if turn.state is State.SAFETY and command not in ("menu", "cancel"):
         # "help" or "back" typed at "are you in danger?" is an answer, not navigation.

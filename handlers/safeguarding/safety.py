@@ -8,6 +8,7 @@ what that step was waiting for.
 
 from __future__ import annotations
 
+from handlers.checkins.conversation import ask_checkin_again, waiting_checkin_id
 from handlers.conversation.catalog import messages, t
 from handlers.conversation.events import Option
 from handlers.conversation.navigation import IN_FLOW, reprompt
@@ -40,13 +41,15 @@ def _options(turn: Turn, language: str) -> list[Option]:
     ]
 
 
-def ask(turn: Turn, assessment: Assessment) -> State:
-    """Give the numbers and ask whether anyone is in danger now; remember where they were."""
+async def ask(turn: Turn, assessment: Assessment) -> State:
+    """Give the numbers and ask whether anyone is in danger now; remember where they were,
+    and the check-in they were answering, if any."""
     language = answer_language(turn, assessment)
     alert = assessment.alert or _GENERAL
     if turn.state is not State.SAFETY:
         turn.data["safety"] = {
             "back_to": turn.state.value,
+            "checkin": await waiting_checkin_id(turn),
             "kind": alert.kind.value,
             "signal": alert.signal,
             "language": language,
@@ -104,4 +107,10 @@ async def answer(turn: Turn) -> State:
         if back_to in IN_FLOW:
             return reprompt(turn, _t(turn, language, "alert.carry_on"))
         return back_to
-    return reprompt(turn, _t(turn, language, "safety.thanks"))
+    thanks = _t(turn, language, "safety.thanks")
+    checkin_id = saved.get("checkin")
+    if isinstance(checkin_id, int):
+        asked = await ask_checkin_again(turn, checkin_id, thanks)
+        if asked is not None:
+            return asked
+    return reprompt(turn, thanks)

@@ -187,3 +187,20 @@ async def test_an_answer_that_may_be_an_emergency_gets_the_safety_question_never
     assert (await sent_to(db, PHONE))[-1].body == t("safety.question", "pl", variant="sms")
     [found] = await checkins(db)
     assert found.status is CheckinStatus.SENT
+
+
+@pytest.mark.parametrize(("language", "text", "choice"), [("pl", None, "no"), ("en", "no", None)])
+async def test_no_to_the_safety_question_asks_the_check_in_again_with_its_buttons(
+    db: SessionFactory, language: str, text: str | None, choice: str | None
+) -> None:
+    question = await asked_in(db, language, PHONE, TUESDAY)
+    await say(db, PHONE, LATER, unclear_message(language))
+    await say(db, PHONE, LATER + timedelta(minutes=1), text, choice=choice)
+    # Back where they were: the check-in's own question and buttons, not the main menu.
+    again = (await sent_to(db, PHONE))[-1]
+    assert again.body == f"{t('safety.thanks', language, variant='sms')}\n\n{question.body}"
+    assert again.payload["options"] == question.payload["options"]
+    # And the answer that follows counts as the check-in's.
+    await say(db, PHONE, LATER + timedelta(minutes=2), "1")
+    [found] = await checkins(db)
+    assert found.status is CheckinStatus.OK and await tickets(db) == []
