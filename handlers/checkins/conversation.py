@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from handlers.actions.checkin_followup import do_escalate_checkin
 from handlers.actions.tickets import find_open_alert_ticket
-from handlers.checkins.reading import READINGS, UNSURE, negated, read_words
+from handlers.checkins.reading import READINGS, UNSURE, negated, read_words, reading_words
 from handlers.checkins.scripts import answers_for, options_for, question_for
 from handlers.conversation.events import Option
 from handlers.conversation.matching import match_option
@@ -34,11 +34,12 @@ def read_answer(kind: CampaignKind, turn: Turn) -> str | None:
     if not turn.text:
         return None
     # Words first: a label's loose match could read "nie dobrze" as "Czuję się dobrze".
-    said = read_words(kind, turn.text, turn.words)
+    listed = reading_words(kind, turn.lang)
+    said = read_words(kind, turn.text, listed)
     if said is not None:
         return said
     picked = match_option(turn.text, [(o.id, o.label) for o in _options(kind, turn)])
-    if picked == READINGS[kind].well and negated(turn.text, turn.words):
+    if picked == READINGS[kind].well and negated(turn.text, listed):
         return UNSURE
     return picked
 

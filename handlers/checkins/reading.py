@@ -10,6 +10,10 @@ words after a negation (`[words.negation]`: "nie dobrze", "ddim yn iawn", "not g
 the opposite, and one with a negation anywhere else ("ok... not sure") is no answer yet: the
 person is asked again. Where the negation follows the word ("ٹھیک نہیں", "ভালো নেই"), the
 catalog lists the phrase itself among the words for help.
+
+English words count in every language, except where the person's language gives the same word
+another meaning: a Polish "no" is "yeah", so it reads as the Polish list says, not as the
+English "no".
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from handlers.conversation.catalog import DEFAULT_LANGUAGE, words
 from handlers.conversation.parsers.text import MAX_INPUT, fold
 from models.checkins import CampaignKind
 
@@ -52,6 +57,23 @@ READINGS: Final = {
         "telecare", strong=("alarm_failed",), well="alarm_done", negated="alarm_failed"
     ),
 }
+
+
+def reading_words(kind: CampaignKind, language: str) -> Callable[[str], tuple[str, ...]]:
+    """The words for each of the reading's keys: the language's own, then the English ones
+    the language does not list under any of those keys (where the two clash, its own win)."""
+    reading = READINGS[kind]
+    options = (*reading.strong, reading.well)
+    keys = [f"{reading.section}.{option}" for option in options] + [NEGATIONS]
+    own = {key: words(key, language) for key in keys}
+    if language == DEFAULT_LANGUAGE:
+        return own.__getitem__
+    listed = {word for found in own.values() for word in found}
+    table = {
+        key: own[key] + tuple(w for w in words(key, DEFAULT_LANGUAGE) if w not in listed)
+        for key in keys
+    }
+    return table.__getitem__
 
 
 def _spans(tokens: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int]]:
