@@ -11,6 +11,9 @@ the opposite, and one with a negation anywhere else ("ok... not sure") is no ans
 person is asked again. Where the negation follows the word ("ٹھیک نہیں", "ভালো নেই"), the
 catalog lists the phrase itself among the words for help.
 
+A greeting is not an answer: "good morning" holds no "good" (nor "bore da" a "da"), and a
+greeting alone asks the check-in again.
+
 English words count in every language, except where the person's language gives the same word
 another meaning: a Polish "no" is "yeah", so it reads as the Polish list says, not as the
 English "no".
@@ -33,6 +36,8 @@ UNSURE: Final = "unsure"
 _NEGATION_REACH: Final = 3
 # The catalog entry holding the words that negate, in each language.
 NEGATIONS: Final = "negation.not"
+# The catalog entry holding greetings: "good morning" is not "good", and answers nothing yet.
+GREETINGS: Final = "greeting.hello"
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def reading_words(kind: CampaignKind, language: str) -> Callable[[str], tuple[st
     the language does not list under any of those keys (where the two clash, its own win)."""
     reading = READINGS[kind]
     options = (*reading.strong, reading.well)
-    keys = [f"{reading.section}.{option}" for option in options] + [NEGATIONS]
+    keys = [f"{reading.section}.{option}" for option in options] + [NEGATIONS, GREETINGS]
     own = {key: words(key, language) for key in keys}
     if language == DEFAULT_LANGUAGE:
         return own.__getitem__
@@ -91,7 +96,8 @@ def _spans(tokens: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int
 
 
 def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[str]]) -> str | None:
-    """The option the words pick, `UNSURE` when they are too mixed to tell, else None.
+    """The option the words pick, `UNSURE` when they are too mixed to tell or only a
+    greeting, else None.
 
     `words(key)` gives the folded catalog words for `key` in the person's languages.
     """
@@ -102,9 +108,15 @@ def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[st
     for option in reading.strong:
         if _spans(tokens, words(f"{reading.section}.{option}")):
             return option
-    well = _spans(tokens, words(f"{reading.section}.{reading.well}"))
+    greeted = _covered(_spans(tokens, words(GREETINGS)))
+    well = [
+        (start, end)
+        for start, end in _spans(tokens, words(f"{reading.section}.{reading.well}"))
+        if start not in greeted
+    ]
     if not well:
-        return None
+        # A greeting alone is no answer yet; other words are left for the menu.
+        return UNSURE if tokens and len(greeted) == len(tokens) else None
     return _unless_negated(reading, well, _spans(tokens, words(NEGATIONS)))
 
 
@@ -113,11 +125,16 @@ def negated(text: str, words: Callable[[str], Sequence[str]]) -> bool:
     return bool(_spans(fold(text[:MAX_INPUT]).split(), words(NEGATIONS)))
 
 
+def _covered(spans: list[tuple[int, int]]) -> set[int]:
+    """The word positions the spans cover."""
+    return {position for start, end in spans for position in range(start, end)}
+
+
 def _unless_negated(
     reading: Reading, well: list[tuple[int, int]], negations: list[tuple[int, int]]
 ) -> str:
     """ "All is well", unless a negation outside those words turns it round or muddies it."""
-    inside = {position for start, end in well for position in range(start, end)}
+    inside = _covered(well)
     # "على ما يرام" (all right) holds "ما", a negation elsewhere: a phrase's own words are its own.
     outside = [(start, end) for start, end in negations if start not in inside]
     if not outside:
