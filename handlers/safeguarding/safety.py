@@ -8,7 +8,11 @@ what that step was waiting for.
 
 from __future__ import annotations
 
-from handlers.checkins.conversation import ask_checkin_again, waiting_checkin_id
+from handlers.checkins.conversation import (
+    ask_checkin_again,
+    settle_after_alert,
+    waiting_checkin_id,
+)
 from handlers.conversation.catalog import messages, t
 from handlers.conversation.events import Option
 from handlers.conversation.navigation import IN_FLOW, reprompt
@@ -103,6 +107,8 @@ async def answer(turn: Turn) -> State:
         if not saved.get("raised"):
             alert = Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", "")))
             await do_raise_alert(turn, alert, language=language)
+        # As after a clear alert: a waiting check-in is answered by it, not chased.
+        await settle_after_alert(turn)
         # As after a clear alert: a request in progress is shown again, anything else waits.
         if back_to in IN_FLOW:
             return reprompt(turn, _t(turn, language, "alert.carry_on"))
