@@ -110,13 +110,17 @@ async def do_start_wait(
     *, session: AsyncSession, message_id: int, identity_id: int, priority: int, now: datetime
 ) -> None:
     """A check-in's question or reminder has just gone: the person's time to answer runs from
-    now, not from when it was queued, so a long queue never makes its silence look longer."""
+    now, not from when it was queued, so a long queue never makes its silence look longer; the
+    question's first send is when the check-in was sent."""
     found = await find_asking_checkin(
         session=session, message_id=message_id, identity_id=identity_id, priority=priority
     )
     if found is None:
         return
     checkin, campaign = found
+    if checkin.message_id == message_id and checkin.sent_at is None:
+        checkin.sent_at = now
+        checkin.updated_at = now
     if checkin.status in WAITING_STATUSES:
         checkin.due_at = max(checkin.due_at, now + timedelta(minutes=campaign.reply_wait_minutes))
         checkin.updated_at = now

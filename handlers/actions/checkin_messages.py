@@ -120,8 +120,8 @@ async def do_send_group(
             status=CheckinStatus.SENT.value,
             message_id=messages.c.id,
             identity_id=messages.c.identity_id,
-            sent_at=now,
-            # From now on `due_at` is when silence earns a reminder.
+            # `sent_at` waits for the send itself (`do_start_wait`); from now on `due_at` is
+            # when silence earns a reminder.
             due_at=now + timedelta(minutes=group.reply_wait_minutes),
             updated_at=now,
         )

@@ -1,8 +1,9 @@
 """Writing an import's rows set by set: staged in a temporary table, then matched, updated and
 inserted by a few statements per chunk, whatever its size.
 
-On PostgreSQL the rows are staged with COPY, the fastest way in; on SQLite (one process, in
-memory) an ordinary batched INSERT. Every step after is the same SQL on both.
+On PostgreSQL the rows are staged with COPY, the fastest way in, through whichever driver the
+operator's URL names (psycopg or asyncpg); on SQLite (one process, in memory) an ordinary
+batched INSERT. Every step after is the same SQL on both.
 """
 
 from __future__ import annotations
@@ -56,11 +57,15 @@ async def _stage(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) ->
     if connection.dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
+        records = [tuple(row.get(n) for n in names) for row in rows]
+        if connection.dialect.driver == "asyncpg":
+            await driver.copy_records_to_table(STAGE.name, records=records, columns=names)
+            return
         async with driver.cursor() as cursor:
             columns = ", ".join(names)
-            async with cursor.copy(f"COPY contact_import_stage ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    await copy.write_row(tuple(row.get(n) for n in names))
+            async with cursor.copy(f"COPY {STAGE.name} ({columns}) FROM STDIN") as copy:
+                for record in records:
+                    await copy.write_row(record)
     else:
         await connection.execute(sa.insert(STAGE), [{n: r.get(n) for n in names} for r in rows])
 

@@ -25,7 +25,7 @@ from handlers.actions.checkin_calls import (
 from handlers.actions.outbox import request_delivery
 from handlers.conversation.engine import handle_event
 from handlers.conversation.events import IncomingEvent, Option
-from handlers.safeguarding.detection import check_text
+from handlers.safeguarding.detection import Outcome, assess
 from models import ChannelIdentity, Contact, Message
 from models.checkins import WAITING_STATUSES
 from models.enums import Channel, DeliveryStatus, Direction
@@ -127,16 +127,20 @@ async def do_take_call_answer(
     # Answered already (a key pressed twice, the call going on after its answer): only an
     # alarm is still news.
     settled = asked is not None and asked.status not in WAITING_STATUSES
-    if check_text(event.text) is not None:
+    # Read once, here and for the engine: a caller waits on the line for every reading.
+    assessment = assess(event.text)
+    if assessment.outcome is Outcome.CLEAR:
         # An alarm is always kept: the engine commits it first, in its own transaction, so it
         # runs outside any savepoint that could take it back.
-        outcome = await handle_event(session=session, event=event, now=now, idle_after=idle_after)
+        outcome = await handle_event(
+            session=session, event=event, now=now, idle_after=idle_after, assessment=assessment
+        )
         if outcome.duplicate:
             return CallAnswer(understood=True)
     else:
         async with session.begin_nested() as attempt:
             outcome = await handle_event(
-                session=session, event=event, now=now, idle_after=idle_after
+                session=session, event=event, now=now, idle_after=idle_after, assessment=assessment
             )
             if outcome.duplicate:
                 return CallAnswer(understood=True)

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 
 from handlers.actions.checkin_followup import do_escalate_checkin
 from handlers.actions.tickets import find_open_alert_ticket
-from handlers.checkins.reading import READINGS, UNSURE, negated, read_words
-from handlers.checkins.scripts import answers_for, options_for
+from handlers.checkins.reading import READINGS, UNSURE, negated, read_words, reading_words
+from handlers.checkins.scripts import answers_for, options_for, question_for
 from handlers.conversation.events import Option
 from handlers.conversation.matching import match_option
 from handlers.conversation.turn import State, Turn
@@ -34,11 +34,12 @@ def read_answer(kind: CampaignKind, turn: Turn) -> str | None:
     if not turn.text:
         return None
     # Words first: a label's loose match could read "nie dobrze" as "Czuję się dobrze".
-    said = read_words(kind, turn.text, turn.words)
+    listed = reading_words(kind, turn.lang)
+    said = read_words(kind, turn.text, listed)
     if said is not None:
         return said
     picked = match_option(turn.text, [(o.id, o.label) for o in _options(kind, turn)])
-    if picked == READINGS[kind].well and negated(turn.text, turn.words):
+    if picked == READINGS[kind].well and negated(turn.text, listed):
         return UNSURE
     return picked
 
@@ -63,6 +64,26 @@ async def find_waiting_checkin(turn: Turn) -> tuple[Checkin, Campaign] | None:
     )
     found = (await turn.session.exec(statement)).first()
     return (found[0], found[1]) if found else None
+
+
+async def waiting_checkin_id(turn: Turn) -> int | None:
+    """The id of the check-in the person was last asked and may answer now, if any."""
+    if turn.new_identity or turn.state not in OPEN_STATES:
+        return None
+    found = await find_waiting_checkin(turn)
+    return found[0].id if found else None
+
+
+async def ask_checkin_again(turn: Turn, checkin_id: int, lead: str) -> State | None:
+    """Ask check-in `checkin_id` again with its buttons, after `lead`; None when it no longer
+    waits (answered or closed meanwhile)."""
+    found = await find_waiting_checkin(turn)
+    if found is None or found[0].id != checkin_id:
+        return None
+    channel = turn.identity.channel.value
+    question = question_for(found[1], turn.lang, channel, reminder=False)
+    turn.say(f"{lead}\n\n{question}", _options(found[1].kind, turn))
+    return turn.state
 
 
 async def answer_checkin(turn: Turn) -> State | None:

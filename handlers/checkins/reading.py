@@ -10,6 +10,13 @@ words after a negation (`[words.negation]`: "nie dobrze", "ddim yn iawn", "not g
 the opposite, and one with a negation anywhere else ("ok... not sure") is no answer yet: the
 person is asked again. Where the negation follows the word ("ٹھیک نہیں", "ভালো নেই"), the
 catalog lists the phrase itself among the words for help.
+
+A greeting is not an answer: "good morning" holds no "good" (nor "bore da" a "da"), and a
+greeting alone asks the check-in again.
+
+English words count in every language, except where the person's language gives the same word
+another meaning: a Polish "no" is "yeah", so it reads as the Polish list says, not as the
+English "no".
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from handlers.conversation.catalog import DEFAULT_LANGUAGE, words
 from handlers.conversation.parsers.text import MAX_INPUT, fold
 from models.checkins import CampaignKind
 
@@ -28,6 +36,8 @@ UNSURE: Final = "unsure"
 _NEGATION_REACH: Final = 3
 # The catalog entry holding the words that negate, in each language.
 NEGATIONS: Final = "negation.not"
+# The catalog entry holding greetings: "good morning" is not "good", and answers nothing yet.
+GREETINGS: Final = "greeting.hello"
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,23 @@ READINGS: Final = {
 }
 
 
+def reading_words(kind: CampaignKind, language: str) -> Callable[[str], tuple[str, ...]]:
+    """The words for each of the reading's keys: the language's own, then the English ones
+    the language does not list under any of those keys (where the two clash, its own win)."""
+    reading = READINGS[kind]
+    options = (*reading.strong, reading.well)
+    keys = [f"{reading.section}.{option}" for option in options] + [NEGATIONS, GREETINGS]
+    own = {key: words(key, language) for key in keys}
+    if language == DEFAULT_LANGUAGE:
+        return own.__getitem__
+    listed = {word for found in own.values() for word in found}
+    table = {
+        key: own[key] + tuple(w for w in words(key, DEFAULT_LANGUAGE) if w not in listed)
+        for key in keys
+    }
+    return table.__getitem__
+
+
 def _spans(tokens: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int]]:
     """Where each phrase stands in the tokens, as (first, past last) word positions."""
     found = []
@@ -69,7 +96,8 @@ def _spans(tokens: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int
 
 
 def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[str]]) -> str | None:
-    """The option the words pick, `UNSURE` when they are too mixed to tell, else None.
+    """The option the words pick, `UNSURE` when they are too mixed to tell or only a
+    greeting, else None.
 
     `words(key)` gives the folded catalog words for `key` in the person's languages.
     """
@@ -80,9 +108,15 @@ def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[st
     for option in reading.strong:
         if _spans(tokens, words(f"{reading.section}.{option}")):
             return option
-    well = _spans(tokens, words(f"{reading.section}.{reading.well}"))
+    greeted = _covered(_spans(tokens, words(GREETINGS)))
+    well = [
+        (start, end)
+        for start, end in _spans(tokens, words(f"{reading.section}.{reading.well}"))
+        if start not in greeted
+    ]
     if not well:
-        return None
+        # A greeting alone is no answer yet; other words are left for the menu.
+        return UNSURE if tokens and len(greeted) == len(tokens) else None
     return _unless_negated(reading, well, _spans(tokens, words(NEGATIONS)))
 
 
@@ -91,11 +125,16 @@ def negated(text: str, words: Callable[[str], Sequence[str]]) -> bool:
     return bool(_spans(fold(text[:MAX_INPUT]).split(), words(NEGATIONS)))
 
 
+def _covered(spans: list[tuple[int, int]]) -> set[int]:
+    """The word positions the spans cover."""
+    return {position for start, end in spans for position in range(start, end)}
+
+
 def _unless_negated(
     reading: Reading, well: list[tuple[int, int]], negations: list[tuple[int, int]]
 ) -> str:
     """ "All is well", unless a negation outside those words turns it round or muddies it."""
-    inside = {position for start, end in well for position in range(start, end)}
+    inside = _covered(well)
     # "على ما يرام" (all right) holds "ما", a negation elsewhere: a phrase's own words are its own.
     outside = [(start, end) for start, end in negations if start not in inside]
     if not outside:

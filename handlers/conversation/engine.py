@@ -47,7 +47,7 @@ from handlers.flows import menu as menu_flow
 from handlers.flows.registry import MENU_ITEMS
 from handlers.safeguarding import safety
 from handlers.safeguarding.alerts import Alert, AlertKind
-from handlers.safeguarding.detection import Assessment, assess, check_text
+from handlers.safeguarding.detection import Assessment, assess
 from handlers.safeguarding.detection import Outcome as Seen
 from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
@@ -118,7 +118,7 @@ async def _step(
             return reprompt(turn, turn.t("alert.carry_on"))
         return turn.state
     if assessment.outcome is Seen.UNCLEAR:
-        return safety.ask(turn, assessment)
+        return await safety.ask(turn, assessment)
     command = command_in(turn)
     if turn.state is State.SAFETY and command not in ("menu", "cancel"):
         # "help" or "back" typed at "are you in danger?" is an answer, not navigation.
@@ -190,11 +190,11 @@ def _opt_in(turn: Turn) -> State:
     return turn.show_menu(f"{turn.t('optout.welcome_back')}\n\n{turn.t('menu.prompt')}")
 
 
-async def _while_opted_out(turn: Turn) -> None:
+async def _while_opted_out(turn: Turn, assessment: Assessment) -> None:
     """Someone who sent STOP still matters: an emergency reaches staff. Only its answer is
     queued, and delivery records it as not sent (opted out) on the urgent ticket, so staff
     see at once that the person did not get the numbers and must be phoned."""
-    alert = check_text(turn.event.text)
+    alert = _clear_alert(assessment)
     if alert is not None:
         await do_raise_alert(turn, alert)
     turn.replies[:] = [(reply, ticket) for reply, ticket in turn.replies if ticket is not None]
@@ -215,8 +215,10 @@ async def handle_event(
     event: IncomingEvent,
     now: datetime | None = None,
     idle_after: timedelta = IDLE_AFTER,
+    assessment: Assessment | None = None,
 ) -> Outcome:
-    """Handle one incoming event inside the caller's transaction and queue the replies."""
+    """Handle one incoming event inside the caller's transaction and queue the replies;
+    `assessment` is the event's words already read by the detector, if the caller read them."""
     now = now or utcnow()
     identity, contact, new = await identify(
         session=session, event=event, now=now, last_inbound_at=now
@@ -263,10 +265,10 @@ async def handle_event(
     elif keyword is Keyword.OPT_IN:
         after = _opt_in(turn)
     elif identity.opted_out:
-        await _while_opted_out(turn)
+        await _while_opted_out(turn, assessment or assess(event.text))
         return Outcome(outbound_ids=await _queue_replies(turn, keyword))
     else:
-        assessment = assess(event.text)
+        assessment = assessment or assess(event.text)
         alert = _clear_alert(assessment)
         if alert is not None:
             language = safety.answer_language(turn, assessment)

@@ -5,6 +5,7 @@ Moments are shown on the UK's clock (Europe/London), whatever the server's zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Final
@@ -14,9 +15,14 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from handlers.conversation.parsers.dates import london_time
+from handlers.conversation.parsers.text import fold_accents
 
 # Babel's locale for each of our languages; British English, European Portuguese, Gurmukhi.
 _LOCALES: Final = {"en": "en_GB", "pt": "pt_PT", "pa": "pa_Guru"}
+# CLDR writes Welsh "and" as "a(c)", leaving the choice to the reader: "ac" before a vowel,
+# "a'r" with the article ("a'r sgwrs hon"), else "a".
+_WELSH_AND: Final = re.compile(r"(?<!\w)a\(c\) (\w+)")
+_WELSH_VOWELS: Final = frozenset("aeiouwy")
 
 
 def _locale(language: str) -> str:
@@ -49,4 +55,14 @@ def number(value: int, language: str) -> str:
 
 def listing(items: Sequence[str], language: str) -> str:
     """Items joined as the language joins a list: "food, medicine and transport"."""
-    return format_list(list(items), locale=_locale(language))
+    joined = format_list(list(items), locale=_locale(language))
+    if language == "cy":
+        return _WELSH_AND.sub(_welsh_and, joined)
+    return joined
+
+
+def _welsh_and(found: re.Match[str]) -> str:
+    word = found[1]
+    if word.casefold() in ("y", "yr"):
+        return "a'r"
+    return f"{'ac' if fold_accents(word[0]).casefold() in _WELSH_VOWELS else 'a'} {word}"

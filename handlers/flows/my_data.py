@@ -11,6 +11,7 @@ from sqlmodel import col, func, select
 from handlers.actions.data_rights import do_erase_contact
 from handlers.actions.identities import list_contact_identities
 from handlers.conversation.events import Attachment, IncomingEvent, Keyword, Option
+from handlers.conversation.formats import listing
 from handlers.conversation.matching import normalise
 from handlers.conversation.parsers.text import fold
 from handlers.conversation.turn import State, Turn
@@ -70,7 +71,7 @@ async def show_summary(turn: Turn) -> State:
     text = turn.t(
         "my_data.summary",
         name=turn.contact.display_name or turn.t("my_data.no_name"),
-        channels=", ".join(turn.t(f"my_data.channel_{channel}") for channel in channels),
+        channels=listing([turn.t(f"my_data.channel_{channel}") for channel in channels], turn.lang),
         requests=requests,
         messages=messages,
     )

@@ -18,7 +18,7 @@ def _role_options(turn: Turn) -> list[Option]:
 def greet(turn: Turn) -> State:
     """Say hello and ask for agreement to the privacy notice."""
     name = turn.contact.display_name
-    turn.say(turn.t("greeting", name=f", {name}" if name else ""))
+    turn.say(turn.t("greeting", name=turn.t("greeting_name", name=name) if name else ""))
     turn.say(turn.t("consent.notice"), _consent_options(turn))
     return State.CONSENT
 

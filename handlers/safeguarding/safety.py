@@ -8,6 +8,11 @@ what that step was waiting for.
 
 from __future__ import annotations
 
+from handlers.checkins.conversation import (
+    ask_checkin_again,
+    settle_after_alert,
+    waiting_checkin_id,
+)
 from handlers.conversation.catalog import messages, t
 from handlers.conversation.events import Option
 from handlers.conversation.navigation import IN_FLOW, reprompt
@@ -40,13 +45,15 @@ def _options(turn: Turn, language: str) -> list[Option]:
     ]
 
 
-def ask(turn: Turn, assessment: Assessment) -> State:
-    """Give the numbers and ask whether anyone is in danger now; remember where they were."""
+async def ask(turn: Turn, assessment: Assessment) -> State:
+    """Give the numbers and ask whether anyone is in danger now; remember where they were,
+    and the check-in they were answering, if any."""
     language = answer_language(turn, assessment)
     alert = assessment.alert or _GENERAL
     if turn.state is not State.SAFETY:
         turn.data["safety"] = {
             "back_to": turn.state.value,
+            "checkin": await waiting_checkin_id(turn),
             "kind": alert.kind.value,
             "signal": alert.signal,
             "language": language,
@@ -100,8 +107,16 @@ async def answer(turn: Turn) -> State:
         if not saved.get("raised"):
             alert = Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", "")))
             await do_raise_alert(turn, alert, language=language)
+        # As after a clear alert: a waiting check-in is answered by it, not chased.
+        await settle_after_alert(turn)
         # As after a clear alert: a request in progress is shown again, anything else waits.
         if back_to in IN_FLOW:
             return reprompt(turn, _t(turn, language, "alert.carry_on"))
         return back_to
-    return reprompt(turn, _t(turn, language, "safety.thanks"))
+    thanks = _t(turn, language, "safety.thanks")
+    checkin_id = saved.get("checkin")
+    if isinstance(checkin_id, int):
+        asked = await ask_checkin_again(turn, checkin_id, thanks)
+        if asked is not None:
+            return asked
+    return reprompt(turn, thanks)

@@ -153,7 +153,8 @@ async def say(
     event = IncomingEvent(
         channel=channel,
         external_id=phone,
-        provider_id=f"in-{phone}-{now.timestamp()}-{text}-{choice}",
+        # The id fits its column (100 characters) however long the message is.
+        provider_id=f"in-{phone}-{now.timestamp()}-{(text or '')[:40]}-{choice}",
         text=text,
         choice=choice,
         phone=phone,

@@ -5,12 +5,14 @@ would: recorded, a ticket where one is owed, and nobody left unasked."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from handlers.actions.checkin_results import find_run_counts, list_contact_checkins
+from handlers.safeguarding.classifier import model
 from models import Checkin, Message
 from models.base import utcnow
 from models.checkins import CheckinStatus
@@ -175,6 +177,26 @@ async def test_busy_then_retries_then_the_no_response_ticket(called: CheckinCall
     assert [row.checkin.reason for row in history] == [checkin.reason]
     unanswered = [m for m in await called.person.messages() if m.direction == "out"]
     assert [m.payload["call"]["outcome"] for m in unanswered] == ["busy", "no_answer", "machine"]
+
+
+@pytest.mark.parametrize("words", ["I am fine thanks, a quiet day at home", "I can't breathe"])
+async def test_a_spoken_answer_is_read_for_danger_once(
+    called: CheckinCall, monkeypatch: pytest.MonkeyPatch, words: str
+) -> None:
+    # The classifier's own predictions, counted: each reading costs the caller a pause.
+    pipeline = model().pipeline
+    predict = pipeline.predict_proba
+    read: list[str] = []
+
+    def counted(texts: list[str]) -> Any:
+        read.extend(texts)
+        return predict(texts)
+
+    monkeypatch.setattr(pipeline, "predict_proba", counted)
+    call = await called.call()
+    await _answered(called, call)
+    await called.person.api.calls.speak(call, words)
+    assert call.hung_up and read.count(words) == 1
 
 
 async def test_an_emergency_said_on_a_checkin_call(called: CheckinCall) -> None:

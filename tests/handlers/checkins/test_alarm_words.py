@@ -92,3 +92,31 @@ async def test_done_with_a_broken_alarm_in_the_same_words_is_a_failure(db: Sessi
     [ticket] = await tickets(db)
     assert ticket.category is TicketCategory.TELECARE
     assert (await checkins(db))[0].status is CheckinStatus.ALARM_FAILED
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "status"),
+    [
+        # Polish "no" is "yeah": the person's own language wins over the English "no".
+        ("pl", "no", CheckinStatus.ALARM_DONE),
+        ("pl", "No, działa", CheckinStatus.ALARM_DONE),
+        ("pl", "nie", CheckinStatus.ALARM_FAILED),
+        # Where "no" means no, it still does, listed in the language or only in English.
+        ("es", "no", CheckinStatus.ALARM_FAILED),
+        ("pt", "no", CheckinStatus.ALARM_FAILED),
+        ("ro", "no", CheckinStatus.ALARM_FAILED),
+        ("en", "no", CheckinStatus.ALARM_FAILED),
+        # English words the language gives no other meaning still count.
+        ("pl", "it works", CheckinStatus.ALARM_DONE),
+        ("pl", "broken", CheckinStatus.ALARM_FAILED),
+    ],
+)
+async def test_a_word_of_the_persons_language_means_what_it_means_there(
+    db: SessionFactory, language: str, text: str, status: CheckinStatus
+) -> None:
+    await _asked_in(db, language)
+    await say(db, PHONE, LATER, text)
+    [found] = await checkins(db)
+    assert found.status is status
+    failed = [ticket.category for ticket in await tickets(db)]
+    assert failed == ([TicketCategory.TELECARE] if status is CheckinStatus.ALARM_FAILED else [])

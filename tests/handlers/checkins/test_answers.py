@@ -68,7 +68,9 @@ async def test_i_need_help_opens_a_high_welfare_ticket_and_shows_the_menu(db, te
     assert [label for _, label in reply.payload["options"]][:3] == ["Food", "Medicine", "Transport"]
 
 
-@pytest.mark.parametrize("text", ["ring me", "3", "please call me"])
+@pytest.mark.parametrize(
+    "text", ["ring me", "3", "please call me", "call", "Can you phone me?", "call me back"]
+)
 async def test_please_call_me_opens_a_callback_ticket(db, text) -> None:
     await _asked(db)
     await say(db, PHONE, TUESDAY + timedelta(minutes=3), text)
@@ -92,11 +94,34 @@ async def test_an_emergency_in_the_answer_goes_to_safeguarding_first(db) -> None
     assert len(await tickets(db)) == 1
 
 
-async def test_words_that_are_no_answer_go_to_the_menu_and_the_check_in_waits(db) -> None:
+@pytest.mark.parametrize("text", ["what is my rent balance", "my phone is broken"])
+async def test_words_that_are_no_answer_go_to_the_menu_and_the_check_in_waits(db, text) -> None:
     await _asked(db)
-    await say(db, PHONE, TUESDAY + timedelta(minutes=3), "what is my rent balance")
+    await say(db, PHONE, TUESDAY + timedelta(minutes=3), text)
     [found] = await checkins(db)
-    assert found.status is CheckinStatus.SENT
+    assert found.status is CheckinStatus.SENT and await tickets(db) == []
+    assert "will call you soon" not in (await sent_to(db, PHONE))[-1].body
+
+
+@pytest.mark.parametrize("text", ["Good morning", "hello", "Hi there!", "good afternoon"])
+async def test_a_greeting_alone_is_no_answer_and_the_check_in_is_asked_again(db, text) -> None:
+    await _asked(db)
+    await say(db, PHONE, TUESDAY + timedelta(minutes=3), text)
+    [found] = await checkins(db)
+    assert found.status is CheckinStatus.SENT and await tickets(db) == []
+    again = (await sent_to(db, PHONE))[-1]
+    assert again.body == "Sorry, I am not sure I understood. Please choose one of these:"
+    assert [label for _, label in again.payload["options"]] == [
+        "I'm OK",
+        "I need help",
+        "Please call me",
+    ]
+
+
+async def test_a_greeting_with_an_answer_is_that_answer(db) -> None:
+    await _asked(db)
+    await say(db, PHONE, TUESDAY + timedelta(minutes=3), "Good morning, not so good today")
+    assert (await checkins(db))[0].status is CheckinStatus.NEEDS_HELP
 
 
 async def _conversation(db, state: str, updated_at) -> None:

@@ -8,7 +8,12 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from bot.db import transaction
-from handlers.actions.checkin_results import find_run_counts, list_overdue_alarm_tests
+from handlers.actions.checkin_results import (
+    find_run_counts,
+    list_overdue_alarm_tests,
+    list_run_results,
+    results_csv,
+)
 from handlers.actions.delivery import RetryRule, SendFailure, do_record_failure
 from handlers.checkins.scripts import CheckinConfig
 from models import ChannelIdentity, Contact
@@ -68,6 +73,24 @@ async def test_silence_earns_one_reminder_then_a_welfare_ticket_to_phone(db) -> 
         1,
         1,
     )
+
+
+async def test_a_check_in_is_sent_when_its_message_goes_not_when_it_is_queued(db) -> None:
+    # A long queue: the question waits 25 minutes in the outbox before it really goes.
+    run_id = await _run(db, [person("A", "07700900001")], reply_wait_minutes=60)
+    gone = TUESDAY + timedelta(minutes=25)
+    await tick(db, TUESDAY)
+    assert (await checkins(db))[0].sent_at is None
+    await delivered(db, gone)
+    assert (await checkins(db))[0].sent_at == gone
+    # Sending the reminder later leaves the question's sending time as it was.
+    await tick(db, gone + timedelta(minutes=60))
+    await delivered(db, gone + timedelta(minutes=70))
+    [found] = await checkins(db)
+    assert (found.status, found.sent_at) == (CheckinStatus.REMINDED, gone)
+    async with db() as session:
+        [row] = results_csv(await list_run_results(session=session, run_id=run_id)).splitlines()[1:]
+    assert row.split(",")[4] == gone.isoformat()
 
 
 async def test_an_answer_after_the_reminder_still_counts(db) -> None:

@@ -7,14 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from handlers.checkins.reading import UNSURE, read_words
-from handlers.conversation.catalog import DEFAULT_LANGUAGE, words
+from handlers.checkins.reading import UNSURE, read_words, reading_words
 from models.checkins import CampaignKind
 
 
-def _words(language: str) -> Callable[[str], tuple[str, ...]]:
+def _words(kind: CampaignKind, language: str) -> Callable[[str], tuple[str, ...]]:
     # As a conversation reads them: the person's language, then English.
-    return lambda key: words(key, language) + words(key, DEFAULT_LANGUAGE)
+    return reading_words(kind, language)
 
 
 @pytest.mark.parametrize(
@@ -33,13 +32,18 @@ def _words(language: str) -> Callable[[str], tuple[str, ...]]:
         ("en", "not that I know of, fine", UNSURE),
         ("bn", "ভালো আছি, কিন্তু ঘুম হচ্ছে না", UNSURE),
         ("es", "estoy bien, no necesito nada", UNSURE),
+        # A greeting is no answer yet, and its words are not "well" ("bore da": good morning).
+        ("cy", "bore da", UNSURE),
+        ("cy", "bore da, dw i'n iawn", "checkin_ok"),
+        ("es", "buenos días", UNSURE),
         # Words that answer nothing are left for the menu.
         ("pl", "jaki mam czynsz", None),
+        ("en", "my phone is broken", None),
         ("en", "fine " * 60, None),
     ],
 )
 def test_check_in_words(language: str, text: str, read: str | None) -> None:
-    assert read_words(CampaignKind.CHECKIN, text, _words(language)) == read
+    assert read_words(CampaignKind.CHECKIN, text, _words(CampaignKind.CHECKIN, language)) == read
 
 
 @pytest.mark.parametrize(
@@ -52,4 +56,6 @@ def test_check_in_words(language: str, text: str, read: str | None) -> None:
     ],
 )
 def test_alarm_test_words(language: str, text: str, read: str | None) -> None:
-    assert read_words(CampaignKind.ALARM_TEST, text, _words(language)) == read
+    assert (
+        read_words(CampaignKind.ALARM_TEST, text, _words(CampaignKind.ALARM_TEST, language)) == read
+    )

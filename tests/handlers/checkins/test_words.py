@@ -14,7 +14,7 @@ from handlers.conversation.languages import SUPPORTED_LANGUAGES
 from models.checkins import CheckinStatus
 from models.enums import TicketCategory, TicketPriority
 from tests.handlers.safeguarding.corpus import unclear_message
-from tests.support.checkins import asked_in, checkins, london, say, sent_to, tickets
+from tests.support.checkins import asked_in, checkins, london, say, sent_to, tick, tickets
 
 TUESDAY = london("2026-12-01 10:00")
 LATER = TUESDAY + timedelta(minutes=3)
@@ -187,3 +187,36 @@ async def test_an_answer_that_may_be_an_emergency_gets_the_safety_question_never
     assert (await sent_to(db, PHONE))[-1].body == t("safety.question", "pl", variant="sms")
     [found] = await checkins(db)
     assert found.status is CheckinStatus.SENT
+
+
+@pytest.mark.parametrize(("language", "text", "choice"), [("pl", None, "no"), ("en", "no", None)])
+async def test_no_to_the_safety_question_asks_the_check_in_again_with_its_buttons(
+    db: SessionFactory, language: str, text: str | None, choice: str | None
+) -> None:
+    question = await asked_in(db, language, PHONE, TUESDAY)
+    await say(db, PHONE, LATER, unclear_message(language))
+    await say(db, PHONE, LATER + timedelta(minutes=1), text, choice=choice)
+    # Back where they were: the check-in's own question and buttons, not the main menu.
+    again = (await sent_to(db, PHONE))[-1]
+    assert again.body == f"{t('safety.thanks', language, variant='sms')}\n\n{question.body}"
+    assert again.payload["options"] == question.payload["options"]
+    # And the answer that follows counts as the check-in's.
+    await say(db, PHONE, LATER + timedelta(minutes=2), "1")
+    [found] = await checkins(db)
+    assert found.status is CheckinStatus.OK and await tickets(db) == []
+
+
+async def test_yes_to_the_safety_question_settles_the_check_in_on_the_urgent_ticket(
+    db: SessionFactory,
+) -> None:
+    await asked_in(db, "en", PHONE, TUESDAY)
+    await say(db, PHONE, LATER, unclear_message("en"))
+    await say(db, PHONE, LATER + timedelta(minutes=1), choice="yes")
+    [ticket] = await tickets(db)
+    assert ticket.priority is TicketPriority.URGENT
+    [found] = await checkins(db)
+    assert (found.status, found.ticket_id) == (CheckinStatus.NEEDS_HELP, ticket.id)
+    # Someone who said they are in danger is not asked "how are you?" again by the reminder.
+    asked = len(await sent_to(db, PHONE))
+    await tick(db, TUESDAY + timedelta(hours=3))
+    assert len(await sent_to(db, PHONE)) == asked and len(await tickets(db)) == 1

@@ -38,3 +38,11 @@ def test_times_numbers_and_lists_follow_the_language() -> None:
     assert number(12000, "pl") == "12\xa0000"
     assert listing(["bread", "milk", "tea"], "en") == "bread, milk and tea"
     assert listing(["chleb", "mleko", "herbata"], "pl") == "chleb, mleko i herbata"
+
+
+def test_welsh_lists_say_a_ac_or_ar_as_a_reader_would() -> None:
+    # CLDR leaves "a(c)" for the reader to choose; a person should never see the brackets.
+    assert listing(["bara", "llaeth"], "cy") == "bara a llaeth"
+    assert listing(["bara", "llaeth", "afalau"], "cy") == "bara, llaeth, ac afalau"
+    assert listing(["bwyd", "ŵyau"], "cy") == "bwyd ac ŵyau"
+    assert listing(["Telegram", "y sgwrs hon"], "cy") == "Telegram a'r sgwrs hon"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.channels.console import ConsoleSender
-from bot.db import SessionFactory
+from bot.db import SessionFactory, transaction
 from handlers.conversation.catalog import t
 from models import ChannelIdentity, Contact, Message, Ticket
 from models.enums import Channel, Direction
 from tests.support.chat import Chat
-from tests.support.flows import ready_chat, shows_menu, walk_to_summary
+from tests.support.flows import contact_of, ready_chat, shows_menu, walk_to_summary
 from tests.support.outbox import deliverer
 from tests.support.privacy import leftovers
 
@@ -46,6 +47,35 @@ async def test_my_data_says_what_is_kept_and_offers_a_copy(db: SessionFactory) -
     assert copy.body == t("my_data.copy_sent")
     assert copy.payload["attachment"] == "data_copy"
     assert shows_menu(chat)
+
+
+@pytest.mark.parametrize(
+    ("language", "known_on"),
+    [
+        ("en", "this chat and text message"),
+        ("cy", "y sgwrs hon a neges destun"),
+        ("ar", "هذه المحادثة ورسالة نصية"),
+    ],
+)
+async def test_the_channels_someone_is_known_on_read_as_their_language_lists(
+    db: SessionFactory, language: str, known_on: str
+) -> None:
+    chat = await ready_chat(db)
+    person = await contact_of(db, chat)
+    async with transaction(db) as session:
+        found = await session.get(Contact, person.id)
+        assert found is not None
+        found.language = language
+        session.add(
+            ChannelIdentity(
+                contact_id=person.id or 0,
+                channel=Channel.SMS,
+                external_id="+447700900555",
+                phone="+447700900555",
+            )
+        )
+    await chat.send(t("words.my_data", language).split("|")[0])
+    assert known_on in chat.last.text
 
 
 async def test_my_data_works_in_the_middle_of_a_request_and_back_leaves_it(
