@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.due_dates import is_overdue
+from handlers.actions.ticket_rows import ListedTicket
 from handlers.actions.ticket_search import TicketQuery, TicketSort, failed_delivery
 from models import Contact, Staff, Ticket
 from models.enums import OPEN_STATUSES, TicketPriority, TicketStatus
@@ -71,7 +72,7 @@ def narrowed(query: TicketQuery, **changes: object) -> TicketQuery:
 class QueueRow:
     """One ticket as the queue lists it: who it is for, who has it, and what needs doing."""
 
-    ticket: Ticket
+    ticket: Ticket | ListedTicket
     contact: Contact | None
     assignee: Staff | None
     delivery_failed: bool
@@ -92,7 +93,7 @@ async def _staff(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, 
 
 
 async def find_queue_rows(
-    *, session: AsyncSession, tickets: Sequence[Ticket], now: datetime
+    *, session: AsyncSession, tickets: Sequence[Ticket | ListedTicket], now: datetime
 ) -> list[QueueRow]:
     """The rows for a page of tickets, read in three small queries whatever the page's size."""
     contacts = await _contacts(session, (t.contact_id for t in tickets))
