@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.selectable import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Checkin, Contact, Message, Ticket, TicketEvent
+from models import Checkin, Contact, Message, Staff, Ticket, TicketEvent
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
 from models.tickets import format_ref
 
@@ -27,6 +27,7 @@ CONTACTS: sa.Table = Contact.__table__  # type: ignore[attr-defined]
 EVENTS: sa.Table = TicketEvent.__table__  # type: ignore[attr-defined]
 MESSAGES: sa.Table = Message.__table__  # type: ignore[attr-defined]
 CHECKINS: sa.Table = Checkin.__table__  # type: ignore[attr-defined]
+STAFF: sa.Table = Staff.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
