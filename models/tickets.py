@@ -210,6 +210,14 @@ class TicketEvent(SQLModel, table=True):
             postgresql_ops={"note": "gin_trgm_ops"},
             postgresql_where=sa.text("kind = 'note'"),
         ).ddl_if(dialect="postgresql"),
+        # The notes newest first: a common phrase's newest notes are found by reading them in
+        # this order and stopping, where the trigram index would hand over every match.
+        sa.Index(
+            "ix_ticket_events_note_ticket",
+            "ticket_id",
+            postgresql_where=sa.text("kind = 'note'"),
+            sqlite_where=sa.text("kind = 'note'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
