@@ -297,23 +297,40 @@ async def _read(
     session: AsyncSession,
     query: TicketQuery,
     postgres: bool,
-    part: tuple[Any, ...],
-    extra: list[ColumnElement[bool]],
+    skip: int,
+    cursor: Sequence[Any] | None,
     parameters: dict[str, Any],
+    limit: int,
 ) -> list[ListedTicket]:
-    """One read of the listing: the query's conditions, the `extra` ones of this `part` (which
-    names the part of the order read, from which key on, and which cursor keys are bound)."""
+    """Up to `limit` tickets in the order of the sort's keys from the `skip`th on (the due
+    order is read in two parts: 1 the dated tickets, 2 the undated), after `cursor`."""
+    keys = SORT_KEYS[query.sort][skip:]
+    values = {**parameters, "limit": limit}
+    if cursor is not None:
+        values.update(after_values(keys, cursor, "cursor"))
 
     def build() -> Select[Any]:
+        where = query_conditions(query, postgres)
+        if skip == 1:
+            where.append(_DATED)
+            if query.created_after is not None:
+                # A ticket is due after it opened, so the due index can start at the window.
+                where.append(_T.due_at >= sa.bindparam("created_after"))
+        elif skip == 2:
+            where.append(_T.due_at.is_(None))
+        if cursor is not None:
+            where.append(after(keys, cursor, "cursor"))
         return (
             sa.select(*LISTED_COLUMNS)
-            .where(*query_conditions(query, postgres), *extra)
-            .order_by(*_ordering(query.sort, part[0]))
+            .where(*where)
+            .order_by(*_ordering(query.sort, skip))
             .limit(sa.bindparam("limit"))
         )
 
-    statement = _STATEMENTS.get((_shape(query, postgres), query.sort, part), build)
-    return await read_listed(session, statement, parameters)
+    # A cursor whose value is None skips that key (see `after`): another statement.
+    skipped = None if cursor is None else tuple(v is None for v in cursor)
+    statement = _STATEMENTS.get((_shape(query, postgres), query.sort, skip, skipped), build)
+    return await read_listed(session, statement, values)
 
 
 async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[ListedTicket]:
@@ -324,46 +341,16 @@ async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[L
     postgres = session.get_bind().dialect.name == "postgresql"
     parameters = query_parameters(query)
     position = decode_cursor(query.cursor, listing, keys) if query.cursor is not None else None
-
-    def later(part_keys: list[Key], values: list[Any]) -> tuple[list[ColumnElement[bool]], Any]:
-        # The cursor's condition, its values added to the parameters, and its shape.
-        parameters.update(after_values(part_keys, values, "cursor"))
-        return [after(part_keys, values, "cursor")], tuple(v is None for v in values)
-
     if query.sort != TicketSort.DUE:
-        extra, bound = later(keys, position) if position is not None else ([], None)
-        rows = await _read(session, query, postgres, (0, bound), extra, _up_to(parameters, wanted))
+        rows = await _read(session, query, postgres, 0, position, parameters, wanted)
     else:
-        dated_keys, undated_keys = keys[1:], keys[2:]
         rows = []
         if position is None or position[0] == 0:
-            dated: list[ColumnElement[bool]] = [_DATED]
-            if query.created_after is not None:
-                # A ticket is due after it opened, so the due index can start at the window.
-                dated.append(_T.due_at >= sa.bindparam("created_after"))
-            bound = None
-            if position is not None:
-                cursor, bound = later(dated_keys, position[1:])
-                dated += cursor
-            rows = await _read(
-                session, query, postgres, (1, bound), dated, _up_to(parameters, wanted)
-            )
+            dated = None if position is None else position[1:]
+            rows = await _read(session, query, postgres, 1, dated, parameters, wanted)
         if len(rows) < wanted:
-            undated: list[ColumnElement[bool]] = [_T.due_at.is_(None)]
-            bound = None
-            if position is not None and position[0] == 1:
-                cursor, bound = later(undated_keys, position[2:])
-                undated += cursor
+            undated = position[2:] if position is not None and position[0] == 1 else None
             rows += await _read(
-                session,
-                query,
-                postgres,
-                (2, bound),
-                undated,
-                _up_to(parameters, wanted - len(rows)),
+                session, query, postgres, 2, undated, parameters, wanted - len(rows)
             )
     return page_of(rows, query.limit, listing, lambda ticket: cursor_values(query.sort, ticket))
-
-
-def _up_to(parameters: dict[str, Any], limit: int) -> dict[str, Any]:
-    return {**parameters, "limit": limit}
