@@ -64,6 +64,17 @@ TICKET_INDEXES = (
     sa.Index("ix_tickets_rank_created", "priority_rank", "created_at", "id"),
     sa.Index("ix_tickets_status_rank", "status", "priority_rank", "created_at", "id"),
     sa.Index("ix_tickets_due", "due_at", "id", postgresql_where=_DATED, sqlite_where=_DATED),
+    # Tickets opened within a window, read soonest due first: the window narrows the rows and
+    # the due time and id are checked in the index, so a late page reads only its own rows
+    # rather than every ticket due after the window began.
+    sa.Index(
+        "ix_tickets_created_due",
+        "created_at",
+        "due_at",
+        "id",
+        postgresql_where=_DATED,
+        sqlite_where=_DATED,
+    ),
     sa.Index(
         "ix_tickets_status_due",
         "status",
@@ -199,6 +210,14 @@ class TicketEvent(SQLModel, table=True):
             postgresql_ops={"note": "gin_trgm_ops"},
             postgresql_where=sa.text("kind = 'note'"),
         ).ddl_if(dialect="postgresql"),
+        # The notes newest first: a common phrase's newest notes are found by reading them in
+        # this order and stopping, where the trigram index would hand over every match.
+        sa.Index(
+            "ix_ticket_events_note_ticket",
+            "ticket_id",
+            postgresql_where=sa.text("kind = 'note'"),
+            sqlite_where=sa.text("kind = 'note'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

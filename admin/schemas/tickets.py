@@ -27,6 +27,7 @@ from admin.schemas.common import (
     staff_actor,
 )
 from handlers.actions.paging import Page
+from handlers.actions.ticket_rows import ListedTicket
 from handlers.actions.ticket_search import TicketQuery, TicketSort
 from handlers.actions.ticket_timeline import TicketRecord, TimelineEntry
 from handlers.actions.ticket_work import TicketChanges
@@ -180,7 +181,7 @@ class TicketPublic(BaseModel):
     referred_at: datetime | None = None
 
     @classmethod
-    def of(cls, ticket: Ticket) -> Self:
+    def of(cls, ticket: Ticket | ListedTicket) -> Self:
         """A ticket as the API shows it."""
         return cls.model_validate(ticket, from_attributes=True)
 
@@ -284,7 +285,7 @@ class TicketsPublic(BaseModel):
     next_cursor: str | None
 
     @classmethod
-    def of(cls, page: Page[Ticket]) -> Self:
+    def of(cls, page: Page[ListedTicket]) -> Self:
         """A page of tickets as the API shows it."""
         return cls(items=[TicketPublic.of(t) for t in page.items], next_cursor=page.next_cursor)
 

@@ -24,10 +24,10 @@ from handlers.actions.ticket_queue import (
     list_new_urgent,
     narrowed,
 )
+from handlers.actions.ticket_rows import ListedTicket
 from handlers.actions.ticket_search import TicketQuery, TicketSort, search_tickets
 from handlers.actions.ticket_text_search import SEARCH_LIMIT
 from handlers.conversation.languages import SUPPORTED_LANGUAGES
-from models import Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketCategory, TicketPriority, TicketStatus
 from models.text import UTCTimestamp, check_clean
@@ -135,7 +135,7 @@ async def queue(
     )
     stale_cursor = False
     try:
-        page: Page[Ticket] = await search_tickets(session=session, query=query)
+        page: Page[ListedTicket] = await search_tickets(session=session, query=query)
     except InvalidError:
         # A page link from another sort or an old version: start again at the first page.
         stale_cursor = True

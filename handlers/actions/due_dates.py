@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from handlers.actions.ticket_rows import ListedTicket
 from models import Ticket
 from models.enums import OPEN_STATUSES, TicketCategory, TicketPriority
 
@@ -167,6 +168,6 @@ def set_due_at(ticket: Ticket, policy: DuePolicy | None = None) -> None:
     )
 
 
-def is_overdue(ticket: Ticket, now: datetime) -> bool:
+def is_overdue(ticket: Ticket | ListedTicket, now: datetime) -> bool:
     """Whether an open ticket has passed its due time."""
     return ticket.status in OPEN_STATUSES and ticket.due_at is not None and ticket.due_at < now

@@ -103,7 +103,7 @@ def _decode_value(key: Key, value: Any) -> Any:
     raise _bad()
 
 
-def after(keys: Sequence[Key], values: Sequence[Any]) -> ColumnElement[bool]:
+def after(keys: Sequence[Key], values: Sequence[Any], bind: str = "") -> ColumnElement[bool]:
     """Rows strictly after `values` in the order `keys` describes.
 
     When every key runs the same way this is one row comparison, `(a, b) < (x, y)`, which an
@@ -111,21 +111,37 @@ def after(keys: Sequence[Key], values: Sequence[Any]) -> ColumnElement[bool]:
     directions, which no index serves. A key whose cursor value is None is skipped: callers put
     a null-flag key before a nullable column, so all rows tied on the flag have a null there
     and only later keys tell them apart.
+
+    With `bind`, the values are parameters named from it (their values: `after_values`), so a
+    statement built once runs after any row whose cursor skips the same keys.
     """
-    pairs = [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
+    pairs = _given(keys, values)
+    columns = [cast(ColumnElement[Any], k.expression) for k, _ in pairs]
+    bound = [
+        sa.bindparam(f"{bind}{n}", v, type_=c.type) if bind else sa.literal(v, type_=c.type)
+        for n, (c, (_, v)) in enumerate(zip(columns, pairs, strict=True))
+    ]
     if len({k.descending for k, _ in pairs}) == 1:
         descending = pairs[0][0].descending
-        columns = [cast(ColumnElement[Any], k.expression) for k, _ in pairs]
-        bound = [sa.literal(v, type_=c.type) for c, (_, v) in zip(columns, pairs, strict=True)]
         left: ColumnElement[Any] = columns[0] if len(pairs) == 1 else sa.tuple_(*columns)
         right: ColumnElement[Any] = bound[0] if len(pairs) == 1 else sa.tuple_(*bound)
         return left < right if descending else left > right
     clauses: list[ColumnElement[bool]] = []
-    for position, (key, value) in enumerate(pairs):
-        ties = [k.expression == v for k, v in pairs[:position]]
+    for position, (key, _) in enumerate(pairs):
+        ties = [k.expression == b for (k, _), b in zip(pairs[:position], bound, strict=False)]
+        value = bound[position]
         beyond = key.expression < value if key.descending else key.expression > value
         clauses.append(sa.and_(*ties, beyond))
     return sa.or_(*clauses)
+
+
+def after_values(keys: Sequence[Key], values: Sequence[Any], bind: str) -> dict[str, Any]:
+    """The parameters of `after(keys, values, bind)`."""
+    return {f"{bind}{n}": v for n, (_, v) in enumerate(_given(keys, values))}
+
+
+def _given(keys: Sequence[Key], values: Sequence[Any]) -> list[tuple[Key, Any]]:
+    return [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
 
 
 def order_by(keys: Sequence[Key]) -> list[ColumnElement[Any]]:

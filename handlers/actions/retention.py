@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from handlers.actions.data_rights import do_erase_contact
 from handlers.actions.erasure import do_scrub_tickets
 from handlers.actions.errors import RestrictedError
+from handlers.actions.ticket_rows import ListedTicket
 from models import AnonymisedTicket, Contact, DataLink, Erasure, Message, Staff, Ticket
 from models.enums import OPEN_STATUSES, TicketPriority, TicketStatus
 from models.privacy import ErasedBy, PrivacyReason
@@ -247,7 +248,7 @@ def restricted_cutoff(*, staff: Staff, now: datetime) -> datetime | None:
     return months_before(now, _rules.months)
 
 
-def is_restricted(*, ticket: Ticket, staff: Staff, now: datetime) -> bool:
+def is_restricted(*, ticket: Ticket | ListedTicket, staff: Staff, now: datetime) -> bool:
     """Whether this is a safeguarding ticket kept past the ordinary period that `staff`, below
     supervisor, may not read."""
     cutoff = restricted_cutoff(staff=staff, now=now)

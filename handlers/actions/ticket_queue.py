@@ -10,12 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.due_dates import is_overdue
+from handlers.actions.ticket_rows import CONTACTS, STAFF, TICKETS, ListedTicket
 from handlers.actions.ticket_search import TicketQuery, TicketSort, failed_delivery
-from models import Contact, Staff, Ticket
+from models import Staff, Ticket
 from models.enums import OPEN_STATUSES, TicketPriority, TicketStatus
 from models.tickets import PRIORITY_RANK
 
@@ -71,42 +73,41 @@ def narrowed(query: TicketQuery, **changes: object) -> TicketQuery:
 class QueueRow:
     """One ticket as the queue lists it: who it is for, who has it, and what needs doing."""
 
-    ticket: Ticket
-    contact: Contact | None
-    assignee: Staff | None
+    ticket: Ticket | ListedTicket
+    contact_name: str | None
+    assignee_name: str | None
     delivery_failed: bool
     overdue: bool
 
 
-async def _contacts(session: AsyncSession, ids: Iterable[int]) -> dict[int, Contact]:
-    statement = select(Contact).where(col(Contact.id).in_(set(ids)))
-    return {c.id: c for c in (await session.exec(statement)).all() if c.id is not None}
-
-
-async def _staff(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, Staff]:
+async def _names(
+    session: AsyncSession, table: sa.Table, name: str, ids: Iterable[int | None]
+) -> dict[int, str | None]:
+    """The `name` column of the rows of `table` with these ids, by id."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    statement = select(Staff).where(col(Staff.id).in_(wanted))
-    return {s.id: s for s in (await session.exec(statement)).all() if s.id is not None}
+    statement = sa.select(table.c.id, table.c[name]).where(table.c.id.in_(wanted))
+    rows = await (await session.connection()).execute(statement)
+    return {row[0]: row[1] for row in rows}
 
 
 async def find_queue_rows(
-    *, session: AsyncSession, tickets: Sequence[Ticket], now: datetime
+    *, session: AsyncSession, tickets: Sequence[Ticket | ListedTicket], now: datetime
 ) -> list[QueueRow]:
     """The rows for a page of tickets, read in three small queries whatever the page's size."""
-    contacts = await _contacts(session, (t.contact_id for t in tickets))
-    staff = await _staff(session, (t.assignee_id for t in tickets))
+    contacts = await _names(session, CONTACTS, "display_name", (t.contact_id for t in tickets))
+    staff = await _names(session, STAFF, "name", (t.assignee_id for t in tickets))
     failed: set[int] = set()
     ids = [t.id for t in tickets if t.id is not None]
     if ids:
-        statement = select(Ticket.id).where(col(Ticket.id).in_(ids), failed_delivery())
-        failed = {i for i in (await session.exec(statement)).all() if i is not None}
+        statement = sa.select(TICKETS.c.id).where(TICKETS.c.id.in_(ids), failed_delivery())
+        failed = set((await (await session.connection()).execute(statement)).scalars().all())
     return [
         QueueRow(
             ticket=t,
-            contact=contacts.get(t.contact_id),
-            assignee=staff.get(t.assignee_id) if t.assignee_id else None,
+            contact_name=contacts.get(t.contact_id),
+            assignee_name=staff.get(t.assignee_id) if t.assignee_id else None,
             delivery_failed=t.id in failed,
             overdue=is_overdue(t, now),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,15 +10,30 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.paging import Key, Page, after, decode_cursor, order_by, page_of
+from handlers.actions.paging import (
+    Key,
+    Page,
+    after,
+    after_values,
+    decode_cursor,
+    order_by,
+    page_of,
+)
+from handlers.actions.ticket_rows import (
+    CHECKINS,
+    LISTED_COLUMNS,
+    MESSAGES,
+    TICKETS,
+    ListedTicket,
+    StatementCache,
+    read_listed,
+)
 from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates, search_values
-from models import Checkin, Message, Ticket
+from models import Ticket
 from models.checkins import CheckinStatus
 from models.enums import (
     Channel,
@@ -75,8 +90,9 @@ class TicketQuery:
     limit: int = 50
 
 
-_DATED = col(Ticket.due_at).is_not(None)
-_UNDATED = sa.case((col(Ticket.due_at).is_(None), 1), else_=0)
+_T = TICKETS.c
+_DATED = _T.due_at.is_not(None)
+_UNDATED = sa.case((_T.due_at.is_(None), 1), else_=0)
 
 # Each order is matched to an index (see models.tickets): newest first reads
 # (created_at, id) backwards, priority reads (priority_rank, created_at, id). The due order is
@@ -84,23 +100,23 @@ _UNDATED = sa.case((col(Ticket.due_at).is_(None), 1), else_=0)
 # undated ones by id, so its cursor keeps the flag that says which part it is in.
 SORT_KEYS: dict[TicketSort, list[Key]] = {
     TicketSort.NEWEST: [
-        Key(col(Ticket.created_at), descending=True, kind="datetime"),
-        Key(col(Ticket.id), descending=True),
+        Key(_T.created_at, descending=True, kind="datetime"),
+        Key(_T.id, descending=True),
     ],
     TicketSort.PRIORITY: [
-        Key(col(Ticket.priority_rank)),
-        Key(col(Ticket.created_at), kind="datetime"),
-        Key(col(Ticket.id)),
+        Key(_T.priority_rank),
+        Key(_T.created_at, kind="datetime"),
+        Key(_T.id),
     ],
     TicketSort.DUE: [
         Key(_UNDATED),
-        Key(col(Ticket.due_at), kind="datetime"),
-        Key(col(Ticket.id)),
+        Key(_T.due_at, kind="datetime"),
+        Key(_T.id),
     ],
 }
 
 
-def cursor_values(sort: TicketSort, ticket: Ticket) -> list[Any]:
+def cursor_values(sort: TicketSort, ticket: Ticket | ListedTicket) -> list[Any]:
     """The values a cursor after `ticket` holds, in the order `sort` reads."""
     if sort == TicketSort.NEWEST:
         return [ticket.created_at, ticket.id]
@@ -117,8 +133,8 @@ def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
     join. SQLite has no arrays, and its `IN` does just that anyway.
     """
     if postgres:
-        return col(Ticket.id) == sa.any_(sa.func.array(ids.scalar_subquery()))
-    return col(Ticket.id).in_(ids)
+        return _T.id == sa.any_(sa.func.array(ids.scalar_subquery()))
+    return _T.id.in_(ids)
 
 
 @cache
@@ -128,19 +144,19 @@ def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     Read from the failed messages, which are few, rather than from every ticket's messages.
     Built once for each kind of database: it holds no values of a request's own.
     """
-    failed = aliased(Message)
-    later = aliased(Message)
+    failed = MESSAGES.alias("failed").c
+    later = MESSAGES.alias("later").c
     got_through = (
-        select(later.id)
+        sa.select(later.id)
         .where(
             later.ticket_id == failed.ticket_id,
             later.direction == Direction.OUT,
-            col(later.id) > failed.id,
-            col(later.status).in_(REACHED),
+            later.id > failed.id,
+            later.status.in_(REACHED),
         )
         .exists()
     )
-    still_failed = select(failed.ticket_id).where(
+    still_failed = sa.select(failed.ticket_id).where(
         failed.status == DeliveryStatus.FAILED,
         failed.direction == Direction.OUT,
         ~got_through,
@@ -155,13 +171,13 @@ def checkin_silence(postgres: bool = False) -> ColumnElement[bool]:
     Read from the silent check-ins (through their status index), which are few beside the
     tickets. Built once for each kind of database, like `failed_delivery`.
     """
-    silent = select(Checkin.ticket_id).where(
-        Checkin.status == CheckinStatus.NO_RESPONSE, col(Checkin.ticket_id).is_not(None)
+    silent = sa.select(CHECKINS.c.ticket_id).where(
+        CHECKINS.c.status == CheckinStatus.NO_RESPONSE, CHECKINS.c.ticket_id.is_not(None)
     )
     return among(silent, postgres)
 
 
-def _one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+def _one_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN (...)` with the values written into the SQL, not sent as parameters.
 
     They come from small fixed vocabularies, so this is safe, and it lets PostgreSQL see them
@@ -169,36 +185,40 @@ def _one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     open tickets' partial indexes, even when it reuses a plan for a prepared statement.
     """
     plain = sorted({v.value if isinstance(v, StrEnum) else v for v in values})
-    return col(column).in_(sa.bindparam(None, plain, expanding=True, literal_execute=True))
+    return column.in_(sa.bindparam(None, plain, expanding=True, literal_execute=True))
 
 
 def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnElement[bool]]:
     """The WHERE conditions for the query's filters and words (not its cursor), to be executed
-    with the values `query_parameters` gives."""
+    with the values `query_parameters` gives.
+
+    Only the filters' vocabularies (status, category, ...) are written into the SQL; every
+    other value is a named parameter, so the conditions of one shape of query serve them all.
+    """
     where: list[ColumnElement[bool]] = []
     if query.status:
-        where.append(_one_of(Ticket.status, query.status))
+        where.append(_one_of(_T.status, query.status))
     if query.category:
-        where.append(_one_of(Ticket.category, query.category))
+        where.append(_one_of(_T.category, query.category))
     if query.priority:
         # The stored rank, so that the (priority_rank, created_at, id) index serves the filter.
-        where.append(_one_of(Ticket.priority_rank, [PRIORITY_RANK[p] for p in query.priority]))
+        where.append(_one_of(_T.priority_rank, [PRIORITY_RANK[p] for p in query.priority]))
     if query.channel:
-        where.append(_one_of(Ticket.channel, query.channel))
+        where.append(_one_of(_T.channel, query.channel))
     if query.language:
-        where.append(_one_of(Ticket.language, query.language))
+        where.append(_one_of(_T.language, query.language))
     if query.unassigned:
-        where.append(col(Ticket.assignee_id).is_(None))
+        where.append(_T.assignee_id.is_(None))
     elif query.assignee_id is not None:
-        where.append(col(Ticket.assignee_id) == query.assignee_id)
+        where.append(_T.assignee_id == sa.bindparam("assignee_id"))
     if query.contact_id is not None:
-        where.append(col(Ticket.contact_id) == query.contact_id)
+        where.append(_T.contact_id == sa.bindparam("contact_id"))
     if query.created_after is not None:
-        where.append(col(Ticket.created_at) >= query.created_after)
+        where.append(_T.created_at >= sa.bindparam("created_after"))
     if query.created_before is not None:
-        where.append(col(Ticket.created_at) < query.created_before)
+        where.append(_T.created_at < sa.bindparam("created_before"))
     if query.due_before is not None:
-        where.append(col(Ticket.due_at) < query.due_before)
+        where.append(_T.due_at < sa.bindparam("due_before"))
     if query.delivery_failed:
         where.append(failed_delivery(postgres))
     if query.checkin_silent:
@@ -206,15 +226,48 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
     if query.words is not None:
         where.append(_among_candidates(parse_ref(query.words) is not None, postgres))
         if query.words_hidden_before is not None:
-            where.append(sa.not_(closed_safeguarding_before(query.words_hidden_before)))
+            where.append(sa.not_(_CLOSED_SAFEGUARDING))
     return where
 
 
 def query_parameters(query: TicketQuery) -> dict[str, Any]:
-    """The values the conditions of `query_conditions` are executed with (the words')."""
-    if query.words is None:
-        return {}
-    return search_values(query.words, query.search_limit)
+    """The values the conditions of `query_conditions` are executed with."""
+    given = {
+        "assignee_id": None if query.unassigned else query.assignee_id,
+        "contact_id": query.contact_id,
+        "created_after": query.created_after,
+        "created_before": query.created_before,
+        "due_before": query.due_before,
+    }
+    values = {name: value for name, value in given.items() if value is not None}
+    if query.words is not None:
+        values.update(search_values(query.words, query.search_limit))
+        if query.words_hidden_before is not None:
+            values["hidden_before"] = query.words_hidden_before
+    return values
+
+
+def _shape(query: TicketQuery, postgres: bool) -> Hashable:
+    """What makes the query's conditions differ from another's: which filters it has and the
+    vocabulary values it filters by, never a value sent as a parameter."""
+    return (
+        tuple(query.status),
+        tuple(query.category),
+        tuple(query.priority),
+        tuple(query.channel),
+        tuple(query.language),
+        query.unassigned,
+        query.assignee_id is not None,
+        query.contact_id is not None,
+        query.created_after is not None,
+        query.created_before is not None,
+        query.due_before is not None,
+        query.delivery_failed,
+        query.checkin_silent,
+        None if query.words is None else parse_ref(query.words) is not None,
+        query.words_hidden_before is not None,
+        postgres,
+    )
 
 
 @cache
@@ -223,14 +276,12 @@ def _among_candidates(with_ref: bool, postgres: bool) -> ColumnElement[bool]:
     return among(search_candidates(with_ref), postgres)
 
 
-def closed_safeguarding_before(cutoff: datetime) -> ColumnElement[bool]:
-    """Urgent (safeguarding) tickets finished before `cutoff`."""
-    closed_at = sa.func.coalesce(col(Ticket.resolved_at), col(Ticket.updated_at))
-    return sa.and_(
-        col(Ticket.priority) == TicketPriority.URGENT,
-        col(Ticket.status).in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)),
-        closed_at < cutoff,
-    )
+# Urgent (safeguarding) tickets finished before the `hidden_before` parameter.
+_CLOSED_SAFEGUARDING = sa.and_(
+    _T.priority == TicketPriority.URGENT,
+    _T.status.in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)),
+    sa.func.coalesce(_T.resolved_at, _T.updated_at) < sa.bindparam("hidden_before"),
+)
 
 
 @cache
@@ -239,46 +290,67 @@ def _ordering(sort: TicketSort, skip: int = 0) -> tuple[ColumnElement[Any], ...]
     return tuple(order_by(SORT_KEYS[sort][skip:]))
 
 
+_STATEMENTS = StatementCache()
+
+
 async def _read(
     session: AsyncSession,
-    where: list[ColumnElement[bool]],
-    ordering: tuple[ColumnElement[Any], ...],
-    limit: int,
+    query: TicketQuery,
+    postgres: bool,
+    skip: int,
+    cursor: Sequence[Any] | None,
     parameters: dict[str, Any],
-) -> list[Ticket]:
-    statement = select(Ticket).where(*where).order_by(*ordering).limit(limit)
-    return list((await session.exec(statement, params=parameters)).all())
+    limit: int,
+) -> list[ListedTicket]:
+    """Up to `limit` tickets in the order of the sort's keys from the `skip`th on (the due
+    order is read in two parts: 1 the dated tickets, 2 the undated), after `cursor`."""
+    keys = SORT_KEYS[query.sort][skip:]
+    values = {**parameters, "limit": limit}
+    if cursor is not None:
+        values.update(after_values(keys, cursor, "cursor"))
+
+    def build() -> Select[Any]:
+        where = query_conditions(query, postgres)
+        if skip == 1:
+            where.append(_DATED)
+            if query.created_after is not None:
+                # A ticket is due after it opened, so the due index can start at the window.
+                where.append(_T.due_at >= sa.bindparam("created_after"))
+        elif skip == 2:
+            where.append(_T.due_at.is_(None))
+        if cursor is not None:
+            where.append(after(keys, cursor, "cursor"))
+        return (
+            sa.select(*LISTED_COLUMNS)
+            .where(*where)
+            .order_by(*_ordering(query.sort, skip))
+            .limit(sa.bindparam("limit"))
+        )
+
+    # A cursor whose value is None skips that key (see `after`): another statement.
+    skipped = None if cursor is None else tuple(v is None for v in cursor)
+    statement = _STATEMENTS.get((_shape(query, postgres), query.sort, skip, skipped), build)
+    return await read_listed(session, statement, values)
 
 
-async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[Ticket]:
+async def search_tickets(*, session: AsyncSession, query: TicketQuery) -> Page[ListedTicket]:
     """One page of the tickets matching `query`, in the order it asks for."""
     keys = SORT_KEYS[query.sort]
     listing = f"tickets{query.sort.value}"
     wanted = query.limit + 1
     postgres = session.get_bind().dialect.name == "postgresql"
-    where = query_conditions(query, postgres)
     parameters = query_parameters(query)
     position = decode_cursor(query.cursor, listing, keys) if query.cursor is not None else None
     if query.sort != TicketSort.DUE:
-        if position is not None:
-            where.append(after(keys, position))
-        rows = await _read(session, where, _ordering(query.sort), wanted, parameters)
+        rows = await _read(session, query, postgres, 0, position, parameters, wanted)
     else:
-        dated_keys, undated_keys = keys[1:], keys[2:]
         rows = []
         if position is None or position[0] == 0:
-            dated = [*where, _DATED]
-            if query.created_after is not None:
-                # A ticket is due after it opened, so the due index can start at the window.
-                dated.append(col(Ticket.due_at) >= query.created_after)
-            if position is not None:
-                dated.append(after(dated_keys, position[1:]))
-            rows = await _read(session, dated, _ordering(query.sort, 1), wanted, parameters)
+            dated = None if position is None else position[1:]
+            rows = await _read(session, query, postgres, 1, dated, parameters, wanted)
         if len(rows) < wanted:
-            undated = [*where, col(Ticket.due_at).is_(None)]
-            if position is not None and position[0] == 1:
-                undated.append(after(undated_keys, position[2:]))
+            undated = position[2:] if position is not None and position[0] == 1 else None
             rows += await _read(
-                session, undated, _ordering(query.sort, 2), wanted - len(rows), parameters
+                session, query, postgres, 2, undated, parameters, wanted - len(rows)
             )
     return page_of(rows, query.limit, listing, lambda ticket: cursor_values(query.sort, ticket))

@@ -44,6 +44,24 @@ async def test_a_broad_search_looks_at_the_newest_matches_only(db: SessionFactor
     assert await refs(db, TicketQuery(words="parcel", search_limit=3)) == newest[:3]
 
 
+async def test_words_with_quotes_and_wildcards_are_found_as_written(db: SessionFactory) -> None:
+    # The words are written into the SQL as literals (so the planner sees them): quoting
+    # must hold, and the wildcards stay plain characters.
+    quoted = await seed_ticket(db, details={"note": "O'Brien's 100% rice"})
+    await seed_ticket(db, details={"note": "OBriens 1000 rice"})
+    assert await refs(db, TicketQuery(words="o'brien's 100%")) == [quoted.ref]
+    assert await refs(db, TicketQuery(words="'; drop table tickets; --")) == []
+
+
+async def test_each_persons_tickets_with_one_shape_of_query(db: SessionFactory) -> None:
+    # Queries of one shape share a statement built once; each still gets its own values.
+    first = await seed_ticket(db, name="Ann Ogden")
+    second = await seed_ticket(db, name="Stan Ogden")
+    for seeded in (first, second, first):
+        query = TicketQuery(contact_id=seeded.ticket.contact_id)
+        assert await refs(db, query) == [seeded.ref]
+
+
 async def reply_delivered(db: SessionFactory, seeded: Seeded, status: DeliveryStatus) -> None:
     """A staff reply on the ticket, and what became of it."""
     staff = await make_staff(db, StaffRole.AGENT)
