@@ -48,7 +48,8 @@ def test_a_film_dates_a_story_for_every_language_read() -> None:
 
 def test_behind_the_television_is_a_place_not_a_programme() -> None:
     welsh = lexicon("cy")
-    assert "fire" in [h.signal for h in hits(welsh, clauses("Mae'r llenni tu ol i'r teledu ar dan"))]
+    curtains = "Mae'r llenni tu ol i'r teledu ar dan"
+    assert "fire" in [h.signal for h in hits(welsh, clauses(curtains))]
     assert [h.signal for h in hits(welsh, clauses("Gwelais dan ar y teledu neithiwr"))] == []
 
 
