@@ -309,30 +309,38 @@ def _without_everyday(lex: Lexicon, clauses: list[list[str]]) -> list[list[str]]
     return cleaned
 
 
-def hits(lex: Lexicon, clauses: list[list[str]]) -> list[Hit]:
-    """Every signal of one language seen in a message's folded clauses."""
+def dated(pasts: Iterable[Phrase], clauses: list[list[str]]) -> list[bool]:
+    """For each folded clause, whether one of the `pasts` phrases dates it."""
+    pasts = tuple(pasts)
+    return [
+        any(not _absent(past, first) and _find(past, tokens) is not None for past in pasts)
+        for tokens in clauses
+        for first in (_initials(tokens),)
+    ]
+
+
+def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None) -> list[Hit]:
+    """Every signal of one language seen in a message's folded clauses; `told`, when given,
+    says which clauses are dated (by the words of every language read), else its own do."""
+    told = dated(lex.past, clauses) if told is None else told
     clauses = _without_everyday(lex, clauses)
     initials = [_initials(tokens) for tokens in clauses]
-    dated = [
-        any(not _absent(past, first) and _find(past, tokens) is not None for past in lex.past)
-        for tokens, first in zip(clauses, initials, strict=True)
-    ]
     found: list[Hit] = []
     for signal in lex.signals:
-        clear = _seen(lex, signal, signal.clear, clauses, dated, initials)
+        clear = _seen(lex, signal, signal.clear, clauses, told, initials)
         if clear != "yes":
             for left, right in signal.pairs:
                 if (
-                    _seen(lex, signal, left, clauses, dated, initials)
+                    _seen(lex, signal, left, clauses, told, initials)
                     == "yes"
-                    == _seen(lex, signal, right, clauses, dated, initials)
+                    == _seen(lex, signal, right, clauses, told, initials)
                 ):
                     clear = "yes"
                     break
         if clear == "yes":
             found.append(Hit(signal.name, signal.kind, True, lex.language))
         elif (clear == "negated" and not signal.guarded) or _seen(
-            lex, signal, signal.unclear, clauses, dated, initials
+            lex, signal, signal.unclear, clauses, told, initials
         ) == "yes":
             # A denial of suicidal thoughts is still worth the question and the numbers.
             found.append(Hit(signal.name, signal.kind, False, lex.language))

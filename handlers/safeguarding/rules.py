@@ -148,7 +148,8 @@ RULES: Final[tuple[Rule, ...]] = (
         r"for (?:breath|air)|to get (?:his|her|my|their) breath)\b",
         r"\b(?:not|isnt|stopped|stop|no longer|hardly|barely) breathing\b",
         r"\b(?:trouble|difficulty|struggling) breathing\b",
-        r"\bchoking\b(?! (?:me|us|her|him))",
+        # A first-aid lesson about choking, or a child's cough, is not someone choking now.
+        r"(?<!about )\bchoking\b(?! (?:me|us|her|him|the|hazard|on (?:his|her|my|their) cough))",
         r"\b(?:turning|turned|gone|going) blue\b",
         r"\blips (?:are |have )?(?:gone |turned |going )?blue\b",
     ),
@@ -229,6 +230,7 @@ RULES: Final[tuple[Rule, ...]] = (
         r"\b(?:intruders?|being burgled|burglars? (?:in|inside|downstairs|upstairs))\b",
         r"\b(?:has|have|just|theyve|someones) (?:just )?broken in\b",
         r"\bbreak in(?:,|$| now| right now| happening| in progress)",
+        recent_only=True,
     ),
     *_rules(
         _E,
@@ -336,15 +338,18 @@ RULES: Final[tuple[Rule, ...]] = (
     *_rules(
         _U,
         "urgent_medical",
+        r"(?<!been )(?<!was )(?<!were )"
         r"\b(?:very|really|extremely|so|seriously|terribly|quite) (?:unwell|ill|poorly|sick)\b"
         r"(?! (?:of|and tired))",
         r"\b(?:high|very high|really high|raging) (?:fever|temperature|temp)\b",
         r"\b(?:has|got|running|with) a (?:bad |high |really high |very high )?(?:fever|"
         r"temperature|temp)\b",
         r"\btemperature of (?:3[89]|4[0-2])\b",
+        # Everyday tablets run out and a prescription is asked for: only the medicines a body
+        # cannot go a day without are urgent.
         r"\bout of (?:my |his |her |their |the )?(?:insulin|heart "
-        r"(?:medication|meds|tablets|pills)|medication|meds|medicine|tablets|pills|inhalers?|"
-        r"epipens?|oxygen|warfarin|blood thinners|epilepsy (?:medication|meds|tablets))\b",
+        r"(?:medication|meds|tablets|pills)|inhalers?|epipens?|oxygen|warfarin|blood thinners|"
+        r"epilepsy (?:medication|meds|tablets))\b(?! (?:prescription|repeat|script))",
         r"\b(?:no|not got any|havent got any|have no|got no) (?:insulin|heart (?:medication|meds|"
         r"tablets|pills)|epilepsy (?:medication|meds|tablets)|inhaler|oxygen)(?: left)?\b",
         r"\b(?:very|really|so) (?:short of breath|breathless)\b",

@@ -49,7 +49,7 @@ OBJECT: Final = rf"(?:me|us|him|her|them|my {PEOPLE})"
 
 NEGATORS: Final = frozenset(
     {"not", "no", "never", "isnt", "wasnt", "arent", "dont", "doesnt", "didnt", "hasnt"}
-    | {"havent", "without", "nothing", "none"}
+    | {"havent", "without", "nothing", "none", "nobody", "noone"}
 )
 # Uncertainty is not a hypothetical: "she might be having a fit" must still alert.
 HYPOTHETICALS: Final = frozenset({"if", "case", "incase", "whether", "prevent", "avoid", "risk"})
@@ -60,8 +60,18 @@ HISTORY: Final = re.compile(
     r"\b(?:last (?:year|month|week|winter|summer|spring|autumn|christmas)|"
     r"(?:years?|months?|weeks?|ages|a while|a long time|some time) ago|a while back|"
     r"in the past|previously|history of|used to|in (?:19|20)[0-9][0-9]|"
+    r"in (?:january|february|march|april|june|july|august|september|october|november|december)|"
+    r"on (?:the )?(?:telly|tv|news|radio)|documentary|film|movie|programme|eastenders|corrie|"
+    r"emmerdale|hollyoaks|"
     r"(?:since|after) (?:(?:my|his|her|their|the|a|that) (?:fall|stroke|heart attack|seizure|"
     r"overdose|accident|operation)|(?:i|he|she|they|we|mum|dad) (?:fell|had)))\b"
+)
+# An event told as over: "he collapsed after his shift, he's fine" explains, it does not ask.
+RESOLVED: Final = re.compile(
+    r"\b(?:(?:hes|shes|theyre|everyones|everybodys|everything is|its all|all) fine\b(?! but)|"
+    r"(?<!not )(?<!isnt )(?<!arent )(?:fine|ok|okay|alright|all right|better) now\b(?! but)|"
+    r"put it out|nobody (?:was )?hurt|"
+    r"no one (?:was )?hurt|nobodys hurt)"
 )
 # Smoke from someone smoking is a neighbour complaint, not a fire.
 TOBACCO: Final = re.compile(

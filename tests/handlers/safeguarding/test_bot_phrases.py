@@ -20,8 +20,6 @@ KNOWN = {
     ("es", "muy mal"): Outcome.CLEAR,
     ("pt", "muito mal"): Outcome.CLEAR,
     ("ro", "foarte rău"): Outcome.CLEAR,
-    # Not yet mended: the check-in reminder, said back, draws the safety question.
-    ("en", "We have not heard back from you yet."): Outcome.UNCLEAR,
 }
 
 PHRASES = bot_phrases()
