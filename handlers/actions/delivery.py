@@ -42,6 +42,8 @@ OPTED_OUT = "the person has opted out (STOP)"
 # this long after it was placed, should that callback never come.
 LINE_BUSY_CHANNELS = (Channel.VOICE,)
 LONGEST_CALL = timedelta(minutes=15)
+# Where `_oldest` keeps the identity it read with a message, for the claim that follows.
+_READ_WITH_CLAIM = "delivery.identity_read_with_claim"
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,10 @@ async def do_claim_next(
     message.attempts += 1
     message.updated_at = now
     if not known:
-        # Read with the message by `_claim_head`: the session holds it, no round trip.
-        identity = await session.get(ChannelIdentity, identity_id)
+        # Read with the message by `_oldest`; otherwise (a bulk head passed) read now.
+        identity = session.info.pop(_READ_WITH_CLAIM, None)
+        if identity is None or identity.id != identity_id:
+            identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
 
@@ -174,7 +178,12 @@ async def _oldest(
         .with_for_update(of=Message)
     )
     row = (await session.exec(joined)).first()
-    return row[0] if row is not None else None
+    if row is None:
+        return None
+    # Kept for `do_claim_next`: the session's identity map holds objects only while something
+    # else does, so once this row went it read the identity again, a round trip per person.
+    session.info[_READ_WITH_CLAIM] = row[1]
+    return row[0]
 
 
 async def _may_go(
