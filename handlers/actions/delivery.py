@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -151,12 +151,17 @@ async def _claim_head(
     return other
 
 
-async def _oldest(
-    session: AsyncSession, identity_id: int, known: bool, *, urgent: bool
-) -> Message | None:
-    """The person's oldest unfinished outbound message (of those above bulk, if `urgent`)."""
+# The claim's statements, built once by `_statement`: making one took more CPU than running it.
+_OLDEST: dict[tuple[bool, bool], Any] = {}
+
+
+def _statement(known: bool, urgent: bool) -> Any:
+    """The select for `_oldest`, with the person as the parameter `identity_id`."""
+    made = _OLDEST.get((known, urgent))
+    if made is not None:
+        return made
     mine: list[Any] = [
-        Message.identity_id == identity_id,
+        col(Message.identity_id) == bindparam("identity_id"),
         Message.direction == Direction.OUT,
         col(Message.status).in_(_UNFINISHED),
     ]
@@ -164,26 +169,38 @@ async def _oldest(
         mine.append(col(Message.priority) > OutboundPriority.BULK)
     # Two runs for one person should never meet, but if they do only one claims.
     if known:
-        statement = (
-            select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+        made = select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+    else:
+        # The person's identity read in the same round trip.
+        made = (
+            select(Message, ChannelIdentity)
+            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
+            .where(*mine)
+            .order_by(col(Message.id))
+            .limit(1)
+            .with_for_update(of=Message)
         )
-        return (await session.exec(statement)).first()
-    # The person's identity read in the same round trip; the session then holds it.
-    joined = (
-        select(Message, ChannelIdentity)
-        .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
-        .where(*mine)
-        .order_by(col(Message.id))
-        .limit(1)
-        .with_for_update(of=Message)
-    )
-    row = (await session.exec(joined)).first()
+    _OLDEST[(known, urgent)] = made
+    return made
+
+
+async def _oldest(
+    session: AsyncSession, identity_id: int, known: bool, *, urgent: bool
+) -> Message | None:
+    """The person's oldest unfinished outbound message (of those above bulk, if `urgent`)."""
+    statement = _statement(known, urgent)
+    person = {"identity_id": identity_id}
+    if known:
+        found: Message | None = (await session.exec(statement, params=person)).first()
+        return found
+    row = (await session.exec(statement, params=person)).first()
     if row is None:
         return None
     # Kept for `do_claim_next`: the session's identity map holds objects only while something
     # else does, so once this row went it read the identity again, a round trip per person.
     session.info[_READ_WITH_CLAIM] = row[1]
-    return row[0]
+    message: Message = row[0]
+    return message
 
 
 async def _may_go(
