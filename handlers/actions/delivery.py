@@ -253,6 +253,25 @@ async def do_record_part(
         message.updated_at = now
 
 
+# `do_record_sent`'s statements, one per set of columns it writes, built once (see `_OLDEST`).
+_SENT: dict[tuple[str, ...], Any] = {}
+
+
+def _sent_statement(names: tuple[str, ...]) -> Any:
+    """The update recording a send, writing `names` from the parameters `new_<name>`."""
+    made = _SENT.get(names)
+    if made is None:
+        # Only a message still being sent: a call can end, and say so, before its send is
+        # recorded.
+        made = _SENT[names] = (
+            update(Message)
+            .where(col(Message.id) == bindparam("message_id"), col(Message.status).in_(_UNFINISHED))
+            .values({name: bindparam(f"new_{name}") for name in names})
+            .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
+        )
+    return made
+
+
 async def do_record_sent(
     *,
     session: AsyncSession,
@@ -274,15 +293,9 @@ async def do_record_sent(
         message = await session.get(Message, message_id)
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
-    # Only a message still being sent: a call can end, and say so, before its send is recorded.
-    row = (
-        await session.exec(
-            update(Message)
-            .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
-            .values(**values)
-            .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
-        )
-    ).first()
+    params = {f"new_{name}": value for name, value in values.items()}
+    params["message_id"] = message_id
+    row = (await session.exec(_sent_statement(tuple(values)), params=params)).first()
     channel = None if row is None else row[0]
     if row is not None:
         await do_start_wait(
