@@ -234,9 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             if args.concurrency < 1:
                 return _fail("--concurrency: at least 1")
+            import uvloop
+
             from bot.worker import run_worker
 
-            asyncio.run(run_worker(settings, concurrency=args.concurrency))
+            # On uvloop, as the web process: a worker's own CPU goes mostly to its event loop and
+            # database driver, and uvloop's loop takes a fraction of asyncio's for each wake-up.
+            uvloop.run(run_worker(settings, concurrency=args.concurrency))
             return 0
         if args.command == "chat":
             asyncio.run(_chat(settings, args.user or getpass.getuser()))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import select
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from psycopg import AsyncConnection, OperationalError
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -97,6 +100,42 @@ def _waiting(driver: Any) -> bool:
         return False
     readable, _, _ = select.select([fileno()], [], [], 0)
     return bool(readable)
+
+
+# When each of the task engine's pooled connections was last given back (see `job_pool`).
+_returned: weakref.WeakKeyDictionary[AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
+
+
+def job_pool(**kwargs: Any) -> AsyncConnectionPool[Any]:
+    """The task engine's connection pool: its connections in autocommit, and checked as our
+    engine's are (`_ping`). Every task-engine query is one statement, a transaction of its own
+    either way, so BEGIN and COMMIT around it were two round trips for nothing; and the
+    engine's own check asked every connection taken out whether it answers, a third."""
+    assert "configure" not in kwargs, "job_pool sets connections up itself"
+    # In place of the engine's own check, which it passes here.
+    ours = {"configure": _autocommit, "check": _check_job_connection, "reset": _given_back}
+    return AsyncConnectionPool(**{**kwargs, **ours})
+
+
+async def _autocommit(connection: AsyncConnection[Any]) -> None:
+    # Not a connection argument: the task engine opens its listening connection with the
+    # pool's arguments and autocommit of its own.
+    await connection.set_autocommit(True)
+
+
+async def _given_back(connection: AsyncConnection[Any]) -> None:
+    _returned[connection] = time.monotonic()
+
+
+async def _check_job_connection(connection: AsyncConnection[Any]) -> None:
+    """Raise when a pooled connection no longer answers; a round trip only after it sat idle
+    or when its socket has something to say (see `_ping`)."""
+    if connection.closed:
+        raise OperationalError("the server closed the pooled connection")
+    idle = time.monotonic() - _returned.get(connection, 0.0)
+    if idle < PING_AFTER_IDLE and not _waiting(connection):
+        return
+    await AsyncConnectionPool.check_connection(connection)
 
 
 def create_session_factory(

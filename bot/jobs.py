@@ -38,7 +38,7 @@ from procrastinate.retry import RetryDecision
 from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory, transaction
+from bot.db import SessionFactory, job_pool, transaction
 from bot.oncall import Pager
 from bot.outbound import Deliverer
 from handlers.actions.delivery_due import DueRecipient, list_due
@@ -121,7 +121,7 @@ def create_job_app(
 ) -> JobApp:
     """The task engine for this process; `deliverer` is None where jobs are only deferred."""
     connector = procrastinate.PsycopgConnector(
-        conninfo=database_url, min_size=1, max_size=pool_size
+        conninfo=database_url, min_size=1, max_size=pool_size, pool_factory=job_pool
     )
     return JobApp(procrastinate.App(connector=connector), session_factory, deliverer, pager)
 

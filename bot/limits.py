@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.channels.base import Limit
@@ -49,6 +49,7 @@ class RateLimiter:
         # a turn reckoned from it would be let out late, or spaced too close to the one before.
         self._now = "extract(epoch from clock_timestamp())::float8" if postgres else ":now"
         self._greatest = "GREATEST" if postgres else "MAX"
+        self._upserts: dict[int, TextClause] = {}
 
     async def turn_in(
         self, limits: Sequence[Limit], connection: AsyncConnection | None = None
@@ -61,22 +62,10 @@ class RateLimiter:
         if not active:
             return 0.0
         params: dict[str, object] = {"now": time.time()}
-        rows, gaps = [], []
         for index, limit in enumerate(active):
-            rows.append(f"(:key{index}, {self._now} + :gap{index})")
-            # Each row's interval by its key: derived from the inserted value it would depend on
-            # a clock read before the lock was waited for.
-            gaps.append(f"WHEN :key{index} THEN :gap{index}")
             params[f"key{index}"] = limit.key
             params[f"gap{index}"] = HEADROOM / limit.per_second
-        statement = text(
-            _UPSERT.format(
-                rows=", ".join(rows),
-                gaps=" ".join(gaps),
-                greatest=self._greatest,
-                now=self._now,
-            )
-        )
+        statement = self._upsert(len(active))
         if connection is not None:
             result = (await connection.execute(statement, params)).all()
         else:
@@ -92,6 +81,25 @@ class RateLimiter:
             start = float(next_free) - gap - (limit.burst - 1) * gap
             wait = max(wait, start - float(now))
         return wait
+
+    def _upsert(self, count: int) -> TextClause:
+        """The statement taking a turn under `count` limits, made once per count: a text
+        clause reads its whole SQL for parameters each time one is made."""
+        made = self._upserts.get(count)
+        if made is None:
+            rows = [f"(:key{i}, {self._now} + :gap{i})" for i in range(count)]
+            # Each row's interval by its key: derived from the inserted value it would depend on
+            # a clock read before the lock was waited for.
+            gaps = [f"WHEN :key{i} THEN :gap{i}" for i in range(count)]
+            made = self._upserts[count] = text(
+                _UPSERT.format(
+                    rows=", ".join(rows),
+                    gaps=" ".join(gaps),
+                    greatest=self._greatest,
+                    now=self._now,
+                )
+            )
+        return made
 
     async def wait_turn(self, limits: Sequence[Limit]) -> None:
         """Take a turn under each limit and sleep until it comes."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,6 +42,8 @@ OPTED_OUT = "the person has opted out (STOP)"
 # this long after it was placed, should that callback never come.
 LINE_BUSY_CHANNELS = (Channel.VOICE,)
 LONGEST_CALL = timedelta(minutes=15)
+# Where `_oldest` keeps the identity it read with a message, for the claim that follows.
+_READ_WITH_CLAIM = "delivery.identity_read_with_claim"
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,10 @@ async def do_claim_next(
     message.attempts += 1
     message.updated_at = now
     if not known:
-        # Read with the message by `_claim_head`: the session holds it, no round trip.
-        identity = await session.get(ChannelIdentity, identity_id)
+        # Read with the message by `_oldest`; otherwise (a bulk head passed) read now.
+        identity = session.info.pop(_READ_WITH_CLAIM, None)
+        if identity is None or identity.id != identity_id:
+            identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     return Claimed(message, identity)
 
@@ -147,12 +151,17 @@ async def _claim_head(
     return other
 
 
-async def _oldest(
-    session: AsyncSession, identity_id: int, known: bool, *, urgent: bool
-) -> Message | None:
-    """The person's oldest unfinished outbound message (of those above bulk, if `urgent`)."""
+# The claim's statements, built once by `_statement`: making one took more CPU than running it.
+_OLDEST: dict[tuple[bool, bool], Any] = {}
+
+
+def _statement(known: bool, urgent: bool) -> Any:
+    """The select for `_oldest`, with the person as the parameter `identity_id`."""
+    made = _OLDEST.get((known, urgent))
+    if made is not None:
+        return made
     mine: list[Any] = [
-        Message.identity_id == identity_id,
+        col(Message.identity_id) == bindparam("identity_id"),
         Message.direction == Direction.OUT,
         col(Message.status).in_(_UNFINISHED),
     ]
@@ -160,21 +169,38 @@ async def _oldest(
         mine.append(col(Message.priority) > OutboundPriority.BULK)
     # Two runs for one person should never meet, but if they do only one claims.
     if known:
-        statement = (
-            select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+        made = select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+    else:
+        # The person's identity read in the same round trip.
+        made = (
+            select(Message, ChannelIdentity)
+            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
+            .where(*mine)
+            .order_by(col(Message.id))
+            .limit(1)
+            .with_for_update(of=Message)
         )
-        return (await session.exec(statement)).first()
-    # The person's identity read in the same round trip; the session then holds it.
-    joined = (
-        select(Message, ChannelIdentity)
-        .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
-        .where(*mine)
-        .order_by(col(Message.id))
-        .limit(1)
-        .with_for_update(of=Message)
-    )
-    row = (await session.exec(joined)).first()
-    return row[0] if row is not None else None
+    _OLDEST[(known, urgent)] = made
+    return made
+
+
+async def _oldest(
+    session: AsyncSession, identity_id: int, known: bool, *, urgent: bool
+) -> Message | None:
+    """The person's oldest unfinished outbound message (of those above bulk, if `urgent`)."""
+    statement = _statement(known, urgent)
+    person = {"identity_id": identity_id}
+    if known:
+        found: Message | None = (await session.exec(statement, params=person)).first()
+        return found
+    row = (await session.exec(statement, params=person)).first()
+    if row is None:
+        return None
+    # Kept for `do_claim_next`: the session's identity map holds objects only while something
+    # else does, so once this row went it read the identity again, a round trip per person.
+    session.info[_READ_WITH_CLAIM] = row[1]
+    message: Message = row[0]
+    return message
 
 
 async def _may_go(
@@ -227,6 +253,25 @@ async def do_record_part(
         message.updated_at = now
 
 
+# `do_record_sent`'s statements, one per set of columns it writes, built once (see `_OLDEST`).
+_SENT: dict[tuple[str, ...], Any] = {}
+
+
+def _sent_statement(names: tuple[str, ...]) -> Any:
+    """The update recording a send, writing `names` from the parameters `new_<name>`."""
+    made = _SENT.get(names)
+    if made is None:
+        # Only a message still being sent: a call can end, and say so, before its send is
+        # recorded.
+        made = _SENT[names] = (
+            update(Message)
+            .where(col(Message.id) == bindparam("message_id"), col(Message.status).in_(_UNFINISHED))
+            .values({name: bindparam(f"new_{name}") for name in names})
+            .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
+        )
+    return made
+
+
 async def do_record_sent(
     *,
     session: AsyncSession,
@@ -248,15 +293,9 @@ async def do_record_sent(
         message = await session.get(Message, message_id)
         if message is not None:
             values["sent_parts"] = [*message.sent_parts, provider_id]
-    # Only a message still being sent: a call can end, and say so, before its send is recorded.
-    row = (
-        await session.exec(
-            update(Message)
-            .where(col(Message.id) == message_id, col(Message.status).in_(_UNFINISHED))
-            .values(**values)
-            .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
-        )
-    ).first()
+    params = {f"new_{name}": value for name, value in values.items()}
+    params["message_id"] = message_id
+    row = (await session.exec(_sent_statement(tuple(values)), params=params)).first()
     channel = None if row is None else row[0]
     if row is not None:
         await do_start_wait(

@@ -1,15 +1,17 @@
-"""The database engine: a pooled connection the server has ended is replaced before it is used."""
+"""The database engines (ours and the task engine's): a pooled connection the server has ended
+is replaced before it is used."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import procrastinate
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.db import SessionFactory, create_engine, create_session_factory, reading
+from bot.db import SessionFactory, create_engine, create_session_factory, job_pool, reading
 from tests.conftest import postgres_only
 
 
@@ -70,3 +72,27 @@ async def test_a_reading_session_holds_no_transaction_open_between_its_reads(
         connection = await session.connection()
         pid = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
         assert await _state(engine, pid) == "idle in transaction"
+
+
+@postgres_only
+async def test_a_task_engine_connection_the_server_ended_is_replaced_before_a_job_uses_it(
+    engine: AsyncEngine,
+) -> None:
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connector = procrastinate.PsycopgConnector(
+        conninfo=url, min_size=1, max_size=1, pool_factory=job_pool
+    )
+    await connector.open_async()
+    try:
+        query = "SELECT pg_backend_pid() AS pid"
+        first = (await connector.execute_query_one_async(query))["pid"]
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}
+            )
+        # Given back a moment ago, so only its socket tells that the server ended it.
+        second = (await connector.execute_query_one_async(query))["pid"]
+        assert second != first
+        assert (await connector.execute_query_one_async(query))["pid"] == second
+    finally:
+        await connector.close_async()
