@@ -168,16 +168,45 @@ def create_session_factory(
     )
 
 
-def reading(factory: SessionFactory) -> SessionFactory:
-    """Sessions like `factory`'s for work that only reads: each statement runs on its own, so
-    no BEGIN and ROLLBACK go to the database around it (two of a short read's round trips).
+class ReadSessions:
+    """Sessions for work that only reads: each statement runs on its own, so no BEGIN and
+    ROLLBACK go to the database around it (two of a short read's round trips).
 
     A statement sees the data as it stood when it began, as in a transaction at PostgreSQL's
     READ COMMITTED, so a read of one statement, or of several that need not agree, sees the same.
+
+    A session closed cleanly is kept and handed out again, as new: building one cost a cheap
+    list's request an eighth of its CPU. Its `info` is made the factory's again, and closing it
+    has already released its connection and forgotten its objects.
     """
-    engine = factory.kw["bind"]
-    kw = {**factory.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")}
-    return async_sessionmaker(class_=factory.class_, **kw)
+
+    def __init__(self, factory: SessionFactory, *, keep: int = 16) -> None:
+        engine = factory.kw["bind"]
+        kw = {**factory.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")}
+        self._factory: SessionFactory = async_sessionmaker(class_=factory.class_, **kw)
+        # The factory's own dict, not a copy: hooks are put in it after start-up.
+        self._info: dict[Any, Any] = factory.kw.get("info") or {}
+        self._keep = keep
+        self._idle: list[AsyncSession] = []
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        """A session, closed when the block ends; kept for the next block unless it raised."""
+        session = self._idle.pop() if self._idle else self._factory()
+        try:
+            yield session
+        finally:
+            await session.close()
+        # Not reached when the block or the close raised: such a session is simply dropped.
+        session.info.clear()
+        session.info.update(self._info)
+        if len(self._idle) < self._keep:
+            self._idle.append(session)
+
+
+def reading(factory: SessionFactory) -> ReadSessions:
+    """Sessions like `factory`'s for work that only reads (see `ReadSessions`)."""
+    return ReadSessions(factory)
 
 
 @asynccontextmanager

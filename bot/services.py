@@ -28,6 +28,7 @@ from bot.channels.voice import VoiceChannel
 from bot.checkins import CheckinClock, CheckinTicker, register_checkin_tasks
 from bot.config import Settings
 from bot.db import (
+    ReadSessions,
     SessionFactory,
     create_engine,
     create_session_factory,
@@ -79,7 +80,7 @@ class Services:
     senders: dict[Channel, Sender] = field(default_factory=dict)
     telegram_starter: Starter | None = None
     checkins: CheckinTicker | None = None
-    read_session_factory: SessionFactory = field(init=False)
+    read_session_factory: ReadSessions = field(init=False)
     """Sessions for requests that only read (see `bot.db.reading`)."""
 
     def __post_init__(self) -> None:

@@ -10,8 +10,18 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlmodel import select
 
-from bot.db import SessionFactory, create_engine, create_session_factory, job_pool, reading
+from bot.db import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    job_pool,
+    reading,
+    transaction,
+)
+from models import Staff
+from models.staff import StaffRole
 from tests.conftest import postgres_only
 
 
@@ -96,3 +106,36 @@ async def test_a_task_engine_connection_the_server_ended_is_replaced_before_a_jo
         assert (await connector.execute_query_one_async(query))["pid"] == second
     finally:
         await connector.close_async()
+
+
+async def test_a_reading_session_handed_out_again_keeps_nothing_of_the_request_before(
+    engine: AsyncEngine, db: SessionFactory
+) -> None:
+    async with transaction(db) as session:
+        session.add(Staff(email="a@example.org", name="Asha", role=StaffRole.AGENT))
+    info: dict[str, object] = {"hook": "the factory's"}
+    reads = reading(create_session_factory(engine, info=info))
+    async with reads() as first:
+        staff = (await first.exec(select(Staff))).one()
+        first.info["pending"] = ["a message queued by this request"]
+        info["added later"] = "at start-up"
+
+    async with reads() as second:
+        assert second is first  # kept, not built again
+        # Nothing of the last request: its queued work and its loaded staff member are gone.
+        assert second.info == {"hook": "the factory's", "added later": "at start-up"}
+        assert staff not in second
+        assert (await second.exec(select(Staff))).one().name == "Asha"
+
+
+async def test_a_reading_session_whose_block_raised_is_not_handed_out_again(
+    engine: AsyncEngine, db: SessionFactory
+) -> None:
+    reads = reading(db)
+    with pytest.raises(RuntimeError):
+        async with reads() as failed:
+            failed.info["pending"] = ["work of a request that failed"]
+            raise RuntimeError("the request failed")
+    async with reads() as after:
+        assert after is not failed
+        assert "pending" not in after.info
