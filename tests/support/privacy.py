@@ -280,10 +280,8 @@ async def tables_without_rows_of(db: SessionFactory, contact_id: int) -> list[st
                 continue
             condition = sa.or_(*[column.in_(ids[target]) for column, target in links])
             count = (
-                await session.execute(
-                    sa.select(sa.func.count()).select_from(table).where(condition)
-                )
-            ).scalar_one()
+                await session.exec(select(sa.func.count()).select_from(table).where(condition))
+            ).one()
             if count == 0:
                 empty.append(table.name)
         return empty
