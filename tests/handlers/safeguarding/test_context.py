@@ -124,8 +124,24 @@ def test_only_on_the_television_dates_a_fire(language: str, behind: str, on_scre
             "Mae fy nghefn yn fy lladd i, oes modd cael canllaw yn y bath",
             "Mae fy ngŵr yn fy nharo i ar y grisiau",
         ),
+        ("Scările astea mă omoară, se poate un apartament la parter?", "Soțul mă bate acum"),
+        ("ਮੇਰੀ ਕਮਰ ਦਾ ਦਰਦ ਮੈਨੂੰ ਮਾਰ ਰਿਹਾ ਹੈ", "ਮੇਰਾ ਪਤੀ ਮੈਨੂੰ ਮਾਰ ਰਿਹਾ ਹੈ"),
     ],
 )
 def test_a_complaint_that_something_will_kill_me_is_no_assault(idiom: str, assault: str) -> None:
     assert "violence" not in [hit.signal for hit in gather(idiom).found]
     assert check_text(assault) is not None
+
+
+@pytest.mark.parametrize(
+    ("story", "emergency"),
+    [
+        # The neighbours' barbecue smoke comes in; a stranger coming in is a break-in.
+        ("Komşunun mangal dumani her akşam içeri giriyor", "Evime biri girdi, şu an içeride"),
+        # "Two years ago" said the Levantine way dates a fall.
+        ("امي وقعت من سنتين وهي منيحه هلق، بدنا درابزين", "امي وقعت على الارض وما بتقدر تقوم"),
+    ],
+)
+def test_everyday_words_beside_an_emergency(story: str, emergency: str) -> None:
+    assert [hit for hit in gather(story).found if hit.clear] == []
+    assert check_text(emergency) is not None
