@@ -7,6 +7,7 @@ import pytest
 
 from handlers.safeguarding.detection import check_text, gather
 from handlers.safeguarding.folding import clauses
+from handlers.safeguarding.language import likely_languages
 from handlers.safeguarding.lexicon import hits, lexicon
 
 
@@ -145,3 +146,15 @@ def test_a_complaint_that_something_will_kill_me_is_no_assault(idiom: str, assau
 def test_everyday_words_beside_an_emergency(story: str, emergency: str) -> None:
     assert [hit for hit in gather(story).found if hit.clear] == []
     assert check_text(emergency) is not None
+
+
+def test_accented_letters_choose_whose_rules_read_latin_text() -> None:
+    # "We're suffocating from the heat": Portuguese rules read "sufoc" as choking, but "ă" and
+    # "ș" are Romanian; English still reads every message, as people mix it in.
+    heat = "Ne sufocăm de căldură în casă"
+    assert "pt" not in likely_languages(heat, clauses(heat))
+    assert gather(heat).found == ()
+    assert check_text("Mă sufoc, nu pot să respir, ajutor") is not None
+    mixed = "Mama e inconștientă, she is not breathing"
+    assert {"en", "ro"} <= set(likely_languages(mixed, clauses(mixed)))
+    assert check_text(mixed) is not None
