@@ -57,15 +57,47 @@ def guess_language(text: str, clauses: list[list[str]], found: list[Hit]) -> str
 _TRANSLITERATED: Final = ("pa", "ur", "ar", "bn", "gu", "so")
 
 
+# Letters with accents that only some of the Latin-script languages write. A message typed with
+# them names its language better than its few everyday words do: Portuguese rules read "ne
+# sufocăm" (we're suffocating from mould) as choking, but "ă" is Romanian.
+_LETTERS: Final = {
+    "ro": frozenset("ăâîșşțţ"),
+    "pl": frozenset("ąćęłńóśźż"),
+    "lt": frozenset("ąčęėįšųūž"),
+    "tr": frozenset("çğıöşü"),
+    "pt": frozenset("ãõçâêôáéíóúà"),
+    "es": frozenset("ñáéíóúü¿¡"),
+    "cy": frozenset("âêîôûŵŷ"),
+}
+
+
+def _lettered(text: str) -> frozenset[str]:
+    """The Latin-script languages that write the most of the accented letters the message has."""
+    letters = set(text.lower())
+    counts = {code: len(letters & own) for code, own in _LETTERS.items()}
+    top = max(counts.values())
+    return frozenset(code for code, count in counts.items() if count and count == top)
+
+
 def likely_languages(text: str, clauses: list[list[str]]) -> tuple[str, ...]:
-    """The languages whose rules are worth running: a script's own, or, for Latin text, English
-    and the languages whose everyday words it uses (all of them when it uses none)."""
+    """The languages whose rules are worth running: a script's own, or, for Latin text, English,
+    the languages whose accented letters or everyday words it uses (all when it shows none), and
+    the transliterated ones whose words it uses."""
     by_script = _script_language(text)
     if by_script is not None:
         return (by_script, "en")
     scores = language_scores(token for tokens in clauses for token in tokens)
+    lettered = _lettered(text)
+    transliterated = [code for code in _TRANSLITERATED if code in scores]
+    if lettered:
+        # English rules always run: people mix English into any message. The languages whose
+        # everyday words it uses most run too, for a foreign name ("José") in a message typed
+        # without its own accents.
+        top = max(scores.values(), default=0)
+        own = [c for c in LANGUAGES if c in lettered or (top and scores.get(c, 0) == top)]
+        return tuple(dict.fromkeys(["en", *own, *transliterated]))
     if not scores:
         return LANGUAGES
     top = max(scores.values())
     named = [code for code in LANGUAGES if scores.get(code, 0) >= max(1, top - 1)]
-    return tuple(dict.fromkeys(["en", *named, *(c for c in _TRANSLITERATED if c in scores)]))
+    return tuple(dict.fromkeys(["en", *named, *transliterated]))

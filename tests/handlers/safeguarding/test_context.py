@@ -7,6 +7,7 @@ import pytest
 
 from handlers.safeguarding.detection import check_text, gather
 from handlers.safeguarding.folding import clauses
+from handlers.safeguarding.language import likely_languages
 from handlers.safeguarding.lexicon import hits, lexicon
 
 
@@ -60,3 +61,100 @@ def test_insulin_is_not_a_misspelt_stroke() -> None:
     lithuanian = lexicon("lt")
     assert [h.signal for h in hits(lithuanian, clauses("Reikia laikyti insuliną šaltai"))] == []
     assert [h.signal for h in hits(lithuanian, clauses("Mamai insultas"))] == ["stroke"]
+
+
+# Each language's "on the television" dates a story; a fire behind or beside the set is not one.
+@pytest.mark.parametrize(
+    ("language", "behind", "on_screen"),
+    [
+        ("ar", "الستائر خلف التلفزيون فيها حريق", "شفنا حريق في التلفزيون امس"),
+        (
+            "ro",
+            "Perdeaua de lângă televizor a luat foc",
+            "Am văzut un incendiu la televizor aseară",
+        ),
+        ("pl", "Pali się za tv w salonie", "Widziałam pożar w tv wczoraj"),
+        ("pt", "A cortina atrás da tv pegou fogo", "Vi um incêndio na tv ontem"),
+        ("es", "Hay fuego en la pared detrás de la tele", "Vi un incendio en la tele anoche"),
+        (
+            "so",
+            "Dab ayaa ka kacay telefishanka gadaashiisa",
+            "Telefishanka ku daawaday dab qabsaday",
+        ),
+        ("ur", "ٹی وی کے پیچھے آگ لگ گئی ہے", "ٹی وی پر آگ لگی دیکھی"),
+        ("ur", "tv ke peeche aag lag gayi hai", "tv pe aag lagi dekhi"),
+        ("gu", "ટીવીની પાછળ આગ લાગી છે", "ટીવી પર આગ લાગી જોઈ"),
+    ],
+)
+def test_only_on_the_television_dates_a_fire(language: str, behind: str, on_screen: str) -> None:
+    rules = lexicon(language)
+    assert "fire" in [h.signal for h in hits(rules, clauses(behind))]
+    assert "fire" not in [h.signal for h in hits(rules, clauses(on_screen))]
+
+
+# "These stairs will kill me", "this bill is killing me": a complaint, beside the assault it must
+# not hide.
+@pytest.mark.parametrize(
+    ("idiom", "assault"),
+    [
+        (
+            "یہ سیڑھیاں مجھے مار ڈالیں گی، لفٹ کب ٹھیک ہوگی",
+            "میرا شوہر مجھے مار رہا ہے، سیڑھیوں پر ہوں",
+        ),
+        (
+            "kamar ka dard mujhe maar raha hai, grab rail lagwa dein",
+            "mera shohar mujhe maar raha hai abhi",
+        ),
+        ("આ દાદર મને મારી નાખશે, લિફ્ટ ક્યારે ચાલુ થશે", "મારો પતિ મને મારી રહ્યો છે, બચાવો"),
+        ("આ બિલ મને મારી રહ્યું છે, હપ્તામાં ભરી શકું?", "મારો પતિ મને મારી રહ્યો છે, બચાવો"),
+        (
+            "Bu merdivenler beni öldürecek, asansör ne zaman tamir edilecek",
+            "Kocam beni dövüyor, merdivenlerdeyim",
+        ),
+        (
+            "Jaranjaradan ayaa i dili doonta, wiishka goorma la hagaajinayaa",
+            "Ninkaygu wuu i garaacayaa hadda",
+        ),
+        (
+            "Dhabarkaygu wuu i dilayaa, ma la ii geli karaa gacan qabsi",
+            "Ninkaygu wuu i garaacayaa hadda",
+        ),
+        ("هالدرج راح يقتلني، متى يصلحون المصعد", "اخوي معه سكين وراح يقتلني"),
+        ("الدرج سيقتلني يوما ما، المصعد معطل منذ اسبوعين", "زوجي يضربني الان على الدرج"),
+        (
+            "Mae fy nghefn yn fy lladd i, oes modd cael canllaw yn y bath",
+            "Mae fy ngŵr yn fy nharo i ar y grisiau",
+        ),
+        ("Scările astea mă omoară, se poate un apartament la parter?", "Soțul mă bate acum"),
+        ("ਮੇਰੀ ਕਮਰ ਦਾ ਦਰਦ ਮੈਨੂੰ ਮਾਰ ਰਿਹਾ ਹੈ", "ਮੇਰਾ ਪਤੀ ਮੈਨੂੰ ਮਾਰ ਰਿਹਾ ਹੈ"),
+    ],
+)
+def test_a_complaint_that_something_will_kill_me_is_no_assault(idiom: str, assault: str) -> None:
+    assert "violence" not in [hit.signal for hit in gather(idiom).found]
+    assert check_text(assault) is not None
+
+
+@pytest.mark.parametrize(
+    ("story", "emergency"),
+    [
+        # The neighbours' barbecue smoke comes in; a stranger coming in is a break-in.
+        ("Komşunun mangal dumani her akşam içeri giriyor", "Evime biri girdi, şu an içeride"),
+        # "Two years ago" said the Levantine way dates a fall.
+        ("امي وقعت من سنتين وهي منيحه هلق، بدنا درابزين", "امي وقعت على الارض وما بتقدر تقوم"),
+    ],
+)
+def test_everyday_words_beside_an_emergency(story: str, emergency: str) -> None:
+    assert [hit for hit in gather(story).found if hit.clear] == []
+    assert check_text(emergency) is not None
+
+
+def test_accented_letters_choose_whose_rules_read_latin_text() -> None:
+    # "We're suffocating from the heat": Portuguese rules read "sufoc" as choking, but "ă" and
+    # "ș" are Romanian; English still reads every message, as people mix it in.
+    heat = "Ne sufocăm de căldură în casă"
+    assert "pt" not in likely_languages(heat, clauses(heat))
+    assert gather(heat).found == ()
+    assert check_text("Mă sufoc, nu pot să respir, ajutor") is not None
+    mixed = "Mama e inconștientă, she is not breathing"
+    assert {"en", "ro"} <= set(likely_languages(mixed, clauses(mixed)))
+    assert check_text(mixed) is not None
