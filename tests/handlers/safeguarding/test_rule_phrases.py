@@ -1,0 +1,29 @@
+"""Rule phrases whose choices are themselves phrases: `a|b c` is "a c" or "b c", so a choice of
+two words must be its own phrase. Each case was missed while written as one."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.safeguarding.detection import gather
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("Oğlum beni öldürecek şimdi, bıçağı var", "violence"),  # "şimdi|şu an" needed "an"
+        ("Kocam beni öldürecek", "violence"),
+        ("میں سانس نہیں لے پا رہی", "breathing"),  # "سکتا|پا رہا" ran the two together
+        ("امی کو دورہ پڑا ہے", "seizure"),  # "پڑا|پڑ رہا" needed "رہا" after each
+    ],
+)
+def test_each_choice_of_a_rule_phrase_is_a_clear_hit(text: str, signal: str) -> None:
+    assert signal in [hit.signal for hit in gather(text).found if hit.clear]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Bu formlar beni öldürecek, doldurmama yardım eder misiniz?", "Bu sıcak beni öldürecek"],
+)
+def test_a_form_that_will_kill_me_is_still_a_complaint(text: str) -> None:
+    assert [hit.signal for hit in gather(text).found if hit.clear] == []
