@@ -1,5 +1,5 @@
 """Background jobs on the task engine, procrastinate over PostgreSQL. Each task is thin: it names
-the domain work it runs and the rule for trying it again.
+the domain work it runs; its queue, priority, lock and rule for trying again are `bot.job_rules`.
 
 - `deliver` runs `Deliverer.drain` for one person. Its `lock` is the person, so no two runs for
   one person ever overlap, and each run sends the person's oldest due message first; order per
@@ -27,18 +27,34 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
 
 import procrastinate
 from procrastinate.builtin_tasks import remove_old_jobs
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
-from procrastinate.jobs import Job, JobDeferrer
-from procrastinate.retry import RetryDecision
+from procrastinate.jobs import JobDeferrer
 from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, job_pool, transaction
+from bot.job_rules import (
+    DELIVER,
+    DELIVER_MANY,
+    KEEP_FINISHED_HOURS,
+    MANY_PER_JOB,
+    ONCALL_CHECK,
+    ONCALL_QUEUE,
+    PAGE,
+    PAGE_PRIORITY,
+    QUEUE,
+    STALLED_AFTER_SECONDS,
+    SWEEP_GRACE,
+    ComeBack,
+    ComeBackOrBackOff,
+    page_lock,
+    queue_for,
+    recipient_lock,
+)
 from bot.oncall import Pager
 from bot.outbound import Deliverer
 from handlers.actions.delivery_due import DueRecipient, list_due
@@ -50,66 +66,10 @@ from models.enums import OutboundPriority
 
 log = logging.getLogger(__name__)
 
-DELIVER = "helpbot.deliver"
-DELIVER_MANY = "helpbot.deliver_many"
-# Bulk messages (check-ins) ask for one job per this many people rather than one each.
-MANY_PER_JOB = 200
-QUEUE = "delivery"
-# Bulk runs have a queue of their own, so a worker can keep most of its slots for replies.
-BULK_QUEUE = "delivery-bulk"
-# An overdue message is swept only after its own job has had this long to run.
-SWEEP_GRACE = timedelta(seconds=30)
-STALLED_AFTER_SECONDS = 30
-KEEP_FINISHED_HOURS = 24
-PAGE = "helpbot.page"
-ONCALL_CHECK = "helpbot.oncall_check"
-ONCALL_QUEUE = "oncall"
-# Pages go before every delivery job waiting.
-PAGE_PRIORITY = 1000
-
-
-def page_lock(page_id: int) -> str:
-    """The lock every job for one on-call page shares, so one page is never sent twice at once."""
-    return f"oncall-page:{page_id}"
-
-
-# Come-backs count too: a person's run may wait out several retries of several messages.
-MAX_JOB_ATTEMPTS = 40
-
-
-class ComeBack(Exception):
-    """The person's next message falls due at `until`: run this job again then."""
-
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"next message due at {until.isoformat()}")
-        self.until = until
-
-
-class ComeBackOrBackOff(procrastinate.BaseRetryStrategy):
-    """A `ComeBack` always, at its time; any other failure (the database away; the messages
-    wait in the outbox) with a doubling pause, a few times before the sweep takes over."""
-
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, ComeBack):
-            return RetryDecision(retry_at=exception.until)
-        if job.attempts >= MAX_JOB_ATTEMPTS:
-            return None
-        return RetryDecision(retry_in={"seconds": min(2 ** (job.attempts + 1), 300)})
-
-
-def queue_for(priority: int) -> str:
-    """The queue of a delivery job at `priority`: bulk's own, or the one for everything else."""
-    return BULK_QUEUE if priority <= OutboundPriority.BULK else QUEUE
-
 
 def _ids(values: Sequence[int]) -> JSONValue:
     """Job arguments are JSON: a list of people's ids."""
     return list(values)
-
-
-def recipient_lock(identity_id: int) -> str:
-    """The lock all delivery jobs for one person share."""
-    return f"recipient:{identity_id}"
 
 
 def create_job_app(
