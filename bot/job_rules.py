@@ -23,6 +23,11 @@ MANY_PER_JOB = 200
 QUEUE = "delivery"
 # Bulk runs have a queue of their own, so a worker can keep most of its slots for replies.
 BULK_QUEUE = "delivery-bulk"
+# A run coming back for someone whose bulk message had to wait (its retry, a send stalled by a
+# worker that died, a job the sweep found missing) goes before a campaign's runs still waiting,
+# as their turn has come already: at bulk priority it would be fetched after all of them, 500
+# jobs for 100,000 people. Still below every answer, and in bulk's queue and share of slots.
+BULK_COME_BACK = OutboundPriority.BULK + 1
 # An overdue message is swept only after its own job has had this long to run.
 SWEEP_GRACE = timedelta(seconds=30)
 STALLED_AFTER_SECONDS = 30
@@ -48,7 +53,13 @@ def recipient_lock(identity_id: int) -> str:
 
 def queue_for(priority: int) -> str:
     """The queue of a delivery job at `priority`: bulk's own, or the one for everything else."""
-    return BULK_QUEUE if priority <= OutboundPriority.BULK else QUEUE
+    return BULK_QUEUE if priority <= BULK_COME_BACK else QUEUE
+
+
+def come_back_priority(priority: int) -> int:
+    """The priority of a run coming back for a person whose most urgent message is at
+    `priority`: a bulk one's goes before the campaign runs still waiting (`BULK_COME_BACK`)."""
+    return max(priority, BULK_COME_BACK)
 
 
 class ComeBack(Exception):

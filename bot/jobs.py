@@ -8,6 +8,10 @@ the domain work it runs; its queue, priority, lock and rule for trying again are
   jobs have their own queue, so a worker can keep slots for everything else (`bot.worker`).
   When the person's next message must wait, the run raises `ComeBack` and the same job is run
   again then, keeping its place in line and the person's lock.
+- `deliver_many` runs `Deliverer.drain` for each of a campaign's people in turn, holding no
+  lock. For someone whose next message must wait it defers a job to come back then
+  (`defer_at`), just above the campaign's runs still waiting (`bot.job_rules.BULK_COME_BACK`),
+  not behind all of them.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
@@ -27,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import procrastinate
 from procrastinate.builtin_tasks import remove_old_jobs
@@ -51,6 +56,7 @@ from bot.job_rules import (
     SWEEP_GRACE,
     ComeBack,
     ComeBackOrBackOff,
+    come_back_priority,
     page_lock,
     queue_for,
     recipient_lock,
@@ -132,7 +138,7 @@ class JobApp:
             for identity_id in identity_ids:
                 until = await self.deliverer.drain(identity_id)
                 if until is not None:
-                    await self.defer_at(identity_id, 0, until)
+                    await self.defer_at(identity_id, OutboundPriority.BULK, until)
 
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
@@ -274,9 +280,11 @@ class JobApp:
         for request in requests:
             await self._deliver(request).defer_async(identity_id=request.identity_id)
 
-    async def defer_at(self, identity_id: int, priority: int, until: object) -> None:
-        """Come back for the person at `until`; one such waiting job per person is enough."""
+    async def defer_at(self, identity_id: int, priority: int, until: datetime | None) -> None:
+        """Come back for the person (most urgent message at `priority`) at `until`; one such
+        waiting job per person is enough."""
         await self._open()
+        priority = come_back_priority(priority)
         with contextlib.suppress(AlreadyEnqueued):
             await self.app.configure_task(
                 DELIVER,
