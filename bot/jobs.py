@@ -10,8 +10,8 @@ the domain work it runs; its queue, priority, lock and rule for trying again are
   again then, keeping its place in line and the person's lock.
 - `deliver_many` runs `Deliverer.drain` for each of a campaign's people in turn, holding no
   lock. For someone whose next message must wait it defers a job to come back then
-  (`defer_at`), just above the campaign's runs still waiting (`bot.job_rules.BULK_COME_BACK`),
-  not behind all of them.
+  (`come_back`), at their most urgent message's priority; a bulk one's just above the
+  campaign's runs still waiting (`bot.job_rules.BULK_COME_BACK`), not behind all of them.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
@@ -138,7 +138,7 @@ class JobApp:
             for identity_id in identity_ids:
                 until = await self.deliverer.drain(identity_id)
                 if until is not None:
-                    await self.defer_at(identity_id, OutboundPriority.BULK, until)
+                    await self.come_back(identity_id, until)
 
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
@@ -279,6 +279,16 @@ class JobApp:
         await self._open()
         for request in requests:
             await self._deliver(request).defer_async(identity_id=request.identity_id)
+
+    async def come_back(self, identity_id: int, until: datetime) -> None:
+        """Come back for the person at `until`, when their next message falls due, at the
+        priority of their most urgent one, as the sweep would: an answer being retried is not
+        left behind the campaign whose run tried it."""
+        async with transaction(self.session_factory) as session:
+            due = await list_due(session=session, due_by=until, people=[identity_id])
+        # None due: sent meanwhile by another run; coming back finds nothing, or what is new.
+        priority = due[0].priority if due else OutboundPriority.BULK
+        await self.defer_at(identity_id, priority, until)
 
     async def defer_at(self, identity_id: int, priority: int, until: datetime | None) -> None:
         """Come back for the person (most urgent message at `priority`) at `until`; one such

@@ -113,6 +113,31 @@ def settings(database_url: str) -> Settings:
     return settings_for(database_url)
 
 
+async def test_a_campaign_run_comes_back_for_an_emergency_answer_at_the_answers_priority(
+    db: SessionFactory, settings: Settings, engine: AsyncEngine, no_jobs: None
+) -> None:
+    person, answer = await queue(db, 9501, "Call 999 now", OutboundPriority.EMERGENCY)
+    async with transaction(db) as session:
+        message = await session.get(Message, answer)
+        assert message is not None
+        # Its send failed a moment ago (the campaign's run tried it): it goes again in a second,
+        # and only that run's come-back is left to send it.
+        message.attempts = 1
+        message.next_attempt_at = utcnow() + timedelta(seconds=1)
+    async with running(settings, worker=True) as services:
+        jobs = services.jobs
+        assert jobs is not None
+        await waiting_campaign(jobs)
+        await jobs.app.tasks[DELIVER_MANY](identity_ids=[person])
+        loops = Loops(jobs, await jobs.app.job_manager.register_worker())
+        await come_back_due(engine, person)
+
+        # Not left to the sweep (half a minute late) nor to bulk's share of the slots: any
+        # slot takes it at once, before the campaign.
+        assert await loops.fetch(bulk=False) == (DELIVER, person)
+        assert await loops.fetch(bulk=True) == (DELIVER_MANY, "campaign")
+
+
 async def test_a_come_back_after_a_worker_died_mid_send_goes_before_the_campaigns_waiting_runs(
     db: SessionFactory, settings: Settings, engine: AsyncEngine, no_jobs: None
 ) -> None:
