@@ -3,7 +3,7 @@ lock, and the rule for trying it again.
 
 procrastinate fetches the waiting job of highest priority, the oldest first among equals
 (`ORDER BY priority DESC, id ASC`), passing over one whose lock another job holds: one running,
-or one waiting with a higher priority or an equal one and an older id.
+or one waiting with a higher priority or an equal one and an older id, even one not due yet.
 """
 
 from __future__ import annotations
