@@ -35,7 +35,7 @@ from bench.support import (
     start_service,
     wait_for,
 )
-from bot.jobs import MANY_PER_JOB
+from bot.job_rules import MANY_PER_JOB
 
 EACH = 10
 

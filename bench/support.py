@@ -266,7 +266,7 @@ async def queue_bulk(
     from sqlmodel import col
 
     from bot.db import create_engine
-    from bot.jobs import DELIVER, DELIVER_MANY, queue_for, recipient_lock
+    from bot.job_rules import DELIVER, DELIVER_MANY, queue_for, recipient_lock
     from models import ChannelIdentity, Contact, Message
     from models.base import utcnow
     from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority

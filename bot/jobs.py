@@ -1,5 +1,5 @@
 """Background jobs on the task engine, procrastinate over PostgreSQL. Each task is thin: it names
-the domain work it runs and the rule for trying it again.
+the domain work it runs; its queue, priority, lock and rule for trying again are `bot.job_rules`.
 
 - `deliver` runs `Deliverer.drain` for one person. Its `lock` is the person, so no two runs for
   one person ever overlap, and each run sends the person's oldest due message first; order per
@@ -8,6 +8,10 @@ the domain work it runs and the rule for trying it again.
   jobs have their own queue, so a worker can keep slots for everything else (`bot.worker`).
   When the person's next message must wait, the run raises `ComeBack` and the same job is run
   again then, keeping its place in line and the person's lock.
+- `deliver_many` runs `Deliverer.drain` for each of a campaign's people in turn, holding no
+  lock. For someone whose next message must wait it defers a job to come back then
+  (`come_back`), at their most urgent message's priority; a bulk one's just above the
+  campaign's runs still waiting (`bot.job_rules.BULK_COME_BACK`), not behind all of them.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
@@ -27,18 +31,36 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import procrastinate
 from procrastinate.builtin_tasks import remove_old_jobs
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
-from procrastinate.jobs import Job, JobDeferrer
-from procrastinate.retry import RetryDecision
+from procrastinate.jobs import JobDeferrer
 from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, job_pool, transaction
+from bot.job_rules import (
+    DELIVER,
+    DELIVER_MANY,
+    KEEP_FINISHED_HOURS,
+    MANY_PER_JOB,
+    ONCALL_CHECK,
+    ONCALL_QUEUE,
+    PAGE,
+    PAGE_PRIORITY,
+    QUEUE,
+    STALLED_AFTER_SECONDS,
+    SWEEP_GRACE,
+    ComeBack,
+    ComeBackOrBackOff,
+    come_back_priority,
+    page_lock,
+    queue_for,
+    recipient_lock,
+)
 from bot.oncall import Pager
 from bot.outbound import Deliverer
 from handlers.actions.delivery_due import DueRecipient, list_due
@@ -50,66 +72,10 @@ from models.enums import OutboundPriority
 
 log = logging.getLogger(__name__)
 
-DELIVER = "helpbot.deliver"
-DELIVER_MANY = "helpbot.deliver_many"
-# Bulk messages (check-ins) ask for one job per this many people rather than one each.
-MANY_PER_JOB = 200
-QUEUE = "delivery"
-# Bulk runs have a queue of their own, so a worker can keep most of its slots for replies.
-BULK_QUEUE = "delivery-bulk"
-# An overdue message is swept only after its own job has had this long to run.
-SWEEP_GRACE = timedelta(seconds=30)
-STALLED_AFTER_SECONDS = 30
-KEEP_FINISHED_HOURS = 24
-PAGE = "helpbot.page"
-ONCALL_CHECK = "helpbot.oncall_check"
-ONCALL_QUEUE = "oncall"
-# Pages go before every delivery job waiting.
-PAGE_PRIORITY = 1000
-
-
-def page_lock(page_id: int) -> str:
-    """The lock every job for one on-call page shares, so one page is never sent twice at once."""
-    return f"oncall-page:{page_id}"
-
-
-# Come-backs count too: a person's run may wait out several retries of several messages.
-MAX_JOB_ATTEMPTS = 40
-
-
-class ComeBack(Exception):
-    """The person's next message falls due at `until`: run this job again then."""
-
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"next message due at {until.isoformat()}")
-        self.until = until
-
-
-class ComeBackOrBackOff(procrastinate.BaseRetryStrategy):
-    """A `ComeBack` always, at its time; any other failure (the database away; the messages
-    wait in the outbox) with a doubling pause, a few times before the sweep takes over."""
-
-    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, ComeBack):
-            return RetryDecision(retry_at=exception.until)
-        if job.attempts >= MAX_JOB_ATTEMPTS:
-            return None
-        return RetryDecision(retry_in={"seconds": min(2 ** (job.attempts + 1), 300)})
-
-
-def queue_for(priority: int) -> str:
-    """The queue of a delivery job at `priority`: bulk's own, or the one for everything else."""
-    return BULK_QUEUE if priority <= OutboundPriority.BULK else QUEUE
-
 
 def _ids(values: Sequence[int]) -> JSONValue:
     """Job arguments are JSON: a list of people's ids."""
     return list(values)
-
-
-def recipient_lock(identity_id: int) -> str:
-    """The lock all delivery jobs for one person share."""
-    return f"recipient:{identity_id}"
 
 
 def create_job_app(
@@ -172,7 +138,7 @@ class JobApp:
             for identity_id in identity_ids:
                 until = await self.deliverer.drain(identity_id)
                 if until is not None:
-                    await self.defer_at(identity_id, 0, until)
+                    await self.come_back(identity_id, until)
 
         @app.periodic(cron="* * * * *")
         @app.task(name="helpbot.sweep", queue=QUEUE, queueing_lock="helpbot.sweep")
@@ -314,9 +280,21 @@ class JobApp:
         for request in requests:
             await self._deliver(request).defer_async(identity_id=request.identity_id)
 
-    async def defer_at(self, identity_id: int, priority: int, until: object) -> None:
-        """Come back for the person at `until`; one such waiting job per person is enough."""
+    async def come_back(self, identity_id: int, until: datetime) -> None:
+        """Come back for the person at `until`, when their next message falls due, at the
+        priority of their most urgent one, as the sweep would: an answer being retried is not
+        left behind the campaign whose run tried it."""
+        async with transaction(self.session_factory) as session:
+            due = await list_due(session=session, due_by=until, people=[identity_id])
+        # None due: sent meanwhile by another run; coming back finds nothing, or what is new.
+        priority = due[0].priority if due else OutboundPriority.BULK
+        await self.defer_at(identity_id, priority, until)
+
+    async def defer_at(self, identity_id: int, priority: int, until: datetime | None) -> None:
+        """Come back for the person (most urgent message at `priority`) at `until`; one such
+        waiting job per person is enough."""
         await self._open()
+        priority = come_back_priority(priority)
         with contextlib.suppress(AlreadyEnqueued):
             await self.app.configure_task(
                 DELIVER,

@@ -21,7 +21,7 @@ from procrastinate.app import WorkerOptions
 from procrastinate.worker import Worker
 
 from bot.config import Settings
-from bot.jobs import BULK_QUEUE
+from bot.job_rules import BULK_QUEUE
 from bot.services import running
 
 log = logging.getLogger(__name__)

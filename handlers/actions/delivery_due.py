@@ -7,6 +7,7 @@ retry) holds back no answer, staff reply or emergency queued behind it (see `del
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,10 +26,11 @@ STALE_SENDING = timedelta(minutes=2)
 UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
 
-def _heads() -> Any:
-    """Per person with unfinished outbound messages: the oldest one's id (the only one that can
-    go next), the oldest above bulk (which may pass a waiting bulk head) and the highest
-    priority waiting behind it."""
+def _heads(people: Sequence[int] | None = None) -> Any:
+    """Per person with unfinished outbound messages (of `people`, when given): the oldest one's
+    id (the only one that can go next), the oldest above bulk (which may pass a waiting bulk
+    head) and the highest priority waiting behind it."""
+    mine = [] if people is None else [col(Message.identity_id).in_(people)]
     return (
         select(
             col(Message.identity_id).label("identity_id"),
@@ -38,7 +40,7 @@ def _heads() -> Any:
             ).label("urgent_id"),
             func.max(Message.priority).label("top"),
         )
-        .where(Message.direction == Direction.OUT, col(Message.status).in_(UNFINISHED))
+        .where(Message.direction == Direction.OUT, col(Message.status).in_(UNFINISHED), *mine)
         .group_by(col(Message.identity_id))
         .subquery()
     )
@@ -62,10 +64,14 @@ async def list_due_recipients(
 
 
 async def list_due(
-    *, session: AsyncSession, due_by: datetime, limit: int = 200
+    *,
+    session: AsyncSession,
+    due_by: datetime,
+    limit: int = 200,
+    people: Sequence[int] | None = None,
 ) -> list[DueRecipient]:
-    """`list_due_recipients` with each person's priority."""
-    heads = _heads()
+    """`list_due_recipients` with each person's priority; only of `people`, when given."""
+    heads = _heads(people)
     urgent = aliased(Message)
     due = or_(
         (col(Message.status) == DeliveryStatus.QUEUED) & (col(Message.next_attempt_at) <= due_by),

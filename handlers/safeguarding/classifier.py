@@ -4,6 +4,10 @@ Character n-grams (2 to 5, within words) of the folded text cope with typos, inf
 every script; a logistic regression weighs them.  It is trained by `training.py` from CSV files in
 this repository and stored in `data/model.joblib` with the thresholds chosen for it; nothing is
 downloaded.  `warm_up` loads it once at start-up so the first message is not slowed.
+
+scikit-learn (with scipy, seconds of CPU and tens of MB) is imported by the first `model()`, not
+with this module: the task engine's worker imports the conversation engine but never reads a
+message, and the web process loads it at start-up all the same (`warm_up`).
 """
 
 from __future__ import annotations
@@ -14,9 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
-
-import joblib
-import sklearn
 
 from handlers.safeguarding.folding import MAX_CHARS
 
@@ -49,6 +50,8 @@ class Model(Thresholds):
 
     def probability(self, text: str) -> float:
         """How likely the text is an emergency, from 0 to 1."""
+        import sklearn  # imported already by `model()`: a look-up in `sys.modules`
+
         # The vectoriser's own output needs no checking for NaN and infinity, nor the
         # estimator's parameters re-validating: both cost a third of each prediction.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
@@ -58,6 +61,8 @@ class Model(Thresholds):
 @cache
 def model() -> Model:
     """The committed model, read once."""
+    import joblib
+
     payload = joblib.load(MODEL_PATH)
     return Model(
         pipeline=payload["pipeline"],

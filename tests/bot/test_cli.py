@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import postgres_only
 from tests.doubles.telegram_api import serve
 
 HELPBOT = str(Path(sys.executable).parent / "helpbot")
@@ -133,6 +134,66 @@ def test_serve_runs_on_sqlite_with_no_configuration(tmp_path: Path) -> None:
         output, _ = process.communicate(timeout=30)
     assert "make chat" in output
     assert "Telegram is off" in output
+    assert "Traceback" not in output
+
+
+def _classifier_loaded(pid: int) -> bool:
+    """Whether the process has the safeguarding classifier's libraries (scikit-learn, scipy)
+    mapped into its memory: their compiled parts, once imported, stay there."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return any(f"/site-packages/{package}/" in maps for package in ("sklearn", "scipy"))
+
+
+def _start(args: list[str], cwd: Path, database_url: str) -> subprocess.Popen[str]:
+    base = {"PATH": os.environ["PATH"], "HOME": str(cwd), "LANG": "C.UTF-8"}
+    return subprocess.Popen(
+        [HELPBOT, *args],
+        cwd=cwd,
+        env={**base, "DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+@postgres_only
+def test_a_worker_starts_without_the_classifier_and_the_web_with_it_loaded(
+    tmp_path: Path, database_url: str
+) -> None:
+    # The worker never reads a message: scikit-learn and scipy would cost it seconds of CPU and
+    # tens of MB each start. The web loads them at start-up, before anyone's first message.
+    worker = _start(["worker", "--concurrency", "2"], tmp_path, database_url)
+    try:
+        assert worker.stdout is not None
+        lines = []
+        for line in worker.stdout:
+            lines.append(line)
+            if "worker started" in line:
+                break
+        assert "worker started" in lines[-1], "".join(lines)
+        assert not _classifier_loaded(worker.pid)
+    finally:
+        _stop(worker)
+    port = _free_port()
+    web = _start(["serve", "--port", str(port)], tmp_path, database_url)
+    try:
+        deadline = time.monotonic() + 60
+        ready = None
+        while ready is None and time.monotonic() < deadline and web.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert ready is not None and ready.status_code == 200, "the service did not start"
+        assert _classifier_loaded(web.pid)
+    finally:
+        output = _stop(web)
     assert "Traceback" not in output
 
 

@@ -16,6 +16,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from bot.embedded import EmbeddedDelivery
+from bot.job_rules import BULK_COME_BACK
 from bot.services import Services, running
 from handlers.actions.identities import get_or_create_identity
 from handlers.actions.outbox import DeliveryRequest, queue_reply
@@ -253,11 +254,12 @@ async def test_the_sweep_queues_an_overdue_answer_at_its_own_priority_not_behind
     assert sorted(swept) == sorted([alone, in_campaign, held, bulk_only])
     assert await swept_jobs(engine, alone) == [("delivery", OutboundPriority.EMERGENCY)]
     assert await swept_jobs(engine, in_campaign) == [("delivery", OutboundPriority.EMERGENCY)]
+    # A bulk message's come-back is still bulk, just ahead of a campaign's fresh runs.
     assert await swept_jobs(engine, held) == [
-        ("delivery-bulk", OutboundPriority.BULK),
+        ("delivery-bulk", BULK_COME_BACK),
         ("delivery", OutboundPriority.STAFF),
     ]
-    assert await swept_jobs(engine, bulk_only) == [("delivery-bulk", OutboundPriority.BULK)]
+    assert await swept_jobs(engine, bulk_only) == [("delivery-bulk", BULK_COME_BACK)]
     assert await services.jobs.sweep() == []  # each has a job that will be picked in time
 
 

@@ -15,7 +15,8 @@ from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
-from bot.jobs import ONCALL_CHECK, create_job_app
+from bot.job_rules import ONCALL_CHECK
+from bot.jobs import create_job_app
 from handlers.actions.staff import do_create_staff
 from models import TicketEvent
 from models.base import utcnow
