@@ -255,7 +255,8 @@ async def _claim_due(session: AsyncSession, now: datetime, limit: int) -> list[D
 async def _settle_many(
     session: AsyncSession, now: datetime, status: CheckinStatus, values: dict[int, dict[str, Any]]
 ) -> None:
-    """Mark check-ins that cannot be sent (few): each with its identity and reason."""
+    """Mark check-ins that cannot be sent (few): each with its identity and reason; with no
+    sending time, which only a real send gives (`do_start_wait`)."""
     if not values:
         return
     table = Checkin.__table__  # type: ignore[attr-defined]
@@ -266,7 +267,6 @@ async def _settle_many(
             status=status.value,
             identity_id=sa.bindparam("_identity"),
             reason=sa.bindparam("_reason"),
-            sent_at=now,
             updated_at=now,
         ),
         [

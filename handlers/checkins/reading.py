@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from handlers.conversation.catalog import DEFAULT_LANGUAGE, words
+from handlers.conversation.catalog import understood
 from handlers.conversation.parsers.text import MAX_INPUT, fold
 from models.checkins import CampaignKind
 
@@ -70,15 +70,7 @@ def reading_words(kind: CampaignKind, language: str) -> Callable[[str], tuple[st
     reading = READINGS[kind]
     options = (*reading.strong, reading.well)
     keys = [f"{reading.section}.{option}" for option in options] + [NEGATIONS, GREETINGS]
-    own = {key: words(key, language) for key in keys}
-    if language == DEFAULT_LANGUAGE:
-        return own.__getitem__
-    listed = {word for found in own.values() for word in found}
-    table = {
-        key: own[key] + tuple(w for w in words(key, DEFAULT_LANGUAGE) if w not in listed)
-        for key in keys
-    }
-    return table.__getitem__
+    return understood(keys, language).__getitem__
 
 
 def _spans(tokens: Sequence[str], phrases: Sequence[str]) -> list[tuple[int, int]]:

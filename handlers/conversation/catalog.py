@@ -9,13 +9,14 @@ the plain text for that channel, even over a translation of the plain text, beca
 text is wrong there.
 
 `[words]` holds the words a person may type instead of pressing a button, alternatives
-separated by "|"; `words` reads them folded, as typed text is compared.
+separated by "|"; `words` reads them folded, as typed text is compared, and `understood` adds
+the English ones a person may type too, unless their own language gives a word another meaning.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -70,6 +71,27 @@ def words(key: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
     """The folded words of `[words] <key>` in the language, or in English when it has none."""
     text = messages(language).get(f"words.{key}") or messages(DEFAULT_LANGUAGE)[f"words.{key}"]
     return tuple(dict.fromkeys(w for w in (fold(part) for part in text.split("|")) if w))
+
+
+def understood(
+    keys: Sequence[str],
+    language: str,
+    lookup: Callable[[str, str], Sequence[str]] = words,
+) -> dict[str, tuple[str, ...]]:
+    """The words a person in `language` may type for each of `keys` (read by `lookup`): their
+    own, then the English ones their language lists under none of the keys.
+
+    A word the language lists under one key keeps that meaning only: a Polish "no" is "yeah",
+    so it reads as the Polish list says, never as the English "no".
+    """
+    own = {key: tuple(lookup(key, language)) for key in keys}
+    if language == DEFAULT_LANGUAGE:
+        return own
+    listed = {word for found in own.values() for word in found}
+    return {
+        key: own[key] + tuple(w for w in lookup(key, DEFAULT_LANGUAGE) if w not in listed)
+        for key in keys
+    }
 
 
 def _variant_key(key: str, language: str, variant: str | None) -> str:

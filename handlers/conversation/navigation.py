@@ -34,8 +34,8 @@ def command_in(turn: Turn) -> str | None:
     typed = fold(turn.text)
     if not typed or turn.event.choice is not None:
         return None
-    for command in COMMANDS:
-        if typed in turn.words(command):
+    for command, listed in turn.words(COMMANDS).items():
+        if typed in listed:
             return command
     if any(typed in words("language", code) for code in SUPPORTED_LANGUAGES):
         return "language"

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.conversation.catalog import DEFAULT_LANGUAGE, t, words
+from handlers.conversation.catalog import t, understood
 from handlers.conversation.events import Attachment, IncomingEvent, Option, Reply
 from handlers.conversation.languages import available_languages, language_name
 from handlers.conversation.matching import match_option
@@ -102,8 +102,9 @@ class Turn:
         """The (id, label) pairs of the options the person was last shown."""
         return [(str(i), str(label)) for i, label in self.data.get("options", [])]
 
-    def chosen(self) -> str | None:
-        """The id of the shown option the person picked, by button, number or words."""
+    def chosen(self, language: str | None = None) -> str | None:
+        """The id of the shown option the person picked, by button, number or words; words
+        are read in `language` when the options were shown in another than the person's."""
         shown = self.shown_options()
         ids = {option_id for option_id, _ in shown}
         if self.event.choice in ids:
@@ -112,17 +113,18 @@ class Turn:
         # match; a stale button without words matches nothing.
         if not self.text:
             return None
-        return match_option(self.text, shown) or self._yes_or_no(ids)
+        return match_option(self.text, shown) or self._yes_or_no(ids, language or self.lang)
 
-    def words(self, key: str) -> tuple[str, ...]:
-        """The words for `key` a person may type: their language's, and English ones too."""
-        own = words(key, self.lang)
-        return own if self.lang == DEFAULT_LANGUAGE else own + words(key, DEFAULT_LANGUAGE)
+    def words(self, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The words for each of `keys` a person may type: their language's, and the English
+        ones their language does not give another meaning among those keys."""
+        return understood(keys, self.lang)
 
-    def _yes_or_no(self, ids: set[str]) -> str | None:
+    def _yes_or_no(self, ids: set[str], language: str) -> str | None:
         typed = fold(self.text)
+        listed = understood(("yes", "no"), language)
         for key, meaning in (("yes", _YES_OPTIONS), ("no", _NO_OPTIONS)):
-            if typed in self.words(key):
+            if typed in listed[key]:
                 picked = ids & meaning
                 return next(iter(picked)) if len(picked) == 1 else None
         return None

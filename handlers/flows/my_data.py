@@ -41,8 +41,9 @@ def command_in(turn: Turn) -> str | None:
     typed = fold(turn.text)
     if not typed or turn.event.choice is not None:
         return None
+    listed = turn.words(tuple(_COMMANDS))
     for key, command in _COMMANDS.items():
-        if typed in turn.words(key):
+        if typed in listed[key]:
             return command
     return None
 

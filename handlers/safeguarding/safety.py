@@ -13,7 +13,7 @@ from handlers.checkins.conversation import (
     settle_after_alert,
     waiting_checkin_id,
 )
-from handlers.conversation.catalog import messages, t
+from handlers.conversation.catalog import messages, t, understood
 from handlers.conversation.events import Option
 from handlers.conversation.navigation import IN_FLOW, reprompt
 from handlers.conversation.turn import State, Turn
@@ -62,15 +62,25 @@ async def ask(turn: Turn, assessment: Assessment) -> State:
     return State.SAFETY
 
 
+def _answer_words(answer: str, language: str) -> tuple[str, ...]:
+    """The folded words the catalog lists as `answer` ("yes" or "no") to the question."""
+    listed = t(f"safety.{answer}_words", language).split(",")
+    return tuple(fold(word) for word in listed if word.strip())
+
+
 def _typed(turn: Turn, language: str) -> str | None:
-    """Yes or no typed in the person's language or in English."""
+    """Yes or no typed in the person's language, or in English where their language gives
+    the word no other meaning (a Polish "no" is "yeah")."""
     words = fold(turn.text)
-    for answer in ("yes", "no"):
-        for code in dict.fromkeys((language, "en")):
-            listed = t(f"safety.{answer}_words", code).split(",")
-            if words in {fold(word) for word in listed if word.strip()}:
-                return answer
+    for answer, listed in understood(("yes", "no"), language, _answer_words).items():
+        if words in listed:
+            return answer
     return None
+
+
+def _chosen(turn: Turn, language: str) -> str | None:
+    """The answer the person's button, number or words give, read in the question's language."""
+    return turn.chosen(language) or _typed(turn, language)
 
 
 def yes_alert(turn: Turn) -> tuple[Alert, str] | None:
@@ -80,7 +90,7 @@ def yes_alert(turn: Turn) -> tuple[Alert, str] | None:
         return None
     saved = turn.data.get("safety") or {}
     language = str(saved.get("language") or turn.lang)
-    if (turn.chosen() or _typed(turn, language)) != "yes":
+    if _chosen(turn, language) != "yes":
         return None
     return Alert(AlertKind(saved.get("kind", "emergency")), str(saved.get("signal", ""))), language
 
@@ -96,7 +106,7 @@ async def answer(turn: Turn) -> State:
     """Yes raises the alert; No goes back to where they were; anything else asks again."""
     saved = turn.data.get("safety") or {}
     language = str(saved.get("language") or turn.lang)
-    chosen = turn.chosen() or _typed(turn, language)
+    chosen = _chosen(turn, language)
     back_to = State(saved.get("back_to", State.MENU.value))
     if chosen is None:
         turn.say(_t(turn, language, "safety.question"), _options(turn, language))

@@ -41,8 +41,8 @@ def _relative_days_in_english(text: str, turn: Turn) -> str:
     if turn.lang == DEFAULT_LANGUAGE:
         return text
     folded = fold_accents(text)
-    for key in ("tomorrow", "today"):
-        for word in turn.words(key):
+    for key, listed in turn.words(("tomorrow", "today")).items():
+        for word in listed:
             folded = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", key, folded)
     return folded
 

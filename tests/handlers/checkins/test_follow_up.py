@@ -159,6 +159,11 @@ async def test_people_who_cannot_be_messaged_go_to_staff_not_into_silence(db) ->
     async with db() as session:
         counts = await find_run_counts(session=session, run_id=run_id)
     assert (counts["failed"], counts["opted_out"], counts["sent"]) == (1, 1, 0)
+    # Never sent: no sending time, on the check-in or in the run's CSV.
+    assert [c.sent_at for c in found] == [None, None]
+    async with db() as session:
+        rows = results_csv(await list_run_results(session=session, run_id=run_id)).splitlines()
+    assert [row.split(",")[4] for row in rows[1:]] == ["", ""]
 
 
 async def test_whatsapp_after_24_hours_goes_as_the_approved_template(db) -> None:

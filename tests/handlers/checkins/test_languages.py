@@ -53,3 +53,33 @@ async def test_im_ok_typed_as_its_button_reads_in_the_persons_language(
         t("checkin.thanks", language), language
     )
     assert await tickets(db) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "call"),
+    [
+        ("pl", "mój telefon jest zepsuty", False),
+        ("pl", "proszę zadzwonić", True),
+        ("ro", "numărul meu de telefon s-a schimbat", False),
+        ("ro", "vă rog sunați-mă", True),
+        ("cy", "mae gen i ffôn newydd", False),
+        ("cy", "ffoniwch fi plis", True),
+        ("pt", "o meu telefone está avariado", False),
+        ("pt", "por favor liguem-me", True),
+        ("ur", "میرا فون نمبر بدل گیا ہے", False),
+        ("ur", "مجھے فون کریں", True),
+    ],
+)
+async def test_my_phone_is_no_call_but_call_me_is(
+    db: SessionFactory, language: str, text: str, call: bool
+) -> None:
+    await _asked_in(db, language)
+    await say(db, PHONE, TUESDAY + timedelta(minutes=3), text)
+    [found] = await checkins(db)
+    if call:
+        [ticket] = await tickets(db)
+        assert found.status is CheckinStatus.CALL_ME and found.ticket_id == ticket.id
+        assert ticket.category is TicketCategory.CALLBACK
+    else:
+        # Not an answer: left for the menu, the check-in still waiting.
+        assert found.status is CheckinStatus.SENT and await tickets(db) == []

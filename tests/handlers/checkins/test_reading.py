@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from handlers.checkins.reading import UNSURE, read_words, reading_words
+from handlers.conversation.catalog import t
 from models.checkins import CampaignKind
 
 
@@ -44,6 +45,16 @@ def _words(kind: CampaignKind, language: str) -> Callable[[str], tuple[str, ...]
 )
 def test_check_in_words(language: str, text: str, read: str | None) -> None:
     assert read_words(CampaignKind.CHECKIN, text, _words(CampaignKind.CHECKIN, language)) == read
+
+
+@pytest.mark.parametrize("language", ["en", "cy", "pl", "ro", "pa", "ur", "ar", "bn", "pt", "es"])
+def test_the_call_me_button_typed_out_is_a_call_and_my_phone_is_not(language: str) -> None:
+    listed = _words(CampaignKind.CHECKIN, language)
+    label = t("checkin.checkin_call", language)
+    assert read_words(CampaignKind.CHECKIN, label, listed) == "checkin_call"
+    # A call word on its own is a phone or a call, not a request for one.
+    for alone in ("phone", "call", "telefon", "telefone", "ffôn", "فون", "ফোন", "ਫ਼ੋਨ", "هاتف"):
+        assert read_words(CampaignKind.CHECKIN, alone, listed) is None
 
 
 @pytest.mark.parametrize(

@@ -97,3 +97,16 @@ async def test_a_change_of_language_mid_request_carries_on_in_welsh(db: SessionF
     assert t("food.people", "cy") in chat.last.text
     await chat.send("dau")  # not understood in any language: asked again, in Welsh
     assert t("food.people_invalid", "cy") in chat.text
+
+
+@pytest.mark.parametrize(("typed", "agreed"), [("no", True), ("nie", False), ("yes", True)])
+async def test_a_polish_no_is_yeah_at_a_yes_or_no_question(
+    db: SessionFactory, typed: str, agreed: bool
+) -> None:
+    # "no" is a casual "yes" in Polish, never the English "no"; English "yes" still counts.
+    chat = Chat(db, channel=Channel.TELEGRAM, external_id="8100pl", language="pl")
+    await chat.send("/start")
+    assert chat.last.labels == [t("consent.agree", "pl"), t("consent.decline", "pl")]
+    await chat.send(typed)
+    expected = t("role.question", "pl") if agreed else t("consent.declined", "pl")
+    assert expected in chat.last.text

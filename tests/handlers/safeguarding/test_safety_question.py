@@ -94,11 +94,58 @@ async def test_a_clear_emergency_in_arabic_is_answered_in_arabic(db: SessionFact
 
 async def test_the_contacts_own_language_wins_over_the_messages(db: SessionFactory) -> None:
     chat = await ready_chat(db)
+    await _speaking(db, chat, "cy")
+    await chat.send("I can't breathe")
+    assert "Ffoniwch 999 nawr" in chat.text
+
+
+async def _speaking(db: SessionFactory, chat: Chat, language: str) -> None:
+    """Make the person's chosen language `language`, as the language menu would."""
     contact = await contact_of(db, chat)
     async with db() as session:
         stored = (await session.exec(select(Contact).where(Contact.id == contact.id))).one()
-        stored.language = "cy"
+        stored.language = language
         session.add(stored)
         await session.commit()
-    await chat.send("I can't breathe")
-    assert "Ffoniwch 999 nawr" in chat.text
+
+
+async def test_a_polish_no_is_yeah_and_makes_the_urgent_ticket(db: SessionFactory) -> None:
+    # Asked in Polish because the message was Polish, the person's language still English.
+    chat = await ready_chat(db)
+    await chat.send(UNCLEAR_PL)
+    assert chat.last.labels == ["Tak", "Nie"]
+    await chat.send("no")
+    welfare = await _welfare(db)
+    assert len(welfare) == 1 and welfare[0].priority is TicketPriority.URGENT
+
+    # Someone who chose Polish: the same.
+    polish = await ready_chat(db, external_id="pl-speaker")
+    await _speaking(db, polish, "pl")
+    await polish.send(UNCLEAR_EN)
+    assert polish.last.labels == ["Tak", "Nie"]
+    await polish.send("No")
+    assert len(await _welfare(db)) == 2
+
+
+async def test_nie_is_no_and_english_yes_still_counts_in_polish(db: SessionFactory) -> None:
+    chat = await ready_chat(db)
+    await _speaking(db, chat, "pl")
+    await chat.send(UNCLEAR_EN)
+    await chat.send("nie")
+    assert await _welfare(db) == []
+    assert t("safety.thanks", "pl") in chat.text
+
+    await chat.send(UNCLEAR_EN)
+    await chat.send("yes")
+    assert len(await _welfare(db)) == 1
+
+
+async def test_no_and_nu_stay_no_in_spanish_portuguese_and_romanian(db: SessionFactory) -> None:
+    for language, typed in (("es", "no"), ("pt", "no"), ("pt", "não"), ("ro", "nu"), ("ro", "no")):
+        chat = await ready_chat(db, external_id=f"{language}-{typed}")
+        await _speaking(db, chat, language)
+        await chat.send(UNCLEAR_EN)
+        assert chat.last.labels == [t("safety.yes", language), t("safety.no", language)]
+        await chat.send(typed)
+        assert t("safety.thanks", language) in chat.text, (language, typed)
+    assert await _welfare(db) == []
