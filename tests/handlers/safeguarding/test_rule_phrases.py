@@ -11,7 +11,8 @@ from handlers.safeguarding.detection import gather
 @pytest.mark.parametrize(
     ("text", "signal"),
     [
-        ("Oğlum beni öldürecek şimdi, bıçağı var", "violence"),  # "şimdi|şu an" needed "an"
+        # "şimdi|şu an" needed a following "an"; Turkish has a dotless i.
+        ("Oğlum beni öldürecek şimdi, bıçağı var", "violence"),  # noqa: RUF001
         ("Kocam beni öldürecek", "violence"),
         ("میں سانس نہیں لے پا رہی", "breathing"),  # "سکتا|پا رہا" ran the two together
         ("امی کو دورہ پڑا ہے", "seizure"),  # "پڑا|پڑ رہا" needed "رہا" after each
@@ -23,7 +24,10 @@ def test_each_choice_of_a_rule_phrase_is_a_clear_hit(text: str, signal: str) -> 
 
 @pytest.mark.parametrize(
     "text",
-    ["Bu formlar beni öldürecek, doldurmama yardım eder misiniz?", "Bu sıcak beni öldürecek"],
+    [
+        "Bu formlar beni öldürecek, doldurmama yardım eder misiniz?",  # noqa: RUF001
+        "Bu sıcak beni öldürecek",  # noqa: RUF001
+    ],
 )
 def test_a_form_that_will_kill_me_is_still_a_complaint(text: str) -> None:
     assert [hit.signal for hit in gather(text).found if hit.clear] == []
