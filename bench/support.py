@@ -37,9 +37,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def scratch_database() -> Iterator[str]:
+def scratch_database(prefix: str = "helpbot_delivery_bench") -> Iterator[str]:
     """A new, migrated database (psycopg URL), dropped afterwards."""
-    name = f"helpbot_delivery_bench_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://{PG.split('://', 1)[1]}/{name}"

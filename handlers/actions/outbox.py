@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.inserts import insert_unless_present
+from handlers.actions.inserts import insert_rows, insert_unless_present
 from handlers.actions.tickets import add_event
 from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.events import IncomingEvent, Reply
@@ -186,12 +186,13 @@ async def queue_replies(
     """`queue_reply` for several replies to one person, in order, written in one statement."""
     contact = await session.get(Contact, identity.contact_id)
     language = contact.language if contact is not None else "en"
-    messages = [
-        _outbound(identity, reply, ticket, language, now, priority, inline)
-        for reply, ticket in replies
-    ]
-    session.add_all(messages)
-    await session.flush()
+    messages = await insert_rows(
+        session,
+        [
+            _outbound(identity, reply, ticket, language, now, priority, inline)
+            for reply, ticket in replies
+        ],
+    )
     for message, (_, ticket) in zip(messages, replies, strict=True):
         if not inline:
             await request_delivery(session=session, message=message)

@@ -28,6 +28,7 @@ from rapidfuzz.distance import Levenshtein
 
 from handlers.safeguarding.alerts import AlertKind
 from handlers.safeguarding.folding import fold
+from handlers.safeguarding.starts import Starts
 
 DATA: Final = Path(__file__).parent / "data"
 LANGUAGES: Final = (
@@ -112,6 +113,11 @@ class Phrase:
 
     words: tuple[tuple[Word, ...], ...]
     heads: frozenset[str] | None
+    # The first word's alternatives: a message none of whose tokens is one holds no match.
+    firsts: frozenset[Word] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "firsts", frozenset(self.words[0] if self.words else ()))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -203,6 +209,14 @@ class Lexicon:
     past: tuple[Phrase, ...] = ()
     everyday: tuple[Phrase, ...] = ()
     common: frozenset[str] = field(default_factory=frozenset)
+    starts: Starts = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        groups = [
+            [*s.clear, *s.unclear, *(p for pair in s.pairs for g in pair for p in g)]
+            for s in self.signals
+        ]
+        object.__setattr__(self, "starts", Starts.of(groups, self.everyday, _matches))
 
 
 @dataclass(frozen=True)
@@ -271,9 +285,11 @@ def _seen(
     clauses: list[list[str]],
     dated: list[bool],
     initials: list[frozenset[str]],
+    live: set[Word],
 ) -> str | None:
     """ "yes" when a phrase is seen plainly, "negated" when only after a negator, else None."""
     negated = False
+    phrases = [phrase for phrase in phrases if not phrase.firsts.isdisjoint(live)]
     for tokens, is_dated, first in zip(clauses, dated, initials, strict=True):
         if signal.recent and is_dated:
             continue
@@ -289,13 +305,14 @@ def _seen(
     return "negated" if negated else None
 
 
-def _without_everyday(lex: Lexicon, clauses: list[list[str]]) -> list[list[str]]:
+def _without_everyday(lex: Lexicon, clauses: list[list[str]], live: set[Word]) -> list[list[str]]:
+    everyday = [phrase for phrase in lex.everyday if not phrase.firsts.isdisjoint(live)]
     cleaned: list[list[str]] = []
     for tokens in clauses:
         tokens = list(tokens)
         # Read before any token is blanked: a wider set only rules out fewer phrases.
         first = _initials(tokens)
-        for phrase in lex.everyday:
+        for phrase in everyday:
             if _absent(phrase, first):
                 continue
             # The words matched go, not the ones skipped between them: "smoke alarm in the
@@ -322,25 +339,30 @@ def dated(pasts: Iterable[Phrase], clauses: list[list[str]]) -> list[bool]:
 def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None) -> list[Hit]:
     """Every signal of one language seen in a message's folded clauses; `told`, when given,
     says which clauses are dated (by the words of every language read), else its own do."""
+    live = lex.starts.live(clauses)
+    if live.isdisjoint(lex.starts.signal_words):
+        return []  # no signal's phrase can start in the message: nothing to find
     told = dated(lex.past, clauses) if told is None else told
-    clauses = _without_everyday(lex, clauses)
+    clauses = _without_everyday(lex, clauses, live)
     initials = [_initials(tokens) for tokens in clauses]
     found: list[Hit] = []
-    for signal in lex.signals:
-        clear = _seen(lex, signal, signal.clear, clauses, told, initials)
+    for signal, firsts in zip(lex.signals, lex.starts.signals, strict=True):
+        if firsts.isdisjoint(live):
+            continue  # none of its phrases can start anywhere in the message
+        clear = _seen(lex, signal, signal.clear, clauses, told, initials, live)
         if clear != "yes":
             for left, right in signal.pairs:
                 if (
-                    _seen(lex, signal, left, clauses, told, initials)
+                    _seen(lex, signal, left, clauses, told, initials, live)
                     == "yes"
-                    == _seen(lex, signal, right, clauses, told, initials)
+                    == _seen(lex, signal, right, clauses, told, initials, live)
                 ):
                     clear = "yes"
                     break
         if clear == "yes":
             found.append(Hit(signal.name, signal.kind, True, lex.language))
         elif (clear == "negated" and not signal.guarded) or _seen(
-            lex, signal, signal.unclear, clauses, told, initials
+            lex, signal, signal.unclear, clauses, told, initials, live
         ) == "yes":
             # A denial of suicidal thoughts is still worth the question and the numbers.
             found.append(Hit(signal.name, signal.kind, False, lex.language))

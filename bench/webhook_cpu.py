@@ -1,0 +1,157 @@
+"""The web process's CPU for each Telegram webhook: a new person's "hello", as in bench (a).
+
+The app runs in this process, on uvloop as `helpbot serve` does, on a scratch PostgreSQL
+database; each update goes straight to the ASGI app (no HTTP, no client), one at a time, and no
+worker runs, so what is timed is the web's own work: the flow, its statements and the queued
+replies with their delivery jobs. Rounds of `--people` updates; the median round is the figure.
+
+Run: .venv/bin/python -m bench.webhook_cpu [--people 300] [--rounds 5] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import uvloop
+from sqlalchemy import event
+
+from bench.support import (
+    BIN,
+    SECRET,
+    TOKEN,
+    Processes,
+    machine,
+    say,
+    scratch_database,
+    start_double,
+    update,
+)
+
+WARM_UP = 50
+
+
+async def _post(app: Any, body: bytes) -> int:
+    """One webhook through the ASGI app; returns the status it answered with."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/webhooks/telegram",
+        "raw_path": b"/webhooks/telegram",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-telegram-bot-api-secret-token", SECRET.encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def _measure(database_url: str, api: str, args: argparse.Namespace) -> None:
+    from bot.app import create_app
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        telegram_bot_token=TOKEN,
+        telegram_webhook_secret=SECRET,
+        telegram_api_base_url=api,
+        telegram_max_per_second=0,
+        inbound_spool_dir=Path(tempfile.mkdtemp(prefix="helpbot-web-cpu-")),
+        log_level="WARNING",
+    )
+    app = create_app(settings)
+    statements = 0
+
+    def counted(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    async with app.router.lifespan_context(app):
+        services = app.state.services
+        event.listen(services.engine.sync_engine, "before_cursor_execute", counted)
+        chat = 1_000_000
+
+        async def batch(count: int) -> None:
+            nonlocal chat
+            for _ in range(count):
+                chat += 1
+                body = json.dumps(update(chat, chat, args.text)).encode()
+                status = await _post(app, body)
+                if status != 200:
+                    raise RuntimeError(f"webhook answered {status}")
+
+        await batch(WARM_UP)
+        profile = cProfile.Profile() if args.profile else None
+        figures = []
+        per_update = 0.0
+        for _ in range(args.rounds):
+            statements = 0
+            start = time.process_time()
+            if profile is not None:
+                profile.enable()
+            await batch(args.people)
+            if profile is not None:
+                profile.disable()
+            figures.append((time.process_time() - start) / args.people * 1000)
+            per_update = statements / args.people
+        if profile is not None:
+            profile.dump_stats(args.profile)
+    load = os.getloadavg()
+    print(f"machine: {machine()}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    rounds = " ".join(f"{f:.2f}" for f in figures)
+    print(
+        f"web CPU per {args.text!r} from a new person: median {statistics.median(figures):.2f} ms "
+        f"(rounds of {args.people}: {rounds}); {per_update:.1f} SQLAlchemy statements each"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--text", default="hello")
+    parser.add_argument("--profile", help="write a cProfile of the timed rounds to this file")
+    args = parser.parse_args()
+    assert BIN.exists()
+    with scratch_database(prefix="helpbot_web_cpu") as database, Processes() as procs:
+        api = start_double(procs)
+        say("database and Bot API double up")
+        uvloop.run(_measure(database, api, args))
+
+
+if __name__ == "__main__":
+    main()
