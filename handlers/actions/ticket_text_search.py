@@ -51,8 +51,7 @@ def _like(expression: ColumnElement[Any]) -> ColumnElement[bool]:
 def search_values(words: str, limit: int = SEARCH_LIMIT) -> dict[str, Any]:
     """The values `search_candidates` is executed with: the words taken literally (`%`, `_`
     and the escape character too) and lower-cased."""
-    # Neither database takes a NUL inside a query's text; nobody searches for one.
-    literal = words.replace("\x00", "").lower()
+    literal = words.lower()
     for special in (_ESCAPE, "%", "_"):
         literal = literal.replace(special, _ESCAPE + special)
     values: dict[str, Any] = {
