@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func
@@ -151,15 +152,10 @@ async def _claim_head(
     return other
 
 
-# The claim's statements, built once by `_statement`: making one took more CPU than running it.
-_OLDEST: dict[tuple[bool, bool], Any] = {}
-
-
+@cache
 def _statement(known: bool, urgent: bool) -> Any:
-    """The select for `_oldest`, with the person as the parameter `identity_id`."""
-    made = _OLDEST.get((known, urgent))
-    if made is not None:
-        return made
+    """The select for `_oldest`, with the person as the parameter `identity_id`; built once,
+    as making one took more CPU than running it."""
     mine: list[Any] = [
         col(Message.identity_id) == bindparam("identity_id"),
         Message.direction == Direction.OUT,
@@ -169,19 +165,16 @@ def _statement(known: bool, urgent: bool) -> Any:
         mine.append(col(Message.priority) > OutboundPriority.BULK)
     # Two runs for one person should never meet, but if they do only one claims.
     if known:
-        made = select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
-    else:
-        # The person's identity read in the same round trip.
-        made = (
-            select(Message, ChannelIdentity)
-            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
-            .where(*mine)
-            .order_by(col(Message.id))
-            .limit(1)
-            .with_for_update(of=Message)
-        )
-    _OLDEST[(known, urgent)] = made
-    return made
+        return select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+    # The person's identity read in the same round trip.
+    return (
+        select(Message, ChannelIdentity)
+        .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
+        .where(*mine)
+        .order_by(col(Message.id))
+        .limit(1)
+        .with_for_update(of=Message)
+    )
 
 
 async def _oldest(
@@ -253,23 +246,17 @@ async def do_record_part(
         message.updated_at = now
 
 
-# `do_record_sent`'s statements, one per set of columns it writes, built once (see `_OLDEST`).
-_SENT: dict[tuple[str, ...], Any] = {}
-
-
+@cache
 def _sent_statement(names: tuple[str, ...]) -> Any:
-    """The update recording a send, writing `names` from the parameters `new_<name>`."""
-    made = _SENT.get(names)
-    if made is None:
-        # Only a message still being sent: a call can end, and say so, before its send is
-        # recorded.
-        made = _SENT[names] = (
-            update(Message)
-            .where(col(Message.id) == bindparam("message_id"), col(Message.status).in_(_UNFINISHED))
-            .values({name: bindparam(f"new_{name}") for name in names})
-            .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
-        )
-    return made
+    """The update recording a send, writing `names` from the parameters `new_<name>`; one per
+    set of columns, built once."""
+    # Only a message still being sent: a call can end, and say so, before its send is recorded.
+    return (
+        update(Message)
+        .where(col(Message.id) == bindparam("message_id"), col(Message.status).in_(_UNFINISHED))
+        .values({name: bindparam(f"new_{name}") for name in names})
+        .returning(col(Message.channel), col(Message.identity_id), col(Message.priority))
+    )
 
 
 async def do_record_sent(

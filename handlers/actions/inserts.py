@@ -4,6 +4,7 @@ inserts of new rows that return them as the session's own objects, with statemen
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,27 +13,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 Row = TypeVar("Row", bound=SQLModel)
 
-# INSERT ... RETURNING statements by database, model and unique key (None: a plain insert).
-# Their columns are the parameters' keys, so one statement serves every row of a model.
-_STATEMENTS: dict[tuple[str, type[SQLModel], tuple[str, ...] | None], Any] = {}
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
+
+
+def _insert_in(dialect: str) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 def dialect_insert(session: AsyncSession) -> Any:
     """The INSERT construct of the session's database, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert
+    return _insert_in(_dialect(session))
 
 
 def _returning(session: AsyncSession, model: type[SQLModel], unique: tuple[str, ...] | None) -> Any:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    key = (dialect, model, unique)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        insert = dialect_insert(session)(model)
-        if unique is not None:
-            insert = insert.on_conflict_do_nothing(index_elements=list(unique))
-        statement = _STATEMENTS[key] = insert.returning(model, sort_by_parameter_order=True)
-    return statement
+    return _returning_in(_dialect(session), model, unique)
+
+
+@cache
+def _returning_in(dialect: str, model: type[SQLModel], unique: tuple[str, ...] | None) -> Any:
+    """INSERT ... RETURNING for `model` (ON CONFLICT DO NOTHING on `unique`), built once: its
+    columns are the parameters' keys, so one statement serves every row of a model."""
+    insert = _insert_in(dialect)(model)
+    if unique is not None:
+        insert = insert.on_conflict_do_nothing(index_elements=list(unique))
+    return insert.returning(model, sort_by_parameter_order=True)
 
 
 def _values(row: SQLModel) -> dict[str, Any]:
