@@ -75,6 +75,9 @@ async def do_fill_run(
         sa.literal(start, UTCDateTime()).label("due_at"),
         sa.literal(now, UTCDateTime()).label("updated_at"),
     ).where(*audience_filter(campaign, local_today))
+    # People are asked in the order they were listed; PostgreSQL's heap order after updates is
+    # not that order.
+    chosen = chosen.order_by(col(Contact.id))
     table = Checkin.__table__  # type: ignore[attr-defined]
     columns = ["run_id", "contact_id", "status", "due_at", "updated_at"]
     insert = dialect_insert(session)(table).from_select(columns, chosen)
