@@ -105,15 +105,23 @@ class Turn:
     def chosen(self, language: str | None = None) -> str | None:
         """The id of the shown option the person picked, by button, number or words; words
         are read in `language` when the options were shown in another than the person's."""
+        picked = self.picked()
+        if picked is not None or not self.text:
+            return picked
+        ids = {option_id for option_id, _ in self.shown_options()}
+        return self._yes_or_no(ids, language or self.lang)
+
+    def picked(self) -> str | None:
+        """The id of the shown option the person picked by button, number or its label, not
+        by a yes or no of their own words."""
         shown = self.shown_options()
-        ids = {option_id for option_id, _ in shown}
-        if self.event.choice in ids:
+        if self.event.choice in {option_id for option_id, _ in shown}:
             return self.event.choice
         # A button the bot did not send (a template's quick reply) may still carry words that
         # match; a stale button without words matches nothing.
         if not self.text:
             return None
-        return match_option(self.text, shown) or self._yes_or_no(ids, language or self.lang)
+        return match_option(self.text, shown)
 
     def words(self, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The words for each of `keys` a person may type: their language's, and the English

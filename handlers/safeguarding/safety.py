@@ -79,8 +79,10 @@ def _typed(turn: Turn, language: str) -> str | None:
 
 
 def _chosen(turn: Turn, language: str) -> str | None:
-    """The answer the person's button, number or words give, read in the question's language."""
-    return turn.chosen(language) or _typed(turn, language)
+    """The answer the person's button, number, label or words give, read in the question's
+    language. Only the question's own words count: an everyday "yes" such as "iawn", "dobrze"
+    or "ok" agrees to something, but said to "are you in danger?" it means "I'm fine"."""
+    return turn.picked() or _typed(turn, language)
 
 
 def yes_alert(turn: Turn) -> tuple[Alert, str] | None:

@@ -149,3 +149,87 @@ async def test_no_and_nu_stay_no_in_spanish_portuguese_and_romanian(db: SessionF
         await chat.send(typed)
         assert t("safety.thanks", language) in chat.text, (language, typed)
     assert await _welfare(db) == []
+
+
+# "I'm fine" in the words people use for it, some of which agree to anything else ("iawn",
+# "dobrze", "ok" are an everyday yes): asked whether they are in danger, they mean no.
+FINE = [
+    ("cy", "iawn"),
+    ("cy", "Dwi'n iawn"),
+    ("pl", "dobrze"),
+    ("pl", "ok"),
+    ("en", "ok"),
+    ("en", "I'm fine"),
+    ("ro", "bine"),
+    ("pa", "theek hai"),
+    ("ur", "ٹھیک ہے"),
+    ("ar", "تمام"),
+    ("bn", "ঠিক আছে"),
+    ("pt", "tudo bem"),
+    ("es", "vale"),
+]
+
+
+async def test_fine_or_ok_at_the_question_is_no_and_raises_nothing(db: SessionFactory) -> None:
+    for language, typed in FINE:
+        chat = await ready_chat(db, external_id=f"{language}-{typed}")
+        await _speaking(db, chat, language)
+        await chat.send(UNCLEAR_EN)
+        await chat.send(typed)
+        assert t("safety.thanks", language) in chat.last.text, (language, typed)
+        assert await _welfare(db) == [], (language, typed)
+
+
+# The short forms typed on a phone, in each language: no carries on, yes is the urgent ticket.
+INFORMAL_NO = [
+    ("cy", "na"),
+    ("cy", "nage"),
+    ("cy", "naddo"),
+    ("pl", "nie"),
+    ("ro", "nu"),
+    ("pa", "na"),
+    ("pa", "nahin"),
+    ("ur", "na"),
+    ("ur", "nahi"),
+    ("ur", "nhi"),
+    ("ar", "لا"),
+    ("bn", "না"),
+    ("bn", "na"),
+    ("pt", "não"),
+    ("pt", "nao"),
+    ("es", "no"),
+]
+INFORMAL_YES = [
+    ("cy", "ie"),
+    ("cy", "do"),
+    ("pl", "tak"),
+    ("ro", "da"),
+    ("pa", "haanji"),
+    ("ur", "haan"),
+    ("ar", "نعم"),
+    ("ar", "ايوه"),
+    ("bn", "হ্যাঁ"),
+    ("bn", "ha"),
+    ("pt", "sim"),
+    ("es", "sí"),
+    ("es", "si"),
+]
+
+
+async def test_informal_no_and_yes_in_each_language(db: SessionFactory) -> None:
+    for language, typed in INFORMAL_NO:
+        chat = await ready_chat(db, external_id=f"no-{language}-{typed}")
+        await _speaking(db, chat, language)
+        await chat.send(UNCLEAR_EN)
+        await chat.send(typed)
+        assert t("safety.thanks", language) in chat.last.text, (language, typed)
+    assert await _welfare(db) == []
+
+    for count, (language, typed) in enumerate(INFORMAL_YES, start=1):
+        chat = await ready_chat(db, external_id=f"yes-{language}-{typed}")
+        await _speaking(db, chat, language)
+        await chat.send(UNCLEAR_EN)
+        await chat.send(typed)
+        welfare = await _welfare(db)
+        assert len(welfare) == count, (language, typed)
+        assert welfare[-1].priority is TicketPriority.URGENT
