@@ -11,6 +11,10 @@ the opposite, and one with a negation anywhere else ("ok... not sure") is no ans
 person is asked again. Where the negation follows the word ("ٹھیک نہیں", "ভালো নেই"), the
 catalog lists the phrase itself among the words for help.
 
+A word for help taken back ("not bad", "خراب نہیں", "nie źle": `[words.checkin] not_bad`) asks
+for nothing; alone it is no answer yet either, since "not bad" is not quite "I'm OK", and the
+person is asked again.
+
 A greeting is not an answer: "good morning" holds no "good" (nor "bore da" a "da"), and a
 greeting alone asks the check-in again.
 
@@ -49,6 +53,8 @@ class Reading:
     strong: tuple[str, ...]
     well: str
     negated: str
+    # The catalog entry of phrases that hold a strong word but take it back ("not bad").
+    eased: str | None = None
 
 
 READINGS: Final = {
@@ -57,6 +63,7 @@ READINGS: Final = {
         strong=("checkin_call", "checkin_help"),
         well="checkin_ok",
         negated="checkin_help",
+        eased="not_bad",
     ),
     CampaignKind.ALARM_TEST: Reading(
         "telecare", strong=("alarm_failed",), well="alarm_done", negated="alarm_failed"
@@ -68,7 +75,7 @@ def reading_words(kind: CampaignKind, language: str) -> Callable[[str], tuple[st
     """The words for each of the reading's keys: the language's own, then the English ones
     the language does not list under any of those keys (where the two clash, its own win)."""
     reading = READINGS[kind]
-    options = (*reading.strong, reading.well)
+    options = (*reading.strong, reading.well, *([reading.eased] if reading.eased else []))
     keys = [f"{reading.section}.{option}" for option in options] + [NEGATIONS, GREETINGS]
     return understood(keys, language).__getitem__
 
@@ -97,8 +104,9 @@ def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[st
         return None
     tokens = fold(text).split()
     reading = READINGS[kind]
+    eased = _spans(tokens, words(f"{reading.section}.{reading.eased}")) if reading.eased else []
     for option in reading.strong:
-        if _spans(tokens, words(f"{reading.section}.{option}")):
+        if _outside(_spans(tokens, words(f"{reading.section}.{option}")), eased):
             return option
     greeted = _covered(_spans(tokens, words(GREETINGS)))
     well = [
@@ -107,9 +115,9 @@ def read_words(kind: CampaignKind, text: str, words: Callable[[str], Sequence[st
         if start not in greeted
     ]
     if not well:
-        # A greeting alone is no answer yet; other words are left for the menu.
-        return UNSURE if tokens and len(greeted) == len(tokens) else None
-    return _unless_negated(reading, well, _spans(tokens, words(NEGATIONS)))
+        # A greeting alone, or "not bad", is no answer yet; other words are left for the menu.
+        return UNSURE if eased or (tokens and len(greeted) == len(tokens)) else None
+    return _unless_negated(reading, well + eased, well, _spans(tokens, words(NEGATIONS)))
 
 
 def negated(text: str, words: Callable[[str], Sequence[str]]) -> bool:
@@ -122,11 +130,21 @@ def _covered(spans: list[tuple[int, int]]) -> set[int]:
     return {position for start, end in spans for position in range(start, end)}
 
 
+def _outside(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> bool:
+    """Whether any of the spans lies within none of the others."""
+    return any(
+        not any(first <= start and end <= last for first, last in others) for start, end in spans
+    )
+
+
 def _unless_negated(
-    reading: Reading, well: list[tuple[int, int]], negations: list[tuple[int, int]]
+    reading: Reading,
+    phrases: list[tuple[int, int]],
+    well: list[tuple[int, int]],
+    negations: list[tuple[int, int]],
 ) -> str:
-    """ "All is well", unless a negation outside those words turns it round or muddies it."""
-    inside = _covered(well)
+    """ "All is well", unless a negation outside the phrases found turns it round or muddies it."""
+    inside = _covered(phrases)
     # "على ما يرام" (all right) holds "ما", a negation elsewhere: a phrase's own words are its own.
     outside = [(start, end) for start, end in negations if start not in inside]
     if not outside:

@@ -162,6 +162,58 @@ async def test_fine_muddied_by_a_negation_is_asked_again_not_taken_as_fine(
     assert (await checkins(db))[0].status is CheckinStatus.NEEDS_HELP
 
 
+# A word for help taken back: "not bad" asks for nothing, nor is it quite "I'm OK".
+NOT_BAD = [
+    ("en", "not bad thanks"),
+    ("en", "Not too bad"),
+    ("cy", "ddim yn ddrwg"),
+    ("pl", "nie źle"),
+    ("ro", "nu e rău"),
+    ("pa", "ਮਾੜਾ ਨਹੀਂ"),
+    ("ur", "خراب نہیں"),
+    ("ur", "طبیعت خراب نہیں"),
+    ("ur", "kharab nahi"),
+    ("ar", "مش سيء"),
+    ("bn", "খারাপ না"),
+    ("pt", "nada mal"),
+    ("es", "no estoy mal"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_BAD)
+async def test_not_bad_opens_no_ticket_and_is_asked_again(
+    db: SessionFactory, language: str, text: str
+) -> None:
+    await asked_in(db, language, PHONE, TUESDAY)
+    await say(db, PHONE, LATER, text)
+    [found] = await checkins(db)
+    assert found.status is CheckinStatus.SENT and await tickets(db) == []
+    assert (await sent_to(db, PHONE))[-1].body == _said(language, "checkin.unsure")
+    await say(db, PHONE, LATER + timedelta(minutes=1), "1")
+    assert (await checkins(db))[0].status is CheckinStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "status"),
+    [
+        ("en", "not bad, fine thanks", CheckinStatus.OK),
+        ("ur", "خراب نہیں، ٹھیک ہوں", CheckinStatus.OK),
+        ("en", "bad", CheckinStatus.NEEDS_HELP),
+        ("ur", "خراب", CheckinStatus.NEEDS_HELP),
+        ("ur", "طبیعت خراب ہے", CheckinStatus.NEEDS_HELP),
+        ("ur", "ٹھیک نہیں", CheckinStatus.NEEDS_HELP),
+    ],
+)
+async def test_bad_still_reaches_a_person_and_not_bad_leaves_fine_fine(
+    db: SessionFactory, language: str, text: str, status: CheckinStatus
+) -> None:
+    await asked_in(db, language, PHONE, TUESDAY)
+    await say(db, PHONE, LATER, text)
+    [found] = await checkins(db)
+    assert found.status is status
+    assert bool(await tickets(db)) is (status is CheckinStatus.NEEDS_HELP)
+
+
 @pytest.mark.parametrize(
     ("language", "text"),
     [("pl", "Nie dobrze, pali się w kuchni"), ("es", "No estoy bien, hay fuego en la cocina")],
