@@ -13,7 +13,9 @@ catalog lists the phrase itself among the words for help.
 
 A word for help taken back ("not bad", "خراب نہیں", "nie źle": `[words.checkin] not_bad`) asks
 for nothing; alone it is no answer yet either, since "not bad" is not quite "I'm OK", and the
-person is asked again.
+person is asked again. So too for a broken alarm: "no problem", "nie ma problemu" and the
+Portuguese "no botão" (on the button) hold a "no" that says nothing failed
+(`[words.telecare] no_problem`).
 
 A greeting is not an answer: "good morning" holds no "good" (nor "bore da" a "da"), and a
 greeting alone asks the check-in again.
@@ -53,7 +55,7 @@ class Reading:
     strong: tuple[str, ...]
     well: str
     negated: str
-    # The catalog entry of phrases that hold a strong word but take it back ("not bad").
+    # The catalog entry of phrases that hold a strong word but do not mean it ("not bad").
     eased: str | None = None
 
 
@@ -66,7 +68,11 @@ READINGS: Final = {
         eased="not_bad",
     ),
     CampaignKind.ALARM_TEST: Reading(
-        "telecare", strong=("alarm_failed",), well="alarm_done", negated="alarm_failed"
+        "telecare",
+        strong=("alarm_failed",),
+        well="alarm_done",
+        negated="alarm_failed",
+        eased="no_problem",
     ),
 }
 

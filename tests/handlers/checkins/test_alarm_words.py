@@ -120,3 +120,32 @@ async def test_a_word_of_the_persons_language_means_what_it_means_there(
     assert found.status is status
     failed = [ticket.category for ticket in await tickets(db)]
     assert failed == ([TicketCategory.TELECARE] if status is CheckinStatus.ALARM_FAILED else [])
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # Portuguese "no" is "on the": "I pressed the button and it worked".
+        ("pt", "Carreguei no botão e funcionou"),
+        ("en", "No problem, it worked"),
+        ("pl", "Nie ma problemu, działa"),
+        ("es", "No hay problema, funciona"),
+        ("ur", "کوئی مسئلہ نہیں، ہو گیا"),
+    ],
+)
+async def test_a_no_that_says_nothing_failed_is_no_failure(
+    db: SessionFactory, language: str, text: str
+) -> None:
+    await _asked_in(db, language)
+    await say(db, PHONE, LATER, text)
+    [found] = await checkins(db)
+    assert found.status is CheckinStatus.ALARM_DONE
+    assert await tickets(db) == []
+
+
+async def test_no_problem_alone_is_asked_again(db: SessionFactory) -> None:
+    await _asked_in(db, "en")
+    await say(db, PHONE, LATER, "no problem")
+    [found] = await checkins(db)
+    assert found.status is CheckinStatus.SENT and await tickets(db) == []
+    assert (await sent_to(db, PHONE))[-1].body == t("checkin.unsure", "en")
