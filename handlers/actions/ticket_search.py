@@ -146,19 +146,21 @@ def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     """
     failed = MESSAGES.alias("failed").c
     later = MESSAGES.alias("later").c
+    # The vocabularies are written into the SQL so that the partial indexes of the failed
+    # and the reached messages serve even a plan reused for the prepared statement.
     got_through = (
         sa.select(later.id)
         .where(
             later.ticket_id == failed.ticket_id,
-            later.direction == Direction.OUT,
+            _one_of(later.direction, [Direction.OUT]),
             later.id > failed.id,
-            later.status.in_(REACHED),
+            _one_of(later.status, REACHED),
         )
         .exists()
     )
     still_failed = sa.select(failed.ticket_id).where(
-        failed.status == DeliveryStatus.FAILED,
-        failed.direction == Direction.OUT,
+        _one_of(failed.status, [DeliveryStatus.FAILED]),
+        _one_of(failed.direction, [Direction.OUT]),
         ~got_through,
     )
     return among(still_failed, postgres)

@@ -27,8 +27,9 @@ SEARCH_LIMIT = 1000
 """At most this many of the newest matching tickets are searched further; the queue says so."""
 
 _SEARCH_TEXT: ColumnElement[str] = TICKETS.c.search_text
-# The exact expressions the trigram indexes were built on, so PostgreSQL can match them.
-_NOTE_TEXT = sa.func.lower(sa.literal_column("ticket_events.data ->> 'text'"))
+# The exact expressions the trigram indexes were built on, so PostgreSQL can match them. A
+# note's words are read lower-cased from their own column, which the database keeps.
+_NOTE_TEXT: ColumnElement[str] = EVENTS.c.note_text
 _NAME = sa.func.lower(CONTACTS.c.display_name)
 
 
@@ -99,9 +100,9 @@ def search_candidates(with_ref: bool) -> Select[Any]:
         .limit(_LIMIT)
     )
     # The planner chooses between reading the notes newest first and the trigram index by
-    # how common the phrase is, which it knows from the statistics on the notes' text
-    # (migration 0011). The kind is written into the SQL so that the notes' partial indexes
-    # serve even a plan reused for the prepared statement.
+    # how common the phrase is, which it knows from the statistics on `note_text`. The kind
+    # is written into the SQL so that the notes' partial indexes serve even a plan reused
+    # for the prepared statement.
     in_notes: Select[Any] = (
         sa.select(EVENTS.c.ticket_id.label("id"))
         .where(
