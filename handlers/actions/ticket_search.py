@@ -275,7 +275,7 @@ def _shape(query: TicketQuery, postgres: bool) -> Hashable:
 @cache
 def _among_candidates(with_ref: bool, postgres: bool) -> ColumnElement[bool]:
     # One element per kind, reused: see `search_candidates`.
-    return among(search_candidates(with_ref), postgres)
+    return among(search_candidates(with_ref, postgres), postgres)
 
 
 # Urgent (safeguarding) tickets finished before the `hidden_before` parameter.
