@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,8 +79,14 @@ async def read_listed(
     session: AsyncSession, statement: Select[Any], parameters: dict[str, Any]
 ) -> list[ListedTicket]:
     """The tickets a statement selecting `LISTED_COLUMNS` finds, run with `parameters`."""
-    result = await (await session.connection()).execute(statement, parameters)
-    return [ListedTicket(*row) for row in result]
+
+    def read(sync_session: Session) -> list[ListedTicket]:
+        result = sync_session.connection().execute(statement, parameters)
+        return [ListedTicket(*row) for row in result]
+
+    # One hop into the session's synchronous side, where taking the connection and executing
+    # on it were two.
+    return await session.run_sync(read)
 
 
 def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
