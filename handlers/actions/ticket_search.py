@@ -194,7 +194,8 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
 
 
 def _filters(query: TicketQuery, postgres: bool) -> list[ColumnElement[bool]]:
-    """The conditions of `query_conditions` but the one that the words find the ticket."""
+    """The conditions of `query_conditions` but the words': a search reads its candidates
+    instead (see `_read`)."""
     where: list[ColumnElement[bool]] = []
     if query.status:
         where.append(_one_of(_T.status, query.status))
@@ -291,6 +292,10 @@ def _ordering(sort: TicketSort, skip: int = 0) -> tuple[ColumnElement[Any], ...]
 _STATEMENTS = StatementCache()
 
 
+def _of_tickets(element: Any) -> bool:
+    return getattr(element, "table", None) is TICKETS
+
+
 async def _read(
     session: AsyncSession,
     query: TicketQuery,
@@ -328,8 +333,11 @@ async def _read(
             return statement
         # Read from the words' candidates, which carry the tickets' columns: the filters and
         # the order apply to them as they are, with no second read of each ticket by its id.
+        # Only the tickets' own columns are adapted (by name, as the details are a cast): those
+        # of the messages and check-ins in the views' conditions share names with them.
         found = search_candidates(parse_ref(query.words) is not None, postgres)
-        adapted: Select[Any] = ClauseAdapter(found, adapt_on_names=True).traverse(statement)
+        adapter = ClauseAdapter(found, include_fn=_of_tickets, adapt_on_names=True)
+        adapted: Select[Any] = adapter.traverse(statement)
         return adapted
 
     # A cursor whose value is None skips that key (see `after`): another statement.
