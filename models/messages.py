@@ -16,6 +16,7 @@ BODY_LIMIT = 4000
 
 
 _REACHED_SQL = "direction = 'out' AND status IN ('sent', 'delivered', 'read')"
+FAILED_SQL = "direction = 'out' AND status = 'failed'"
 
 
 class Message(SQLModel, table=True):
@@ -34,6 +35,14 @@ class Message(SQLModel, table=True):
             sqlite_where=sa.text(_REACHED_SQL),
         ),
         sa.Index("ix_messages_recipient", "identity_id", "status"),
+        # The failed messages to people, read whole from the index: the Delivery failed view.
+        sa.Index(
+            "ix_messages_failed",
+            "ticket_id",
+            "id",
+            postgresql_where=sa.text(FAILED_SQL),
+            sqlite_where=sa.text(FAILED_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

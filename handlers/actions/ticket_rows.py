@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,8 +79,26 @@ async def read_listed(
     session: AsyncSession, statement: Select[Any], parameters: dict[str, Any]
 ) -> list[ListedTicket]:
     """The tickets a statement selecting `LISTED_COLUMNS` finds, run with `parameters`."""
-    result = await (await session.connection()).execute(statement, parameters)
-    return [ListedTicket(*row) for row in result]
+
+    def read(sync_session: Session) -> list[ListedTicket]:
+        result = sync_session.connection().execute(statement, parameters)
+        return [ListedTicket(*row) for row in result]
+
+    # One hop into the session's synchronous side, where taking the connection and executing
+    # on it were two.
+    return await session.run_sync(read)
+
+
+def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
+    """Tickets whose id the (small) query `ids` gives.
+
+    On PostgreSQL as `id = ANY(ARRAY(...))`: the ids are gathered once and the tickets read
+    through their primary key, where `IN` may tempt the planner to read every open ticket and
+    join. SQLite has no arrays, and its `IN` does just that anyway.
+    """
+    if postgres:
+        return TICKETS.c.id == sa.any_(sa.func.array(ids.scalar_subquery()))
+    return TICKETS.c.id.in_(ids)
 
 
 class StatementCache:

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.paging import (
@@ -30,6 +31,7 @@ from handlers.actions.ticket_rows import (
     TICKETS,
     ListedTicket,
     StatementCache,
+    among,
     read_listed,
 )
 from handlers.actions.ticket_text_search import SEARCH_LIMIT, search_candidates, search_values
@@ -125,18 +127,6 @@ def cursor_values(sort: TicketSort, ticket: Ticket | ListedTicket) -> list[Any]:
     return [1 if ticket.due_at is None else 0, ticket.due_at, ticket.id]
 
 
-def among(ids: Select[Any], postgres: bool) -> ColumnElement[bool]:
-    """Tickets whose id the (small) query `ids` gives.
-
-    On PostgreSQL as `id = ANY(ARRAY(...))`: the ids are gathered once and the tickets read
-    through their primary key, where `IN` may tempt the planner to read every open ticket and
-    join. SQLite has no arrays, and its `IN` does just that anyway.
-    """
-    if postgres:
-        return _T.id == sa.any_(sa.func.array(ids.scalar_subquery()))
-    return _T.id.in_(ids)
-
-
 @cache
 def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     """Tickets whose message to the person failed and no later message to them got through.
@@ -146,19 +136,21 @@ def failed_delivery(postgres: bool = False) -> ColumnElement[bool]:
     """
     failed = MESSAGES.alias("failed").c
     later = MESSAGES.alias("later").c
+    # The vocabularies are written into the SQL so that the partial indexes of the failed
+    # and the reached messages serve even a plan reused for the prepared statement.
     got_through = (
         sa.select(later.id)
         .where(
             later.ticket_id == failed.ticket_id,
-            later.direction == Direction.OUT,
+            _one_of(later.direction, [Direction.OUT]),
             later.id > failed.id,
-            later.status.in_(REACHED),
+            _one_of(later.status, REACHED),
         )
         .exists()
     )
     still_failed = sa.select(failed.ticket_id).where(
-        failed.status == DeliveryStatus.FAILED,
-        failed.direction == Direction.OUT,
+        _one_of(failed.status, [DeliveryStatus.FAILED]),
+        _one_of(failed.direction, [Direction.OUT]),
         ~got_through,
     )
     return among(still_failed, postgres)
@@ -195,6 +187,15 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
     Only the filters' vocabularies (status, category, ...) are written into the SQL; every
     other value is a named parameter, so the conditions of one shape of query serve them all.
     """
+    where = _filters(query, postgres)
+    if query.words is not None:
+        where.append(_among_candidates(parse_ref(query.words) is not None, postgres))
+    return where
+
+
+def _filters(query: TicketQuery, postgres: bool) -> list[ColumnElement[bool]]:
+    """The conditions of `query_conditions` but the words': a search reads its candidates
+    instead (see `_read`)."""
     where: list[ColumnElement[bool]] = []
     if query.status:
         where.append(_one_of(_T.status, query.status))
@@ -223,10 +224,8 @@ def query_conditions(query: TicketQuery, postgres: bool = False) -> list[ColumnE
         where.append(failed_delivery(postgres))
     if query.checkin_silent:
         where.append(checkin_silence(postgres))
-    if query.words is not None:
-        where.append(_among_candidates(parse_ref(query.words) is not None, postgres))
-        if query.words_hidden_before is not None:
-            where.append(sa.not_(_CLOSED_SAFEGUARDING))
+    if query.words is not None and query.words_hidden_before is not None:
+        where.append(sa.not_(_CLOSED_SAFEGUARDING))
     return where
 
 
@@ -273,7 +272,7 @@ def _shape(query: TicketQuery, postgres: bool) -> Hashable:
 @cache
 def _among_candidates(with_ref: bool, postgres: bool) -> ColumnElement[bool]:
     # One element per kind, reused: see `search_candidates`.
-    return among(search_candidates(with_ref), postgres)
+    return among(sa.select(search_candidates(with_ref, postgres).c.id), postgres)
 
 
 # Urgent (safeguarding) tickets finished before the `hidden_before` parameter.
@@ -293,6 +292,10 @@ def _ordering(sort: TicketSort, skip: int = 0) -> tuple[ColumnElement[Any], ...]
 _STATEMENTS = StatementCache()
 
 
+def _of_tickets(element: Any) -> bool:
+    return getattr(element, "table", None) is TICKETS
+
+
 async def _read(
     session: AsyncSession,
     query: TicketQuery,
@@ -310,7 +313,7 @@ async def _read(
         values.update(after_values(keys, cursor, "cursor"))
 
     def build() -> Select[Any]:
-        where = query_conditions(query, postgres)
+        where = _filters(query, postgres)
         if skip == 1:
             where.append(_DATED)
             if query.created_after is not None:
@@ -320,12 +323,22 @@ async def _read(
             where.append(_T.due_at.is_(None))
         if cursor is not None:
             where.append(after(keys, cursor, "cursor"))
-        return (
+        statement = (
             sa.select(*LISTED_COLUMNS)
             .where(*where)
             .order_by(*_ordering(query.sort, skip))
             .limit(sa.bindparam("limit"))
         )
+        if query.words is None:
+            return statement
+        # Read from the words' candidates, which carry the tickets' columns: the filters and
+        # the order apply to them as they are, with no second read of each ticket by its id.
+        # Only the tickets' own columns are adapted (by name, as the details are a cast): those
+        # of the messages and check-ins in the views' conditions share names with them.
+        found = search_candidates(parse_ref(query.words) is not None, postgres)
+        adapter = ClauseAdapter(found, include_fn=_of_tickets, adapt_on_names=True)
+        adapted: Select[Any] = adapter.traverse(statement)
+        return adapted
 
     # A cursor whose value is None skips that key (see `after`): another statement.
     skipped = None if cursor is None else tuple(v is None for v in cursor)
