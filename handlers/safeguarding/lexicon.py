@@ -8,7 +8,10 @@ joined prefixes), `#` (any number), `#>=N` or `#<N` (a number in range: "took 30
 and "fail" are both real, and nor do the longer real words listed in `real_words`.
 
 Each signal has `clear` phrases (an emergency on their own), `unclear` phrases (worth asking
-whether someone is in danger), and `pairs` (two phrases anywhere in one message: clear).  A
+whether someone is in danger), `pairs` (two phrases anywhere in one message: clear), and
+`unless` phrases that, anywhere in the message, explain the clear phrases away (a carbon
+monoxide alarm chirping for its battery) so they are only worth a question; a table may report
+under another signal's name (`signal`).  A
 phrase is dropped when a negator of its language stands just before it (unless the signal is
 `unguarded`: "not suicidal but..." still deserves the number), or when the signal is `recent`
 and its clause dates it in the past ("I fell last year").  `everyday` phrases are removed before
@@ -195,6 +198,7 @@ class Signal:
     clear: tuple[Phrase, ...] = ()
     unclear: tuple[Phrase, ...] = ()
     pairs: tuple[tuple[tuple[Phrase, ...], tuple[Phrase, ...]], ...] = ()
+    unless: tuple[Phrase, ...] = ()
     recent: bool = False
     guarded: bool = True
 
@@ -216,7 +220,8 @@ class Lexicon:
             [*s.clear, *s.unclear, *(p for pair in s.pairs for g in pair for p in g)]
             for s in self.signals
         ]
-        object.__setattr__(self, "starts", Starts.of(groups, self.everyday, _matches))
+        others = (*self.everyday, *(phrase for s in self.signals for phrase in s.unless))
+        object.__setattr__(self, "starts", Starts.of(groups, others, _matches))
 
 
 @dataclass(frozen=True)
@@ -236,13 +241,14 @@ def _alternatives(value: str | list[str]) -> tuple[Phrase, ...]:
 
 def _signal(name: str, table: dict[str, Any]) -> Signal:
     return Signal(
-        name=name,
+        name=table.get("signal", name),
         kind=AlertKind(table.get("kind", "emergency")),
         clear=_alternatives(table.get("clear", [])),
         unclear=_alternatives(table.get("unclear", [])),
         pairs=tuple(
             (_alternatives(left), _alternatives(right)) for left, right in table.get("pairs", [])
         ),
+        unless=_alternatives(table.get("unless", [])),
         recent=bool(table.get("recent", False)),
         guarded=bool(table.get("guarded", True)),
     )
@@ -343,6 +349,8 @@ def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None)
     if live.isdisjoint(lex.starts.signal_words):
         return []  # no signal's phrase can start in the message: nothing to find
     told = dated(lex.past, clauses) if told is None else told
+    # An explanation is read in the words as written: "battery low" is an everyday phrase.
+    raw, raw_initials = clauses, [_initials(tokens) for tokens in clauses]
     clauses = _without_everyday(lex, clauses, live)
     initials = [_initials(tokens) for tokens in clauses]
     found: list[Hit] = []
@@ -350,6 +358,11 @@ def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None)
         if firsts.isdisjoint(live):
             continue  # none of its phrases can start anywhere in the message
         clear = _seen(lex, signal, signal.clear, clauses, told, initials, live)
+        explained = (
+            clear == "yes"
+            and _seen(lex, signal, signal.unless, raw, told, raw_initials, live) == "yes"
+        )
+        clear = None if explained else clear
         if clear != "yes":
             for left, right in signal.pairs:
                 if (
@@ -361,9 +374,11 @@ def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None)
                     break
         if clear == "yes":
             found.append(Hit(signal.name, signal.kind, True, lex.language))
-        elif (clear == "negated" and not signal.guarded) or _seen(
-            lex, signal, signal.unclear, clauses, told, initials, live
-        ) == "yes":
+        elif (
+            explained
+            or (clear == "negated" and not signal.guarded)
+            or _seen(lex, signal, signal.unclear, clauses, told, initials, live) == "yes"
+        ):
             # A denial of suicidal thoughts is still worth the question and the numbers.
             found.append(Hit(signal.name, signal.kind, False, lex.language))
     return found

@@ -187,10 +187,17 @@ RULES: Final[tuple[Rule, ...]] = (
         r"\bgas smell\b",
         r"\bgas (?:is )?(?:leak|leaking|escape|escaping)\b",
         r"\bleaking gas\b",
-        r"\b(?:carbon monoxide|co) (?:alarm|detector) (?:is |keeps )?(?:going off|sounding|"
-        r"went off)\b",
         r"\bcarbon monoxide poisoning\b",
         recent_only=True,
+    ),
+    *_rules(
+        _E,
+        "gas",
+        r"\b(?:carbon monoxide|co) (?:alarm|detector) (?:is |keeps )?(?:going off|sounding|"
+        r"went off)\b",
+        recent_only=True,
+        # An alarm sounding for its own battery is not carbon monoxide; the concept rules ask.
+        veto=re.compile(r"\bbatter(?:y|ies)\b|\bchirp"),
     ),
     *_rules(
         _E,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.safeguarding.detection import check_text, gather
+from handlers.safeguarding.alerts import AlertKind
+from handlers.safeguarding.detection import Outcome, assess, check_text, gather
 from handlers.safeguarding.folding import clauses
 from handlers.safeguarding.language import likely_languages
 from handlers.safeguarding.lexicon import hits, lexicon
@@ -158,3 +159,158 @@ def test_accented_letters_choose_whose_rules_read_latin_text() -> None:
     mixed = "Mama e inconștientă, she is not breathing"
     assert {"en", "ro"} <= set(likely_languages(mixed, clauses(mixed)))
     assert check_text(mixed) is not None
+
+
+# Someone else's threat to kill the writer is violence, whoever says it and in whichever
+# language: "me va a matar" (he is going to kill me) is not "me voy a matar" (I am going to
+# kill myself). A weapon beside the threat makes it a clear alert, not a question.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "میرے بیٹے نے چاقو اٹھا لیا ہے، وہ مجھے مار ڈالے گا",
+        "mera beta mujhe maar dalega, uske haath mein churi hai",
+        "ਮੇਰਾ ਮੁੰਡਾ ਮੈਨੂੰ ਮਾਰ ਦੇਵੇਗਾ, ਉਹਦੇ ਹੱਥ ਵਿੱਚ ਚਾਕੂ ਹੈ",
+        "mera munda mainu maar dauga, ohde hath vich chaku hai",
+        "my son says he's going to kill me and he's holding a knife",
+        "Mi hijo me va a matar",
+        "Mi marido dice que me va a matar esta noche",
+        "O meu marido vai-me matar",
+        "Fiul meu mă va omorî",
+        "Soțul meu o să mă omoare",
+        "Mój mąż mnie zabije",
+        "Mae fy ngŵr yn mynd i fy lladd i",
+        "زوجي سيقتلني",
+        "میرا شوہر مجھے مار ڈالے گا",
+        "ਮੇਰਾ ਪਤੀ ਮੈਨੂੰ ਮਾਰ ਦੇਵੇਗਾ",
+        "আমার স্বামী আমাকে মেরে ফেলবে",
+        "amar shami amake mere felbe",
+        "Kocam beni öldürecek",
+        "Vyras mane nužudys",
+        "Ninkaygu wuu i dili doonaa",
+    ],
+)
+def test_a_threat_to_kill_me_is_a_violence_alert(text: str) -> None:
+    alert = check_text(text)
+    assert alert is not None and alert.signal == "violence", alert
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this heat is going to kill me, can the window be fixed",
+        "Este calor me va a matar, ¿pueden arreglar la ventana?",
+        "Estas escadas vão me matar, há elevador?",
+    ],
+)
+def test_heat_or_stairs_that_will_kill_me_is_no_violence_alert(text: str) -> None:
+    alert = check_text(text)
+    assert alert is None or alert.signal != "violence", alert
+
+
+# Choking or suffocating now is a breathing emergency, not someone unconscious; being
+# "suffocated" by the heat is a complaint.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mă sufoc",
+        "Mă sufoc, nu pot să respir, ajutor",
+        "Dławię się",
+        "Aš dūstu",
+        "I'm suffocating",
+        "Estou a sufocar",
+        "Me estoy ahogando",
+    ],
+)
+def test_choking_is_a_breathing_alert(text: str) -> None:
+    alert = check_text(text)
+    assert alert is not None and alert.signal == "breathing", alert
+
+
+def test_suffocating_in_the_heat_is_not_choking() -> None:
+    assert check_text("Mă sufoc de căldură în apartament, caloriferul nu se oprește") is None
+    assert check_text("it's suffocating in here with the heating stuck on") is None
+
+
+# A carbon monoxide alarm chirping for its battery asks for a repair, not an ambulance; the
+# alarm with a headache or sickness is the emergency.
+@pytest.mark.parametrize(
+    ("battery", "symptoms"),
+    [
+        (
+            "czujnik czadu piszczy, to chyba słaba bateria",
+            "czujnik czadu piszczy i boli mnie głowa",
+        ),
+        (
+            "the CO alarm keeps chirping, low battery",
+            "the carbon monoxide alarm is going off and I feel dizzy and sick",
+        ),
+        (
+            "the carbon monoxide alarm keeps going off, I think it's the battery",
+            "co alarm beeping and the kids have headaches",
+        ),
+        (
+            "alarma de monóxido de carbono pita, creo que es la batería",
+            "la alarma de monóxido está sonando y me duele la cabeza",
+        ),
+        (
+            "detectorul de monoxid de carbon piuie, cred că e bateria",
+            "detectorul de monoxid piuie și mă doare capul",
+        ),
+        (
+            "anglies monoksido detektorius pypsi, baterija baigiasi",
+            "anglies monoksido detektorius pypsi ir skauda galvą",
+        ),
+    ],
+)
+def test_a_co_alarm_battery_is_no_alert_but_symptoms_are(battery: str, symptoms: str) -> None:
+    assert check_text(battery) is None
+    alert = check_text(symptoms)
+    assert alert is not None and alert.signal == "gas", alert
+
+
+# A goodbye said indirectly is worth the safety question at least; with a means or a time it
+# is a clear alert. The same words about a repair or a holiday are everyday.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tell my kids I loved them",
+        "I won't be around much longer",
+        "this is my last message",
+        "I've given my cat away, I won't need my things",
+        "Dile a mis hijos que los quise",
+        "Dei o meu gato, não vou precisar das minhas coisas",
+        "Spune-le copiilor mei că i-am iubit",
+        "mere bachon ko batana ke main unse pyar karti thi",
+        "Pasakykite mano vaikams, kad juos mylėjau",
+    ],
+)
+def test_an_indirect_goodbye_is_at_least_asked_about(text: str) -> None:
+    assert assess(text).outcome is not Outcome.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is my last message, I've got a rope",
+        "I won't be around much longer, I've saved up my tablets",
+        "tell my kids I love them, I've got the pills here",
+        "Este es mi último mensaje, tengo las pastillas aquí",
+        "Acesta este ultimul meu mesaj, am pastilele aici",
+    ],
+)
+def test_a_goodbye_with_a_means_is_a_clear_alert(text: str) -> None:
+    alert = check_text(text)
+    assert alert is not None and alert.kind is AlertKind.SUICIDE, alert
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my last message didn't get a reply",
+        "I won't be around much on Tuesday, can the engineer come Wednesday",
+        "I've given away the old sofa, can you collect the rubbish",
+        "Este es mi último mensaje sobre la reparación",
+    ],
+)
+def test_a_goodbye_word_about_a_repair_is_no_alert(text: str) -> None:
+    assert assess(text).outcome is Outcome.NONE

@@ -30,6 +30,10 @@ DEV_SHORTFALLS: dict[str, str] = {}
 def test_a_critical_phrase_is_a_clear_alert(row: dict[str, str]) -> None:
     result = assess(row["text"])
     assert result.outcome is Outcome.CLEAR, result
+    # Where the row names the signal, the advice given must be that one: a threat from someone
+    # else is violence, not suicide.
+    if row.get("signal"):
+        assert result.alert is not None and result.alert.signal == row["signal"], result
 
 
 def test_the_corpus_has_every_language_and_no_overlap() -> None:

@@ -16,6 +16,9 @@ from handlers.safeguarding.detection import gather
         ("Kocam beni öldürecek", "violence"),
         ("میں سانس نہیں لے پا رہی", "breathing"),  # "سکتا|پا رہا" ran the two together
         ("امی کو دورہ پڑا ہے", "seizure"),  # "پڑا|پڑ رہا" needed "رہا" after each
+        ("زوجي سيقتلني", "violence"),  # "سيقتلني|راح يقتلني" needed "يقتلني" after each
+        ("ਮੇਰਾ ਪਤੀ ਮੈਨੂੰ ਮਾਰਦਾ ਹੈ", "violence"),  # "ਮਾਰਦਾ|ਮਾਰ ਰਿਹਾ" needed "ਰਿਹਾ" after each
+        ("Mă sufoc", "breathing"),  # "se sufoca|sufoca" needed "sufoca" after each
     ],
 )
 def test_each_choice_of_a_rule_phrase_is_a_clear_hit(text: str, signal: str) -> None:
