@@ -11,8 +11,8 @@ Each signal has `clear` phrases (an emergency on their own), `unclear` phrases (
 whether someone is in danger), and `pairs` (two phrases anywhere in one message: clear).  A
 phrase is dropped when a negator of its language stands just before it (unless the signal is
 `unguarded`: "not suicidal but..." still deserves the number), or when the signal is `recent`
-and its clause dates it in the past ("I fell last year").  `everyday` phrases are removed before
-anything is matched: "ground floor" holds no floor to lie on.
+and its clause dates it ("I fell last year") or `resolved` words tell it as over ("nobody was
+hurt").  `everyday` phrases are removed first: "ground floor" holds no floor to lie on.
 """
 
 from __future__ import annotations
@@ -208,6 +208,7 @@ class Lexicon:
     negators: frozenset[str] = frozenset()
     past: tuple[Phrase, ...] = ()
     everyday: tuple[Phrase, ...] = ()
+    resolved: tuple[Phrase, ...] = ()
     common: frozenset[str] = field(default_factory=frozenset)
     starts: Starts = field(init=False, repr=False, compare=False)
 
@@ -270,6 +271,7 @@ def lexicon(language: str) -> Lexicon:
         negators=frozenset(fold(word) for word in raw.get("negators", [])),
         past=_alternatives(raw.get("past", [])),
         everyday=_alternatives(raw.get("everyday", [])),
+        resolved=_alternatives(raw.get("resolved", [])),
         common=frozenset(fold(word) for word in raw.get("common", [])),
     )
 
@@ -334,6 +336,21 @@ def dated(pasts: Iterable[Phrase], clauses: list[list[str]]) -> list[bool]:
         for tokens in clauses
         for first in (_initials(tokens),)
     ]
+
+
+def told_over(lex: Lexicon, clauses: list[list[str]]) -> bool:
+    """Whether a `resolved` phrase is said with no negator before it, in its gaps or after it."""
+    for tokens in clauses:
+        for phrase in lex.resolved:
+            span = _span(phrase, tokens)
+            while span is not None:
+                around = range(span[0], min(span[-1] + 2, len(tokens)))
+                if not _negated(lex, tokens, span[0]) and all(
+                    at in span or tokens[at] not in lex.negators for at in around
+                ):
+                    return True
+                span = _span(phrase, tokens, span[0] + 1)
+    return False
 
 
 def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None) -> list[Hit]:
