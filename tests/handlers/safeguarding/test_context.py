@@ -190,6 +190,15 @@ def test_accented_letters_choose_whose_rules_read_latin_text() -> None:
             "Hooyaday way dhacday kici kari mayso",
         ),
         ("Syrthiodd fy incwm pan es i ran amser", "Mae Dad wedi syrthio a methu codi"),
+        # A neighbour's cigarette smoke, as the English rules' tobacco veto reads it.
+        (
+            "Alt kattaki komşunun sigara dumanı banyoya geliyor",  # noqa: RUF001
+            "Mutfak duman dolu, nefes alamıyoruz",  # noqa: RUF001
+        ),
+        (
+            "Skończyły mi się leki na ciśnienie, kto odbierze receptę?",
+            "Połknęła wszystkie tabletki",
+        ),
         (
             "Çarşamba kan aldıracağım, öğleden sonra gelin",  # noqa: RUF001
             "Oğlumun kafasından çok kan geliyor, durmuyor",  # noqa: RUF001
@@ -221,6 +230,10 @@ def test_an_everyday_look_alike_is_no_hit(everyday: str, emergency: str) -> None
             "Cwympodd Mam ar y grisiau, mae hi'n gwaedu",
         ),
         ("કાલે છાજલી પડી ગઈ, કોઈને વાગ્યું નથી", "બા પડી ગયા, ઊભા થઈ શકતા નથી"),
+        (
+            "Gabadhaydu way dhacday, jilibka ayaa xoqmay, waan duubnay",
+            "Gabadhaydu way dhacday, kici kari mayso",
+        ),
     ],
 )
 def test_an_event_told_as_over_is_no_fall(over: str, now: str) -> None:
