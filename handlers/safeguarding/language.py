@@ -11,7 +11,8 @@ import unicodedata
 from collections import Counter
 from typing import Final
 
-from handlers.safeguarding.lexicon import LANGUAGES, Hit, language_scores
+from handlers.safeguarding.lexicon import Hit, language_scores
+from handlers.safeguarding.phrases import LANGUAGES
 
 _SCRIPTS: Final = {"GURMUKHI": "pa", "BENGALI": "bn", "GUJARATI": "gu"}
 # Letters Urdu writes and Arabic does not, read before folding unifies them.

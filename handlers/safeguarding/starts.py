@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from handlers.safeguarding.lexicon import Phrase, Word
+    from handlers.safeguarding.phrases import Phrase, Word
 
 Matches = Callable[["Word", str], bool]
 # Tokens whose start words are kept, per language, before the memory starts again.
