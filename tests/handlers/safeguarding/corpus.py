@@ -68,6 +68,18 @@ def score(labelled: list[dict[str, str]]) -> dict[str, Figures]:
     return dict(figures)
 
 
+def together(figures: dict[str, Figures]) -> Figures:
+    """Every language's counts summed: the figures of the corpus as one."""
+    whole = Figures()
+    for f in figures.values():
+        whole.emergencies += f.emergencies
+        whole.caught += f.caught
+        whole.everyday += f.everyday
+        whole.false_alarms += f.false_alarms
+        whole.questions += f.questions
+    return whole
+
+
 def goals(figures: dict[str, Figures]) -> dict[tuple[str, str], tuple[bool, str]]:
     """Each goal, per language: whether it is met, and the figure."""
     met: dict[tuple[str, str], tuple[bool, str]] = {}
@@ -86,9 +98,12 @@ def goals(figures: dict[str, Figures]) -> dict[tuple[str, str], tuple[bool, str]
 
 
 def table(title: str, figures: dict[str, Figures]) -> list[str]:
-    """The figures as lines of a table, aggregates only."""
+    """The figures as lines of a table, aggregates only, with every language together last."""
+    rows = sorted(figures.items())
+    if len(figures) > 1:
+        rows.append(("all", together(figures)))
     lines = [title, "lang  recall           false alarms    questions"]
-    for code, f in sorted(figures.items()):
+    for code, f in rows:
         lines.append(
             f"{code:<5} {f.caught:>3}/{f.emergencies:<3} {f.recall:>6.1%}   "
             f"{f.false_alarms:>2}/{f.everyday:<3} {f.false_alarm_rate:>5.1%}   "
