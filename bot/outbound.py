@@ -39,7 +39,11 @@ from handlers.actions.delivery import (
     do_record_part,
     do_record_sent,
 )
-from handlers.actions.delivery_along import do_give_back
+from handlers.actions.delivery_along import (
+    do_give_back,
+    do_record_sent_together,
+    recorded_together,
+)
 from handlers.conversation.events import Option
 from models import ChannelIdentity, Contact, Message
 from models.base import utcnow
@@ -75,6 +79,7 @@ class _Sent:
     message_id: int
     provider_id: str
     parts: int
+    channel: Channel
 
 
 def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
@@ -204,6 +209,12 @@ class Deliverer:
 
     async def _settle(self, session: AsyncSession, sent: list[_Sent], untried: list[int]) -> None:
         """Record the sends that went through, and give back messages claimed but not tried."""
+        # More than one: claimed together, so plain replies (`delivery_along`).
+        together = [s for s in sent if recorded_together(s.channel, s.parts)]
+        if len(together) > 1:
+            pairs = [(s.message_id, s.provider_id) for s in together]
+            await do_record_sent_together(session=session, sent=pairs, now=self.clock())
+            sent = [s for s in sent if s not in together]
         for one in sent:
             await self._save_sent(session, one)
         if untried:
@@ -290,7 +301,7 @@ class Deliverer:
                         provider_id=provider_id,
                         now=self.clock(),
                     )
-        return _Sent(outgoing.message_id, provider_id, len(parts))
+        return _Sent(outgoing.message_id, provider_id, len(parts), outgoing.channel)
 
     async def _send_part(
         self,

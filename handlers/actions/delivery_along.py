@@ -15,9 +15,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import col, update
+from sqlmodel import col, or_, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.delivery_due import UNFINISHED
+from handlers.actions.delivery_reports import REPORTED_CHANNELS
 from models import ChannelIdentity, Message
 from models.enums import Channel, DeliveryStatus, OutboundPriority
 
@@ -78,3 +80,39 @@ def _give_back() -> Any:
 async def do_give_back(*, session: AsyncSession, message_ids: Sequence[int], now: datetime) -> None:
     """Put messages claimed along but never tried back in the queue, their attempt unspent."""
     await session.exec(_give_back(), params={"ids": list(message_ids), "now": now})
+
+
+def recorded_together(channel: Channel, parts: int) -> bool:
+    """Whether a message claimed along with others is recorded with them when sent
+    (`do_record_sent_together`): one of a single part, on a channel that sends no reports."""
+    return parts == 1 and channel not in REPORTED_CHANNELS
+
+
+@cache
+def _sent_together() -> Any:
+    # Only a message still being sent, as `delivery.do_record_sent` has it; no IN list, which
+    # a statement run for many rows at once cannot take.
+    unfinished = or_(*(col(Message.status) == status for status in UNFINISHED))
+    return (
+        update(Message)
+        .where(col(Message.id) == bindparam("message_id"), unfinished)
+        .values(
+            status=DeliveryStatus.SENT,
+            error=None,
+            updated_at=bindparam("now"),
+            provider_message_id=bindparam("provider_id"),
+        )
+    )
+
+
+async def do_record_sent_together(
+    *, session: AsyncSession, sent: Sequence[tuple[int, str]], now: datetime
+) -> None:
+    """Record sends of messages claimed along with others, (message id, provider id) each, in
+    one statement: plain replies (`claim_along`) of a single part on a channel that sends no
+    reports (`recorded_together`), so no check-in's wait starts and no report waits for them.
+
+    Raises IntegrityError when another row already holds one of the provider ids."""
+    connection = await session.connection()
+    params = [{"message_id": m, "provider_id": p, "now": now} for m, p in sent]
+    await connection.execute(_sent_together(), params)

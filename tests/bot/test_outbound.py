@@ -242,7 +242,11 @@ async def test_a_send_recorded_under_a_taken_provider_id_is_still_sent_once(
     assert first.provider_message_id is None
     assert first.error is not None and "already recorded" in first.error
     # The clash stayed that message's: the next one went out too, each exactly once.
-    assert (await load(db, notice)).status is DeliveryStatus.SENT
+    second = await load(db, notice)
+    assert second.status is DeliveryStatus.SENT
+    assert (
+        second.provider_message_id == f"{CHAT_ID}:{bot_api.sent(CHAT_ID)[1].result['message_id']}"
+    )
     assert len(bot_api.sent(CHAT_ID)) == 2
 
 
