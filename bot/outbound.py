@@ -166,6 +166,7 @@ class Deliverer:
                         now=self.clock(),
                         identity=identity,
                         call_rule=self.call_rule,
+                        along=True,
                     )
                     works = await self._take(session, claimed)
             except IntegrityError:

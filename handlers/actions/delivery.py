@@ -102,8 +102,10 @@ async def do_claim_next(
     now: datetime,
     identity: ChannelIdentity | None = None,
     call_rule: CallRetryRule | None = None,
+    along: bool = False,
 ) -> Claimed | Waiting | None:
     """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
+    With `along`, also those queued behind it that may go right after it (`delivery_along`).
 
     `identity` is the person's, when the caller read it already (claiming their last message).
     A check-in outside its campaign's window is held or dropped here (`call_rule` says what a
@@ -126,7 +128,7 @@ async def do_claim_next(
             identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     head_id, behind = session.info.pop(_BEHIND, (None, []))
-    if head_id != message.id:
+    if not along or head_id != message.id:
         return Claimed(message, identity)
     return Claimed(message, identity, tuple(claim_along(message, behind, identity, now)))
 
