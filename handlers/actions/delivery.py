@@ -1,8 +1,9 @@
 """Delivering the outbox, the decisions: whose message goes next, and what a send's result means.
 
 The sending itself is the service's (`bot.outbound`); each step here is one short transaction.
-A person's messages go strictly oldest first: the next one is claimed only when every earlier one
-has been sent or has failed for good, so a retry is never overtaken.
+A person's messages go strictly oldest first: the next one is sent only when every earlier one
+has been sent or has failed for good, so a retry is never overtaken (a few claimed together go
+one after another, each once the one before it went through: `delivery_along`).
 
 When an attempt ends without an outcome (a timeout after the request left, or a process that
 died mid-send), the message is sent again and marked `maybe_duplicate`, which staff see: for
