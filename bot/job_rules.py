@@ -63,20 +63,31 @@ def come_back_priority(priority: int) -> int:
 
 
 class ComeBack(Exception):
-    """The person's next message falls due at `until`: run this job again then."""
+    """The person's next message falls due at `until`: run this job again then, at the
+    come-back priority for their most urgent message waiting (`priority`)."""
 
-    def __init__(self, until: datetime) -> None:
+    def __init__(self, until: datetime, priority: int) -> None:
         super().__init__(f"next message due at {until.isoformat()}")
         self.until = until
+        self.priority = come_back_priority(priority)
 
 
 class ComeBackOrBackOff(procrastinate.BaseRetryStrategy):
-    """A `ComeBack` always, at its time; any other failure (the database away; the messages
-    wait in the outbox) with a doubling pause, a few times before the sweep takes over."""
+    """A `ComeBack` always, at its time and priority; any other failure (the database away; the
+    messages wait in the outbox) with a doubling pause, a few times before the sweep takes over.
+
+    A come-back takes the priority of what it waits for, not the job's own: a reply's run that
+    waits only for a check-in held for its window would otherwise hold the person's lock at the
+    reply's priority until the window opens, and their next answer, queued behind it at that
+    priority, would wait the night with it."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, ComeBack):
-            return RetryDecision(retry_at=exception.until)
+            return RetryDecision(
+                retry_at=exception.until,
+                priority=exception.priority,
+                queue=queue_for(exception.priority),
+            )
         if job.attempts >= MAX_JOB_ATTEMPTS:
             return None
         return RetryDecision(retry_in={"seconds": min(2 ** (job.attempts + 1), 300)})

@@ -7,7 +7,9 @@ the domain work it runs; its queue, priority, lock and rule for trying again are
   message's (`OutboundPriority`), so replies and emergency answers are picked before bulk; bulk
   jobs have their own queue, so a worker can keep slots for everything else (`bot.worker`).
   When the person's next message must wait, the run raises `ComeBack` and the same job is run
-  again then, keeping its place in line and the person's lock.
+  again then, keeping its place in line and the person's lock, at the priority of what it
+  waits for. Coming back, like deferring one to come back (`defer_at`), first brings forward
+  any job of theirs waiting for later that would hold it back (`bot.job_queries`).
 - `deliver_many` runs `Deliverer.drain` for each of a campaign's people in turn, holding no
   lock. For someone whose next message must wait it defers a job to come back then
   (`come_back`), at their most urgent message's priority; a bulk one's just above the
@@ -28,7 +30,6 @@ the commit (`defer_requests`), and the sweep catches any that a crash in between
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -42,6 +43,7 @@ from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, job_pool, transaction
+from bot.job_queries import covered_by_jobs, in_bulk_runs, locks_with_jobs, pull_forward
 from bot.job_rules import (
     DELIVER,
     DELIVER_MANY,
@@ -63,7 +65,7 @@ from bot.job_rules import (
 )
 from bot.oncall import Pager
 from bot.outbound import Deliverer
-from handlers.actions.delivery_due import DueRecipient, list_due
+from handlers.actions.delivery_due import list_due
 from handlers.actions.oncall import list_due_pages
 from handlers.actions.oncall_pages import PageRequest
 from handlers.actions.outbox import DeliveryRequest
@@ -123,8 +125,13 @@ class JobApp:
             the next one falls due, keeping its place in line and the person's lock."""
             assert self.deliverer is not None
             until = await self.deliverer.drain(identity_id)
-            if until is not None:
-                raise ComeBack(until)
+            if until is None:
+                return
+            priority = come_back_priority(await self._waiting_priority(identity_id, until))
+            # Another job of theirs waiting at that priority or above now comes by then: one
+            # more would only wait behind it.
+            if not await self._pull_forward(identity_id, priority, until):
+                raise ComeBack(until, priority)
 
         @app.task(
             name=DELIVER_MANY,
@@ -231,7 +238,8 @@ class JobApp:
         await self.pager.repeat()
         async with transaction(self.session_factory) as session:
             overdue = await list_due_pages(session=session, due_by=utcnow() - SWEEP_GRACE)
-        covered = await self._with_jobs([page_lock(i) for i in overdue]) if overdue else set()
+        locks = [page_lock(i) for i in overdue]
+        covered = await locks_with_jobs(self.app.connector, locks) if overdue else set()
         missing = [i for i in overdue if page_lock(i) not in covered]
         for page_id in missing:
             log.warning("on-call page %s was overdue with no job", page_id)
@@ -284,18 +292,24 @@ class JobApp:
         """Come back for the person at `until`, when their next message falls due, at the
         priority of their most urgent one, as the sweep would: an answer being retried is not
         left behind the campaign whose run tried it."""
+        priority = await self._waiting_priority(identity_id, until)
+        await self.defer_at(identity_id, priority, until)
+
+    async def _waiting_priority(self, identity_id: int, until: datetime) -> int:
+        """The priority of the person's most urgent message, as the sweep finds it."""
         async with transaction(self.session_factory) as session:
             due = await list_due(session=session, due_by=until, people=[identity_id])
         # None due: sent meanwhile by another run; coming back finds nothing, or what is new.
-        priority = due[0].priority if due else OutboundPriority.BULK
-        await self.defer_at(identity_id, priority, until)
+        return due[0].priority if due else OutboundPriority.BULK
 
     async def defer_at(self, identity_id: int, priority: int, until: datetime | None) -> None:
         """Come back for the person (most urgent message at `priority`) at `until`; one such
         waiting job per person is enough."""
         await self._open()
         priority = come_back_priority(priority)
-        with contextlib.suppress(AlreadyEnqueued):
+        if await self._pull_forward(identity_id, priority, until):
+            return
+        try:
             await self.app.configure_task(
                 DELIVER,
                 lock=recipient_lock(identity_id),
@@ -305,6 +319,14 @@ class JobApp:
                 priority=priority,
                 schedule_at=until,
             ).defer_async(identity_id=identity_id)
+        except AlreadyEnqueued:
+            # Deferred meanwhile, perhaps for later than `until`.
+            await self._pull_forward(identity_id, priority, until)
+
+    async def _pull_forward(self, identity_id: int, priority: int, until: datetime | None) -> bool:
+        """Bring the person's jobs waiting at `priority` or above to run by `until` (None: now);
+        whether there were any (see `bot.job_queries.pull_forward`)."""
+        return await pull_forward(self.app.connector, identity_id, priority, until)
 
     async def refresh_statistics(self) -> None:
         """Let PostgreSQL plan job fetches on current figures: run after queueing thousands of
@@ -324,51 +346,14 @@ class JobApp:
             overdue = await list_due(session=session, due_by=utcnow() - SWEEP_GRACE)
         if not overdue:
             return []
-        covered = await self._covered(overdue)
+        covered = await covered_by_jobs(self.app.connector, overdue)
         # A campaign's people wait their turn in its `deliver_many` runs, which hold no lock:
         # a job each for them would be hundreds of jobs a minute doing those runs' work. An
         # answer never waits there for the campaign.
         bulk = [d.identity_id for d in overdue if d.priority <= OutboundPriority.BULK]
-        covered |= await self._in_bulk_runs(bulk)
+        covered |= await in_bulk_runs(self.app.connector, bulk)
         missing = [d for d in overdue if d.identity_id not in covered]
         for due in missing:
             log.warning("person %s had an overdue message and no delivery job", due.identity_id)
             await self.defer_at(due.identity_id, due.priority, None)
         return [d.identity_id for d in missing]
-
-    async def _covered(self, due: Sequence[DueRecipient]) -> set[int]:
-        """Those of `due` with a delivery job running, or waiting at their priority or above
-        (a waiting campaign job would keep an emergency answer behind the campaign)."""
-        rows = await self.app.connector.execute_query_all_async(
-            "SELECT lock, bool_or(status = 'doing') AS running, "
-            "max(priority) FILTER (WHERE status = 'todo') AS waiting FROM procrastinate_jobs "
-            "WHERE lock = ANY(%(locks)s) AND status IN ('todo', 'doing') GROUP BY lock",
-            locks=[recipient_lock(d.identity_id) for d in due],
-        )
-        jobs = {row["lock"]: row for row in rows}
-        return {
-            d.identity_id
-            for d in due
-            if (job := jobs.get(recipient_lock(d.identity_id))) is not None
-            and (job["running"] or job["waiting"] >= d.priority)
-        }
-
-    async def _in_bulk_runs(self, people: Sequence[int]) -> set[int]:
-        """Those of `people` named by a `deliver_many` job waiting or running."""
-        rows = await self.app.connector.execute_query_all_async(
-            "SELECT DISTINCT person::bigint AS identity_id "
-            "FROM procrastinate_jobs, jsonb_array_elements_text(args -> 'identity_ids') AS person "
-            "WHERE task_name = %(task)s AND status IN ('todo', 'doing') "
-            "AND person::bigint = ANY(%(people)s)",
-            task=DELIVER_MANY,
-            people=list(people),
-        )
-        return {int(row["identity_id"]) for row in rows}
-
-    async def _with_jobs(self, locks: Sequence[str]) -> set[str]:
-        rows = await self.app.connector.execute_query_all_async(
-            "SELECT DISTINCT lock FROM procrastinate_jobs "
-            "WHERE lock = ANY(%(locks)s) AND status IN ('todo', 'doing')",
-            locks=list(locks),
-        )
-        return {row["lock"] for row in rows}

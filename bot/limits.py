@@ -58,13 +58,20 @@ class RateLimiter:
 
         With `connection`, in its transaction (committed by its owner, soon: the limits' rows
         stay locked until then); otherwise in a transaction of its own."""
+        return (await self.turns_in(limits, 1, connection))[0]
+
+    async def turns_in(
+        self, limits: Sequence[Limit], turns: int, connection: AsyncConnection | None = None
+    ) -> list[float]:
+        """Take `turns` consecutive turns under each limit in one statement (sends that go one
+        after another); returns the seconds to wait before each, as `turn_in` does."""
         active = sorted((lim for lim in limits if lim.per_second > 0), key=lambda lim: lim.key)
         if not active:
-            return 0.0
+            return [0.0] * turns
         params: dict[str, object] = {"now": time.time()}
         for index, limit in enumerate(active):
             params[f"key{index}"] = limit.key
-            params[f"gap{index}"] = HEADROOM / limit.per_second
+            params[f"gap{index}"] = HEADROOM / limit.per_second * turns
         statement = self._upsert(len(active))
         if connection is not None:
             result = (await connection.execute(statement, params)).all()
@@ -72,15 +79,16 @@ class RateLimiter:
             async with self.engine.connect() as own:
                 result = (await own.execute(statement, params)).all()
                 await own.commit()
-        wait = 0.0
+        waits = [0.0] * turns
         by_key = {limit.key: limit for limit in active}
         for key, next_free, now in result:
             limit = by_key[key]
             gap = HEADROOM / limit.per_second
-            # This turn starts one interval before the new next_free, earlier by the burst.
-            start = float(next_free) - gap - (limit.burst - 1) * gap
-            wait = max(wait, start - float(now))
-        return wait
+            # Turn k starts (turns - k) intervals before the new next_free, earlier by the burst.
+            first = float(next_free) - turns * gap - (limit.burst - 1) * gap
+            for turn in range(turns):
+                waits[turn] = max(waits[turn], first + turn * gap - float(now))
+        return waits
 
     def _upsert(self, count: int) -> TextClause:
         """The statement taking a turn under `count` limits, made once per count: a text

@@ -39,8 +39,13 @@ from handlers.actions.delivery import (
     do_record_part,
     do_record_sent,
 )
+from handlers.actions.delivery_along import (
+    do_give_back,
+    do_record_sent_together,
+    recorded_together,
+)
 from handlers.conversation.events import Option
-from models import ChannelIdentity, Contact
+from models import ChannelIdentity, Contact, Message
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 
@@ -74,6 +79,7 @@ class _Sent:
     message_id: int
     provider_id: str
     parts: int
+    channel: Channel
 
 
 def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
@@ -83,8 +89,9 @@ def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
     return Document(copy.filename, copy.content_type, copy.content, link)
 
 
-def _work(claimed: Claimed, document: Document | None, language: str) -> _Work:
-    message, identity = claimed.message, claimed.identity
+def _work(
+    message: Message, identity: ChannelIdentity, document: Document | None, language: str
+) -> _Work:
     assert message.id is not None
     options = tuple(Option(str(i), str(label)) for i, label in message.payload.get("options", []))
     outgoing = OutboundMessage(
@@ -142,74 +149,103 @@ class Deliverer:
         """Send the person's due messages, oldest first, stopping at one that must wait.
 
         Returns when the person's next message falls due (a retry), or None when none is left.
-        Each message sent is recorded in the same transaction that claims the next one, which
-        also takes the next one's rate-limit turn: one short transaction per message.
+        Each claim takes the next message, with those queued right behind it that may go along
+        (`delivery_along`), and their rate-limit turns; what was sent is recorded in the same
+        transaction as the next claim: one short transaction per claim.
         """
-        sent: _Sent | None = None
+        sent: list[_Sent] = []
+        untried: list[int] = []
         identity: ChannelIdentity | None = None
         while True:
             try:
                 async with transaction(self.session_factory) as session:
-                    if sent is not None:
-                        await self._save_sent(session, sent)
+                    await self._settle(session, sent, untried)
                     claimed = await do_claim_next(
                         session=session,
                         identity_id=identity_id,
                         now=self.clock(),
                         identity=identity,
                         call_rule=self.call_rule,
+                        along=True,
                     )
-                    work = await self._take(session, claimed)
+                    works = await self._take(session, claimed)
             except IntegrityError:
-                if sent is None:
+                if not sent:
                     raise
-                # Another row already holds this provider id. The message went out all the
-                # same, and sending it again would be the real harm; only the id is not kept.
-                await self._record_sent_without_id(sent)
-                sent = None
+                # Another row already holds a provider id. The message went out all the same,
+                # and sending it again would be the real harm; only the id is not kept.
+                for one in sent:
+                    await self._record(one)
+                async with transaction(self.session_factory) as session:
+                    await self._settle(session, [], untried)
+                sent, untried = [], []
                 continue
-            sent = None
+            sent, untried = [], []
             if claimed is None:
                 return None
             if isinstance(claimed, Waiting):
                 return claimed.until
-            assert work is not None
-            outcome = await self._deliver(work)
-            if work.last:
-                # An erasure's confirmation: recorded at once, then the person's address goes.
-                status = await self._record(outcome)
-                if status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
-                    async with transaction(self.session_factory) as session:
-                        await do_finish_erasure(
-                            session=session, identity_id=identity_id, now=self.clock()
-                        )
-                identity = None
-                continue
-            # Only a send that went through keeps the person's identity as read: a failure
+            # Only sends that all went through keep the person's identity as read: a failure
             # may have changed it (an opt-out).
-            if isinstance(outcome, _Sent):
-                sent, identity = outcome, claimed.identity
-            else:
-                identity = None
+            identity = claimed.identity
+            for index, work in enumerate(works):
+                outcome = await self._deliver(work)
+                if work.last:
+                    # An erasure's confirmation (never claimed along with others): recorded at
+                    # once, then the person's address goes.
+                    status = await self._record(outcome)
+                    if status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+                        async with transaction(self.session_factory) as session:
+                            await do_finish_erasure(
+                                session=session, identity_id=identity_id, now=self.clock()
+                            )
+                    identity = None
+                elif isinstance(outcome, _Sent):
+                    sent.append(outcome)
+                else:
+                    # Those behind a failure wait for it, each with its attempt unspent.
+                    untried = [w.outgoing.message_id for w in works[index + 1 :]]
+                    identity = None
+                    break
 
-    async def _take(self, session: AsyncSession, claimed: Claimed | Waiting | None) -> _Work | None:
-        """The claimed message's work, its first rate-limit turn taken in the claim's
+    async def _settle(self, session: AsyncSession, sent: list[_Sent], untried: list[int]) -> None:
+        """Record the sends that went through, and give back messages claimed but not tried."""
+        # More than one: claimed together, so plain replies (`delivery_along`).
+        together = [s for s in sent if recorded_together(s.channel, s.parts)]
+        if len(together) > 1:
+            pairs = [(s.message_id, s.provider_id) for s in together]
+            await do_record_sent_together(session=session, sent=pairs, now=self.clock())
+            sent = [s for s in sent if s not in together]
+        for one in sent:
+            await self._save_sent(session, one)
+        if untried:
+            await do_give_back(session=session, message_ids=untried, now=self.clock())
+
+    async def _take(self, session: AsyncSession, claimed: Claimed | Waiting | None) -> list[_Work]:
+        """The claimed messages' work, their rate-limit turns taken in the claim's
         transaction."""
         if not isinstance(claimed, Claimed):
-            return None
+            return []
         copy = await do_prepare_copy(session=session, message=claimed.message, now=self.clock())
         language = ""
         if claimed.message.channel in SPOKEN_CHANNELS:
             # A call names its language in its URL, to speak kindly even with no database.
             contact = await session.get(Contact, claimed.message.contact_id)
             language = contact.language if contact is not None else ""
-        work = _work(claimed, _document(copy, self.public_base_url), language)
-        sender = self.senders.get(work.outgoing.channel)
-        if sender is None or work.outgoing.opted_out:
-            return work
+        identity = claimed.identity
+        works = [_work(claimed.message, identity, _document(copy, self.public_base_url), language)]
+        works += [_work(message, identity, None, "") for message in claimed.along]
+        head = works[0].outgoing
+        sender = self.senders.get(head.channel)
+        if sender is None or head.opted_out:
+            return works
         connection = await session.connection()
-        wait = await self.limiter.turn_in(sender.limits(work.outgoing), connection)
-        return dataclasses.replace(work, turn_at=time.monotonic() + wait)
+        waits = await self.limiter.turns_in(sender.limits(head), len(works), connection)
+        started = time.monotonic()
+        return [
+            dataclasses.replace(w, turn_at=started + wait)
+            for w, wait in zip(works, waits, strict=True)
+        ]
 
     async def send(self, work: _Work) -> DeliveryStatus:
         """Send one claimed message and record how it went; returns the status it ended in."""
@@ -266,7 +302,7 @@ class Deliverer:
                         provider_id=provider_id,
                         now=self.clock(),
                     )
-        return _Sent(outgoing.message_id, provider_id, len(parts))
+        return _Sent(outgoing.message_id, provider_id, len(parts), outgoing.channel)
 
     async def _send_part(
         self,

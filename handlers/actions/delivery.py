@@ -1,8 +1,9 @@
 """Delivering the outbox, the decisions: whose message goes next, and what a send's result means.
 
 The sending itself is the service's (`bot.outbound`); each step here is one short transaction.
-A person's messages go strictly oldest first: the next one is claimed only when every earlier one
-has been sent or has failed for good, so a retry is never overtaken.
+A person's messages go strictly oldest first: the next one is sent only when every earlier one
+has been sent or has failed for good, so a retry is never overtaken (a few claimed together go
+one after another, each once the one before it went through: `delivery_along`).
 
 When an attempt ends without an outcome (a timeout after the request left, or a process that
 died mid-send), the message is sent again and marked `maybe_duplicate`, which staff see: for
@@ -22,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.checkin_hours import Dropped, Held, do_check_send_time, do_start_wait
+from handlers.actions.delivery_along import CLAIM_AT_ONCE, claim_along
 from handlers.actions.delivery_due import STALE_SENDING
 from handlers.actions.delivery_due import UNFINISHED as _UNFINISHED
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
@@ -45,6 +47,8 @@ LINE_BUSY_CHANNELS = (Channel.VOICE,)
 LONGEST_CALL = timedelta(minutes=15)
 # Where `_oldest` keeps the identity it read with a message, for the claim that follows.
 _READ_WITH_CLAIM = "delivery.identity_read_with_claim"
+# Where `_oldest` keeps the messages it read behind the one it found.
+_BEHIND = "delivery.read_behind"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class Claimed:
 
     message: Message
     identity: ChannelIdentity
+    # Claimed with it, to go right after it in this order (`delivery_along`).
+    along: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,8 +103,10 @@ async def do_claim_next(
     now: datetime,
     identity: ChannelIdentity | None = None,
     call_rule: CallRetryRule | None = None,
+    along: bool = False,
 ) -> Claimed | Waiting | None:
     """Claim the person's oldest unfinished outbound message if it is due; None if none is left.
+    With `along`, also those queued behind it that may go right after it (`delivery_along`).
 
     `identity` is the person's, when the caller read it already (claiming their last message).
     A check-in outside its campaign's window is held or dropped here (`call_rule` says what a
@@ -120,7 +128,10 @@ async def do_claim_next(
         if identity is None or identity.id != identity_id:
             identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
-    return Claimed(message, identity)
+    head_id, behind = session.info.pop(_BEHIND, (None, []))
+    if not along or head_id != message.id:
+        return Claimed(message, identity)
+    return Claimed(message, identity, tuple(claim_along(message, behind, identity, now)))
 
 
 async def _claim_head(
@@ -165,14 +176,15 @@ def _statement(known: bool, urgent: bool) -> Any:
         mine.append(col(Message.priority) > OutboundPriority.BULK)
     # Two runs for one person should never meet, but if they do only one claims.
     if known:
-        return select(Message).where(*mine).order_by(col(Message.id)).limit(1).with_for_update()
+        mine_first = select(Message).where(*mine).order_by(col(Message.id))
+        return mine_first.limit(CLAIM_AT_ONCE).with_for_update()
     # The person's identity read in the same round trip.
     return (
         select(Message, ChannelIdentity)
         .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
         .where(*mine)
         .order_by(col(Message.id))
-        .limit(1)
+        .limit(CLAIM_AT_ONCE)
         .with_for_update(of=Message)
     )
 
@@ -183,17 +195,18 @@ async def _oldest(
     """The person's oldest unfinished outbound message (of those above bulk, if `urgent`)."""
     statement = _statement(known, urgent)
     person = {"identity_id": identity_id}
-    if known:
-        found: Message | None = (await session.exec(statement, params=person)).first()
-        return found
-    row = (await session.exec(statement, params=person)).first()
-    if row is None:
+    rows = (await session.exec(statement, params=person)).all()
+    if not rows:
         return None
-    # Kept for `do_claim_next`: the session's identity map holds objects only while something
-    # else does, so once this row went it read the identity again, a round trip per person.
-    session.info[_READ_WITH_CLAIM] = row[1]
-    message: Message = row[0]
-    return message
+    messages: list[Message] = list(rows) if known else [row[0] for row in rows]
+    if not urgent:
+        # Those behind it, for `do_claim_next` to claim along with it if it goes.
+        session.info[_BEHIND] = (messages[0].id, messages[1:])
+    if not known:
+        # Kept for `do_claim_next`: the session's identity map holds objects only while
+        # something else does, so once this row went it read the identity again.
+        session.info[_READ_WITH_CLAIM] = rows[0][1]
+    return messages[0]
 
 
 async def _may_go(

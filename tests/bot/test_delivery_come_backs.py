@@ -9,12 +9,20 @@ from datetime import timedelta
 
 import pytest
 from procrastinate.jobs import Job
+from procrastinate.worker import Worker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
-from bot.job_rules import BULK_QUEUE, DELIVER, DELIVER_MANY, MANY_PER_JOB, recipient_lock
+from bot.job_rules import (
+    BULK_QUEUE,
+    DELIVER,
+    DELIVER_MANY,
+    MANY_PER_JOB,
+    QUEUE,
+    recipient_lock,
+)
 from bot.jobs import JobApp
 from bot.services import running
 from bot.worker import loop_options
@@ -166,3 +174,84 @@ async def test_a_come_back_after_a_worker_died_mid_send_goes_before_the_campaign
         assert await loops.fetch(bulk=False) is None
         assert await loops.fetch(bulk=True) == (DELIVER, person)
         assert await loops.fetch(bulk=True) == (DELIVER_MANY, "campaign")
+
+
+async def retry_in(db: SessionFactory, message_id: int, wait: timedelta) -> None:
+    """The message's send failed a moment ago: it goes again after `wait`."""
+    async with transaction(db) as session:
+        message = await session.get(Message, message_id)
+        assert message is not None
+        message.attempts = 1
+        message.next_attempt_at = utcnow() + wait
+
+
+async def test_a_come_back_for_sooner_is_kept_when_one_for_later_waits(
+    db: SessionFactory, settings: Settings, engine: AsyncEngine, no_jobs: None
+) -> None:
+    person, answer = await queue(db, 9504, "Here is your answer", OutboundPriority.REPLY)
+    await retry_in(db, answer, timedelta(seconds=1))
+    async with running(settings, worker=True) as services:
+        jobs = services.jobs
+        assert jobs is not None
+        # A come-back already waits for them at the answer's priority, due in an hour.
+        await jobs.defer_at(person, OutboundPriority.REPLY, utcnow() + timedelta(hours=1))
+        await jobs.app.tasks[DELIVER_MANY](identity_ids=[person])
+        loops = Loops(jobs, await jobs.app.job_manager.register_worker())
+        await come_back_due(engine, person)
+
+        # The answer's retry goes in a second, not in an hour nor at the sweep.
+        assert await loops.fetch(bulk=False) == (DELIVER, person)
+
+
+async def test_a_job_due_later_holds_back_no_come_back_due_sooner(
+    db: SessionFactory, settings: Settings, engine: AsyncEngine, no_jobs: None
+) -> None:
+    person, answer = await queue(db, 9505, "Here is your answer", OutboundPriority.REPLY)
+    await retry_in(db, answer, timedelta(seconds=1))
+    async with running(settings, worker=True) as services:
+        jobs = services.jobs
+        assert jobs is not None
+        # An older job of theirs at the same priority, due in an hour (a run's come-back).
+        later = utcnow() + timedelta(hours=1)
+        await jobs.defer_requests([DeliveryRequest(person, OutboundPriority.REPLY, later)])
+        await jobs.app.tasks[DELIVER_MANY](identity_ids=[person])
+        loops = Loops(jobs, await jobs.app.job_manager.register_worker())
+        await come_back_due(engine, person)
+
+        assert await loops.fetch(bulk=False) == (DELIVER, person)
+
+
+async def test_a_run_waiting_for_a_check_ins_window_keeps_no_new_answer_waiting(
+    db: SessionFactory, settings: Settings, engine: AsyncEngine, no_jobs: None
+) -> None:
+    person, checkin = await queue(db, 9506, "How are you today?", OutboundPriority.BULK)
+    async with transaction(db) as session:
+        message = await session.get(Message, checkin)
+        assert message is not None
+        # Held for its campaign's window, which opens in an hour.
+        message.next_attempt_at = utcnow() + timedelta(hours=1)
+    async with running(settings, worker=True) as services:
+        jobs = services.jobs
+        assert jobs is not None
+        # A reply's run finds only the check-in left, and comes back when its window opens.
+        await jobs.defer_requests([DeliveryRequest(person, OutboundPriority.REPLY)])
+        worker = Worker(
+            app=jobs.app,
+            queues=[QUEUE],
+            wait=False,
+            listen_notify=False,
+            install_signal_handlers=False,
+        )
+        await worker.run()  # type: ignore[no-untyped-call]
+        async with engine.begin() as connection:
+            # The periodic jobs its start queued are not this test's.
+            await connection.execute(
+                text("DELETE FROM procrastinate_jobs WHERE task_name <> :deliver"),
+                {"deliver": DELIVER},
+            )
+        await queue(db, 9506, "Here is your next answer", OutboundPriority.REPLY)
+        await jobs.defer_requests([DeliveryRequest(person, OutboundPriority.REPLY)])
+        loops = Loops(jobs, await jobs.app.job_manager.register_worker())
+
+        # The new answer may pass the check-in: its job is not held until the window opens.
+        assert await loops.fetch(bulk=False) == (DELIVER, person)

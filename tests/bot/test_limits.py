@@ -137,3 +137,24 @@ async def test_a_turn_taken_late_in_a_long_transaction_still_keeps_the_interval(
     # and the second then waits that much less (or not at all once the interval has passed).
     interval = (asked_second + second) - (asked_first + first)
     assert 0.15 <= interval <= max(0.25, asked_second - asked_first + 0.01)
+
+
+async def test_turns_taken_together_keep_the_pace_of_turns_taken_one_by_one(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    """A person's messages claimed together take their turns in one statement: two go at once
+    (the burst), the third an interval later, and the next turn after that another interval on."""
+    await empty_tables(engine)
+    limiter = RateLimiter(engine)
+    limits = [Limit("test:together", 5, burst=2)]
+    interval = 1.02 / 5
+    asked = time.time()
+    waits = await limiter.turns_in(limits, 3)
+    asked_next = time.time()
+    after = await limiter.turn_in(limits)
+
+    assert waits[0] <= 0.01 and waits[1] <= 0.01
+    assert interval - 0.05 <= waits[2] - waits[0] <= interval + 0.01
+    # Reckoned on the clock, as above: the later call may come late, and then waits less.
+    following = (asked_next + after) - (asked + waits[0])
+    assert 2 * interval - 0.05 <= following <= max(2 * interval + 0.05, asked_next - asked + 0.01)

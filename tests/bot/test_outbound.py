@@ -155,7 +155,10 @@ async def test_a_passing_failure_is_retried_until_sent(
     assert sent.attempts == 2
     delivered, then = bot_api.sent(CHAT_ID)
     assert sent.provider_message_id == f"{CHAT_ID}:{delivered.result['message_id']}"
-    assert then.params["text"] == (await load(db, notice)).body
+    notice_sent = await load(db, notice)
+    assert then.params["text"] == notice_sent.body
+    # Claimed with the greeting but never tried while it waited: one attempt, not two.
+    assert notice_sent.attempts == 1
 
 
 async def test_a_short_flood_pause_is_waited_out_in_place_and_the_order_kept(
@@ -239,7 +242,11 @@ async def test_a_send_recorded_under_a_taken_provider_id_is_still_sent_once(
     assert first.provider_message_id is None
     assert first.error is not None and "already recorded" in first.error
     # The clash stayed that message's: the next one went out too, each exactly once.
-    assert (await load(db, notice)).status is DeliveryStatus.SENT
+    second = await load(db, notice)
+    assert second.status is DeliveryStatus.SENT
+    assert (
+        second.provider_message_id == f"{CHAT_ID}:{bot_api.sent(CHAT_ID)[1].result['message_id']}"
+    )
     assert len(bot_api.sent(CHAT_ID)) == 2
 
 

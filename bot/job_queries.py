@@ -1,0 +1,83 @@
+"""What delivery asks of the task engine's job table beyond procrastinate's own calls: which
+people a waiting or running job covers, and bringing a person's waiting jobs forward.
+
+procrastinate passes over a job while another holding its lock waits at a higher priority, or an
+equal one and an older id, however late that one is due (`bot.job_rules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from procrastinate.connector import BaseConnector
+
+from bot.job_rules import DELIVER_MANY, recipient_lock
+from handlers.actions.delivery_due import DueRecipient
+
+_PULL_FORWARD = """
+UPDATE procrastinate_jobs SET scheduled_at = CASE
+    WHEN scheduled_at > coalesce(%(until)s::timestamptz, now()) THEN %(until)s::timestamptz
+    ELSE scheduled_at END
+WHERE lock = %(lock)s AND status = 'todo' AND priority >= %(priority)s
+RETURNING id
+"""
+_COVERED = """
+SELECT lock, bool_or(status = 'doing') AS running,
+    max(priority) FILTER (WHERE status = 'todo' AND coalesce(scheduled_at <= now(), true))
+        AS waiting
+FROM procrastinate_jobs
+WHERE lock = ANY(%(locks)s) AND status IN ('todo', 'doing') GROUP BY lock
+"""
+_IN_BULK_RUNS = """
+SELECT DISTINCT person::bigint AS identity_id
+FROM procrastinate_jobs, jsonb_array_elements_text(args -> 'identity_ids') AS person
+WHERE task_name = %(task)s AND status IN ('todo', 'doing') AND person::bigint = ANY(%(people)s)
+"""
+_WITH_JOBS = """
+SELECT DISTINCT lock FROM procrastinate_jobs
+WHERE lock = ANY(%(locks)s) AND status IN ('todo', 'doing')
+"""
+
+
+async def pull_forward(
+    connector: BaseConnector, identity_id: int, priority: int, until: datetime | None
+) -> bool:
+    """Bring the person's delivery jobs waiting at `priority` or above to run by `until` (None:
+    now); whether there were any. Such a job holds back one for them at `priority`: a come-back
+    for later kept one for sooner waiting, and a second come-back at one priority was refused
+    by its queueing lock. Any run sends whatever of theirs is due, so the one waiting will do."""
+    rows = await connector.execute_query_all_async(
+        _PULL_FORWARD, lock=recipient_lock(identity_id), priority=priority, until=until
+    )
+    return bool(rows)
+
+
+async def covered_by_jobs(connector: BaseConnector, due: Sequence[DueRecipient]) -> set[int]:
+    """Those of `due` with a delivery job running, or waiting and due now at their priority or
+    above (a campaign's job waiting would keep an emergency answer behind the campaign; one due
+    later only holds their lock until then)."""
+    rows = await connector.execute_query_all_async(
+        _COVERED, locks=[recipient_lock(d.identity_id) for d in due]
+    )
+    jobs = {row["lock"]: row for row in rows}
+    return {
+        d.identity_id
+        for d in due
+        if (job := jobs.get(recipient_lock(d.identity_id))) is not None
+        and (job["running"] or (job["waiting"] is not None and job["waiting"] >= d.priority))
+    }
+
+
+async def in_bulk_runs(connector: BaseConnector, people: Sequence[int]) -> set[int]:
+    """Those of `people` named by a `deliver_many` job waiting or running."""
+    rows = await connector.execute_query_all_async(
+        _IN_BULK_RUNS, task=DELIVER_MANY, people=list(people)
+    )
+    return {int(row["identity_id"]) for row in rows}
+
+
+async def locks_with_jobs(connector: BaseConnector, locks: Sequence[str]) -> set[str]:
+    """Those of `locks` held by a job waiting or running."""
+    rows = await connector.execute_query_all_async(_WITH_JOBS, locks=list(locks))
+    return {row["lock"] for row in rows}

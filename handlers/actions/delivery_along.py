@@ -1,0 +1,118 @@
+"""Messages claimed along with a person's next one: those queued right behind it, due and plain,
+go in the same run without a claim of their own (a new person's greeting and privacy notice).
+
+Each is sent only after the one before it went through; when one fails, those behind it are
+given back to the queue untried (`do_give_back`), so order and each message's attempts stand
+as if they had been claimed one by one. A process that dies mid-run leaves them "sending", as
+it leaves the message it was sending: each then goes again, marked as a possible duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlmodel import col, or_, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.actions.delivery_due import UNFINISHED
+from handlers.actions.delivery_reports import REPORTED_CHANNELS
+from models import ChannelIdentity, Message
+from models.enums import Channel, DeliveryStatus, OutboundPriority
+
+# The most messages one claim takes: the head and those behind it.
+CLAIM_AT_ONCE = 4
+# Channels whose messages wait for more than their turn: a call holds the person's line.
+_ALONE = (Channel.VOICE,)
+
+
+def _plain(message: Message) -> bool:
+    """No check-in's window, call, copy of their data or erasure to settle around the send."""
+    payload = message.payload
+    return (
+        message.priority > OutboundPriority.BULK
+        and message.channel not in _ALONE
+        and "attachment" not in payload
+        and payload.get("last") is not True
+    )
+
+
+def claim_along(
+    head: Message, behind: Sequence[Message], identity: ChannelIdentity, now: datetime
+) -> list[Message]:
+    """Claim those of `behind` (the person's next messages after `head`, in order) that may go
+    right after it: queued, due and plain, up to the first that is not."""
+    if identity.opted_out or not _plain(head):
+        return []
+    along: list[Message] = []
+    for message in behind:
+        due = message.next_attempt_at is None or message.next_attempt_at <= now
+        if message.status != DeliveryStatus.QUEUED or not due or not _plain(message):
+            break
+        if message.channel != head.channel:
+            break
+        message.status = DeliveryStatus.SENDING
+        message.attempts += 1
+        message.updated_at = now
+        along.append(message)
+    return along
+
+
+@cache
+def _give_back() -> Any:
+    return (
+        update(Message)
+        .where(
+            col(Message.id).in_(bindparam("ids", expanding=True)),
+            col(Message.status) == DeliveryStatus.SENDING,
+        )
+        .values(
+            status=DeliveryStatus.QUEUED,
+            attempts=col(Message.attempts) - 1,
+            updated_at=bindparam("now"),
+        )
+    )
+
+
+async def do_give_back(*, session: AsyncSession, message_ids: Sequence[int], now: datetime) -> None:
+    """Put messages claimed along but never tried back in the queue, their attempt unspent."""
+    await session.exec(_give_back(), params={"ids": list(message_ids), "now": now})
+
+
+def recorded_together(channel: Channel, parts: int) -> bool:
+    """Whether a message claimed along with others is recorded with them when sent
+    (`do_record_sent_together`): one of a single part, on a channel that sends no reports."""
+    return parts == 1 and channel not in REPORTED_CHANNELS
+
+
+@cache
+def _sent_together() -> Any:
+    # Only a message still being sent, as `delivery.do_record_sent` has it; no IN list, which
+    # a statement run for many rows at once cannot take.
+    unfinished = or_(*(col(Message.status) == status for status in UNFINISHED))
+    return (
+        update(Message)
+        .where(col(Message.id) == bindparam("message_id"), unfinished)
+        .values(
+            status=DeliveryStatus.SENT,
+            error=None,
+            updated_at=bindparam("now"),
+            provider_message_id=bindparam("provider_id"),
+        )
+    )
+
+
+async def do_record_sent_together(
+    *, session: AsyncSession, sent: Sequence[tuple[int, str]], now: datetime
+) -> None:
+    """Record sends of messages claimed along with others, (message id, provider id) each, in
+    one statement: plain replies (`claim_along`) of a single part on a channel that sends no
+    reports (`recorded_together`), so no check-in's wait starts and no report waits for them.
+
+    Raises IntegrityError when another row already holds one of the provider ids."""
+    connection = await session.connection()
+    params = [{"message_id": m, "provider_id": p, "now": now} for m, p in sent]
+    await connection.execute(_sent_together(), params)
