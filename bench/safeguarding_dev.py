@@ -81,14 +81,6 @@ def main(argv: list[str]) -> int:
     )
     for line in table("dev, out of fold", dict(figures)):
         print(line)
-    total = Figures()
-    for f in figures.values():
-        total.emergencies += f.emergencies
-        total.caught += f.caught
-        total.everyday += f.everyday
-        total.false_alarms += f.false_alarms
-        total.questions += f.questions
-    print(table("", {"all": total})[-1])
     if "--misses" in argv:
         print("\n".join(sorted(misses)))
     return 0
