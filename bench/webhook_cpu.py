@@ -11,23 +11,19 @@ Run: .venv/bin/python -m bench.webhook_cpu [--people 300] [--rounds 5] [--profil
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import json
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import uvloop
 from sqlalchemy import event
 
+from bench import in_process
 from bench.support import (
     BIN,
-    SECRET,
-    TOKEN,
     Processes,
     machine,
     say,
@@ -39,60 +35,10 @@ from bench.support import (
 WARM_UP = 50
 
 
-async def _post(app: Any, body: bytes) -> int:
-    """One webhook through the ASGI app; returns the status it answered with."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/webhooks/telegram",
-        "raw_path": b"/webhooks/telegram",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-telegram-bot-api-secret-token", SECRET.encode()),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    sent = False
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.sleep(3600)
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
-
-
 async def _measure(database_url: str, api: str, args: argparse.Namespace) -> None:
     from bot.app import create_app
-    from bot.config import Settings
 
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        telegram_bot_token=TOKEN,
-        telegram_webhook_secret=SECRET,
-        telegram_api_base_url=api,
-        telegram_max_per_second=0,
-        inbound_spool_dir=Path(tempfile.mkdtemp(prefix="helpbot-web-cpu-")),
-        log_level="WARNING",
-    )
+    settings = in_process.settings(database_url, api, "web-cpu")
     app = create_app(settings)
     statements = 0
 
@@ -110,7 +56,7 @@ async def _measure(database_url: str, api: str, args: argparse.Namespace) -> Non
             for _ in range(count):
                 chat += 1
                 body = json.dumps(update(chat, chat, args.text)).encode()
-                status = await _post(app, body)
+                status = await in_process.post_webhook(app, body)
                 if status != 200:
                     raise RuntimeError(f"webhook answered {status}")
 

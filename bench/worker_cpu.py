@@ -17,19 +17,16 @@ import cProfile
 import json
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import uvloop
 from procrastinate.worker import Worker
 from sqlalchemy import event, text
 
+from bench import in_process
 from bench.support import (
     BIN,
-    SECRET,
-    TOKEN,
     Processes,
     machine,
     say,
@@ -37,7 +34,6 @@ from bench.support import (
     start_double,
     update,
 )
-from bench.webhook_cpu import _post
 
 WARM_UP = 50
 _JOB_QUERIES = ("execute_query_async", "execute_query_one_async", "execute_query_all_async")
@@ -74,19 +70,9 @@ async def _sent(engine: Any) -> int:
 
 async def _measure(database_url: str, api: str, args: argparse.Namespace) -> None:
     from bot.app import create_app
-    from bot.config import Settings
     from bot.services import running
 
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        telegram_bot_token=TOKEN,
-        telegram_webhook_secret=SECRET,
-        telegram_api_base_url=api,
-        telegram_max_per_second=0,
-        inbound_spool_dir=Path(tempfile.mkdtemp(prefix="helpbot-worker-cpu-")),
-        log_level="WARNING",
-    )
+    settings = in_process.settings(database_url, api, "worker-cpu")
     web = create_app(settings)
     counts = _Counts()
     chat = 2_000_000
@@ -100,7 +86,8 @@ async def _measure(database_url: str, api: str, args: argparse.Namespace) -> Non
             nonlocal chat
             for _ in range(people):
                 chat += 1
-                status = await _post(web, json.dumps(update(chat, chat, "hello")).encode())
+                body = json.dumps(update(chat, chat, "hello")).encode()
+                status = await in_process.post_webhook(web, body)
                 if status != 200:
                     raise RuntimeError(f"webhook answered {status}")
 
