@@ -27,6 +27,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for name, title, attribute in (
         ("test_corpus", "safeguarding, development half (tuned on: a ceiling)", "DEV_FIGURES"),
         ("test_heldout", "safeguarding, held-out half", "HELDOUT_FIGURES"),
+        ("test_fresh", "safeguarding, fresh blind set", "FRESH_FIGURES"),
     ):
         measured = getattr(_module(name), attribute, {})
         if corpus is not None and measured:
