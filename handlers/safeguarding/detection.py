@@ -115,6 +115,9 @@ _GENERAL: Final = Alert(AlertKind.EMERGENCY, "emergency")
 _MIN_WORDS: Final = 2
 _MIN_LETTERS: Final = 10
 _SHORT_WORDS: Final = 8
+# A goodbye with room for little else: "this is my last message", not "my last message about
+# the repair" nor "... from this number, here is my new one".
+_BARE_WORDS: Final = 6
 
 
 def _first(found: list[Hit]) -> Hit:
@@ -133,6 +136,17 @@ class Evidence:
     # A short message has no room for what turns a rule's words to another sense ("on the
     # telly", "two years ago"), so a rule is trusted in it without the classifier.
     short: bool = False
+    bare: bool = False
+
+    @property
+    def farewell(self) -> bool:
+        """A message of a few words in which a suicide or self-harm rule half-recognised its own.
+
+        "This is my last message" alone gives the classifier too little to weigh (it scores such
+        goodbyes far below the question's threshold in most languages), and asking costs less
+        than missing one: the rule's own everyday phrases keep "my last message didn't get a
+        reply" out."""
+        return self.bare and any(hit.kind is AlertKind.SUICIDE for hit in self.found)
 
 
 def gather(text: str) -> Evidence:
@@ -154,6 +168,7 @@ def gather(text: str) -> Evidence:
         guess_language(text, parts, list(found)),
         long_enough=len(tokens) >= _MIN_WORDS and sum(map(len, tokens)) >= _MIN_LETTERS,
         short=len(tokens) <= _SHORT_WORDS,
+        bare=len(tokens) <= _BARE_WORDS,
     )
 
 
@@ -185,7 +200,11 @@ def decide(evidence: Evidence, probability: float, thresholds: Thresholds) -> As
         return Assessment(Outcome.NONE, None, language)
     if probability >= thresholds.clear:
         return Assessment(Outcome.CLEAR, guess, language)
-    if probability >= thresholds.unclear or (found and probability >= thresholds.hint):
+    if (
+        probability >= thresholds.unclear
+        or (found and probability >= thresholds.hint)
+        or evidence.farewell
+    ):
         return Assessment(Outcome.UNCLEAR, guess, language)
     return Assessment(Outcome.NONE, None, language)
 

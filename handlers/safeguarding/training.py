@@ -150,6 +150,7 @@ def choose_thresholds(
     rule_clear = english | np.asarray([any(hit.clear for hit in ev.found) for ev in evidence])
     short = np.asarray([ev.short for ev in evidence])
     seen = np.asarray([bool(ev.found) for ev in evidence])
+    farewell = np.asarray([ev.farewell for ev in evidence])
     # The classifier alone is not asked about a message too short to weigh.
     weighed = np.asarray([ev.long_enough or bool(ev.found) for ev in evidence])
     everyday = ~emergency
@@ -164,7 +165,10 @@ def choose_thresholds(
                     | (weighed & (p >= clear))
                 )
                 is_unclear = ~is_clear & (
-                    (rule_clear & (p >= floor)) | (weighed & (p >= unclear)) | (seen & (p >= hint))
+                    (rule_clear & (p >= floor))
+                    | (weighed & (p >= unclear))
+                    | (seen & (p >= hint))
+                    | farewell
                 )
                 if is_clear[everyday].mean() > MAX_FALSE_ALARMS:
                     continue

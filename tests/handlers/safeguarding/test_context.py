@@ -219,11 +219,21 @@ def test_heat_or_stairs_that_will_kill_me_is_no_violence_alert(text: str) -> Non
         "I'm suffocating",
         "Estou a sufocar",
         "Me estoy ahogando",
+        # Arabic typed in Latin letters, with digits for letters.
+        "mokhtane2",
+        "3am yekhtene2",
+        "ma ba2dar atnaffas",
     ],
 )
 def test_choking_is_a_breathing_alert(text: str) -> None:
     alert = check_text(text)
     assert alert is not None and alert.signal == "breathing", alert
+
+
+def test_a_razor_in_the_bath_is_self_harm_and_a_razor_for_the_bathroom_is_not() -> None:
+    alert = check_text("i'm in the bath with a razor")
+    assert alert is not None and alert.kind is AlertKind.SUICIDE, alert
+    assert assess("I need a new razor for the bath cabinet").outcome is Outcome.NONE
 
 
 def test_suffocating_in_the_heat_is_not_choking() -> None:
@@ -282,6 +292,20 @@ def test_a_co_alarm_battery_is_no_alert_but_symptoms_are(battery: str, symptoms:
         "Spune-le copiilor mei că i-am iubit",
         "mere bachon ko batana ke main unse pyar karti thi",
         "Pasakykite mano vaikams, kad juos mylėjau",
+        # A goodbye alone, which the classifier scores far below the question.
+        "goodbye forever",
+        "esta é a minha última mensagem",
+        "adeus para sempre",
+        "acesta e ultimul mesaj",
+        "adio pentru totdeauna",
+        "یہ میرا آخری پیغام ہے",
+        "main kal yahan nahi hunga",
+        "এটা আমার শেষ মেসেজ",
+        "chirodiner jonno biday",
+        "هذه رسالتي الاخيرة",
+        "وداعا للابد",
+        "hay akher risale mni",
+        "ਇਹ ਮੇਰਾ ਆਖਰੀ ਸੁਨੇਹਾ ਹੈ",
     ],
 )
 def test_an_indirect_goodbye_is_at_least_asked_about(text: str) -> None:
@@ -310,6 +334,13 @@ def test_a_goodbye_with_a_means_is_a_clear_alert(text: str) -> None:
         "I won't be around much on Tuesday, can the engineer come Wednesday",
         "I've given away the old sofa, can you collect the rubbish",
         "Este es mi último mensaje sobre la reparación",
+        "did you get my last message?",
+        "a minha última mensagem não teve resposta",
+        "ultimul meu mesaj nu a primit raspuns",
+        "آخری پیغام کا جواب نہیں آیا",
+        "শেষ মেসেজের উত্তর পাইনি",
+        "ok biday, dhonnobad",
+        "رسالتي الاخيرة ما حدا رد عليها",
     ],
 )
 def test_a_goodbye_word_about_a_repair_is_no_alert(text: str) -> None:

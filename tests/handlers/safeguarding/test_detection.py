@@ -12,7 +12,8 @@ import pytest
 
 from handlers.safeguarding import alerts, folding, rules, vocabulary
 from handlers.safeguarding.alerts import Alert, AlertKind
-from handlers.safeguarding.detection import check_text
+from handlers.safeguarding.classifier import Thresholds
+from handlers.safeguarding.detection import Outcome, check_text, decide, gather
 from handlers.safeguarding.folding import clauses
 from handlers.safeguarding.lexicon import hits, lexicon
 
@@ -305,3 +306,14 @@ def test_a_real_word_one_letter_from_a_rule_word_is_not_taken_for_a_typo() -> No
     english = lexicon("en")
     assert [h.signal for h in hits(english, clauses("cut my finger cooking, he's fine"))] == []
     assert [h.signal for h in hits(english, clauses("my baby is chokin"))] == ["breathing"]
+
+
+def test_a_short_goodbye_is_asked_about_however_low_the_classifier_scores_it() -> None:
+    thresholds = Thresholds(clear=0.9, unclear=0.6, hint=0.3, floor=0.1)
+    short = gather("acesta e ultimul mesaj")
+    assert decide(short, 0.0, thresholds).outcome is Outcome.UNCLEAR
+    # With more said, the classifier has words enough to weigh the goodbye itself.
+    long = gather("acesta e ultimul mesaj de pe numarul vechi")
+    assert [hit.signal for hit in long.found] == ["suicide"]
+    assert decide(long, 0.0, thresholds).outcome is Outcome.NONE
+    assert decide(long, 0.3, thresholds).outcome is Outcome.UNCLEAR

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.safeguarding.detection import check_text, gather
+from handlers.safeguarding.detection import Outcome, assess, check_text, gather
 
 
 # Cutlery, a fire drill, a blown bulb, a falling price, a blood test: everyday words that share a
@@ -117,3 +117,93 @@ def test_an_assault_dated_years_ago_is_history(years_ago: str, now: str) -> None
 def test_a_denied_recovery_does_not_end_the_event(over: str, not_over: str) -> None:
     assert "fall" not in [hit.signal for hit in gather(over).found]
     assert "fall" in [hit.signal for hit in gather(not_over).found]
+
+
+# Cold is an emergency for a frail person out in it or without heating who shows its signs
+# (shivering, confused, drowsy, blue, numb); being cold, locked out or without heating alone
+# asks for a repair or a locksmith.
+@pytest.mark.parametrize(
+    ("everyday", "emergency"),
+    [
+        ("it's freezing, please fix my heating", "an older person locked out in freezing weather"),
+        ("locked out, need a locksmith", "elderly man locked out in the snow in his pyjamas"),
+        ("when is the cold weather payment paid", "I think my neighbour has hypothermia"),
+        ("my freezer is broken", "no heating and mum is 90, she can't feel her hands"),
+        ("I've got a cold", "my nan is 88 and stuck outside in the cold, she's shivering"),
+        (
+            "fiquei trancado fora de casa, preciso de um serralheiro",
+            "minha mae ta presa la fora no frio tremendo muito",
+        ),
+        (
+            "está um frio de rachar, por favor arranjem o meu aquecimento",
+            "sem aquecimento e a minha avó de 90 anos não sente as mãos",
+        ),
+        (
+            "am rămas încuiat afară, am nevoie de un lăcătuș",
+            "mama a ramas afara in frig si tremura tare",
+        ),
+        (
+            "congelatorul s-a stricat",
+            "fara caldura si bunica de 90 de ani nu isi mai simte mainile",
+        ),
+        (
+            "main bahar lock ho gaya hoon, chabi wala chahiye",
+            "ammi bahar sardi mein phans gayi hain, kaanp rahi hain",
+        ),
+        (
+            "ہیٹنگ خراب ہے، بہت ٹھنڈ ہے، کب ٹھیک ہوگی؟",
+            "ہیٹنگ نہیں ہے، ابو بہت ٹھنڈے ہیں اور الجھے ہوئے ہیں",
+        ),
+        (
+            "খুব ঠান্ডা, হিটিং ঠিক করে দিন",
+            "বাড়িতে হিটিং নেই, দাদু ঝিমাচ্ছে আর হাত টের পাচ্ছে না",
+        ),
+        (
+            "heating noshto, kobe thik korben?",
+            "heating nai, nanu jhimacche ar kotha bolte parche na",
+        ),
+        ("البرد كتير، بدي حدا يصلح التدفئة", "جدي عمره 85 مقفول عليه برا بالبرد وعم يرجف"),
+        (
+            "التدفئة خربانة من يومين، متى بتيجوا؟",
+            "ma fi tadfi2a w sitti jisma bared ktir w mish 3am ti7ki",
+        ),
+        (
+            "heating kharab hai, bahut thand hai, kado theek karoge",
+            "heating band hai te bebe de hath neele ho gaye, susat ne",
+        ),
+    ],
+)
+def test_cold_alone_is_everyday_and_a_frail_person_in_it_is_an_emergency(
+    everyday: str, emergency: str
+) -> None:
+    assert assess(everyday).outcome is Outcome.NONE
+    assert "cold" in [hit.signal for hit in gather(emergency).found if hit.clear]
+    assert check_text(emergency) is not None
+
+
+# A heart attack two years ago explains a move downstairs; a fit now, said with the same word
+# "دورہ", still alerts. Stuck ("phans") outside is not a typo of hanging ("phansi").
+@pytest.mark.parametrize(
+    ("everyday", "emergency", "signal"),
+    [
+        (
+            "شوہر کو دو سال پہلے دل کا دورہ پڑا تھا، سیڑھیاں نہیں چڑھ سکتے"
+            "، نیچے والا گھر مل سکتا ہے؟",
+            "ابو کو ابھی دورہ پڑا ہے",
+            "seizure",
+        ),
+        (
+            "mi-e frica de paianjeni",
+            "Mi-e frică să nu-i fac rău mamei, nu mai rezist singură",
+            None,
+        ),
+        ("এই বিদ্যুৎ বিল আমাকে মেরে ফেলবে", "আমার স্বামী আমাকে মেরে ফেলবে", "violence"),
+        ("gaari mein phans gaya hoon traffic mein", "abbu ne phansi laga li hai", "suicide"),
+    ],
+)
+def test_a_look_alike_in_ur_ro_bn_is_no_alert(
+    everyday: str, emergency: str, signal: str | None
+) -> None:
+    assert check_text(everyday) is None
+    alert = check_text(emergency)
+    assert alert is not None and (signal is None or alert.signal == signal), alert
