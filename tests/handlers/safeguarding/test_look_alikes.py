@@ -207,3 +207,19 @@ def test_a_look_alike_in_ur_ro_bn_is_no_alert(
     assert check_text(everyday) is None
     alert = check_text(emergency)
     assert alert is not None and (signal is None or alert.signal == signal), alert
+
+
+# A farewell with thanks, or about a move, is a person signing off from the helpline: never an
+# alert. The same goodbye alone still is one.
+@pytest.mark.parametrize(
+    ("thanks", "alone"),
+    [
+        ("Adiós a todos, gracias por la ayuda", "Adiós a todos"),
+        ("To moja ostatnia wiadomość, dziękuję za pomoc", "To moja ostatnia wiadomość"),
+        ("Hwyl fawr i bawb, diolch am bopeth", "Hwyl fawr i bawb"),
+        ("Sudiev visiems, ačiū už pagalbą", "Sudiev visiems"),
+    ],
+)
+def test_a_goodbye_with_thanks_is_no_alert(thanks: str, alone: str) -> None:
+    assert assess(thanks).outcome is not Outcome.CLEAR
+    assert assess(alone).outcome is Outcome.CLEAR
