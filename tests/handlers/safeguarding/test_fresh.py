@@ -25,9 +25,9 @@ FRESH_FIGURES: dict[str, Figures] = {}
 # language -> (false alarms, safety questions) on its everyday messages when last measured.
 RECORDED: dict[str, tuple[int, int]] = {
     "ar": (0, 1),
-    "bn": (1, 1),
+    "bn": (1, 0),
     "cy": (0, 0),
-    "en": (0, 1),
+    "en": (0, 2),
     "es": (0, 2),
     "gu": (0, 0),
     "lt": (0, 1),
@@ -35,7 +35,7 @@ RECORDED: dict[str, tuple[int, int]] = {
     "pl": (1, 0),
     "pt": (0, 2),
     "ro": (0, 1),
-    "so": (1, 2),
+    "so": (1, 1),
     "tr": (0, 0),
     "ur": (1, 0),
 }
@@ -43,7 +43,7 @@ RECORDED: dict[str, tuple[int, int]] = {
 # (language or "all", goal) -> the figure measured when it was last run.
 SHORTFALLS: dict[tuple[str, str], str] = {
     ("cy", "recall"): "81.8 %",
-    ("ro", "recall"): "72.7 %",
+    ("ro", "recall"): "81.8 %",
 }
 
 

@@ -30,13 +30,13 @@ HELDOUT_FIGURES: dict[str, Figures] = {}
 # language -> (false alarms, safety questions) on its everyday messages when last measured.
 RECORDED: dict[str, tuple[int, int]] = {
     "ar": (1, 1),
-    "bn": (0, 1),
+    "bn": (0, 2),
     "cy": (1, 2),
     "en": (2, 3),
     "es": (0, 1),
     "gu": (0, 2),
     "lt": (0, 1),
-    "pa": (0, 2),
+    "pa": (1, 1),
     "pl": (1, 1),
     "pt": (0, 0),
     "ro": (1, 0),
@@ -47,8 +47,9 @@ RECORDED: dict[str, tuple[int, int]] = {
 
 # (language or "all", goal) -> the figure measured when it was last run.
 SHORTFALLS: dict[tuple[str, str], str] = {
-    ("all", "false_alarms"): "3.3 %",
-    ("es", "recall"): "88.9 %",
+    ("all", "false_alarms"): "3.6 %",
+    ("ar", "recall"): "85.0 %",
+    ("bn", "recall"): "89.5 %",
 }
 
 
