@@ -81,6 +81,10 @@ def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         return
     try:
         await_(driver.execute("SELECT 1"))
+        if getattr(driver, "autocommit", True) is False:
+            # psycopg began a transaction for it, and a connection in one cannot be switched
+            # to autocommit, as a reading session's is: handed out as it was given back.
+            await_(driver.rollback())
     except Exception as error:
         raise InvalidatePoolError("the pooled connection no longer answers") from error
 

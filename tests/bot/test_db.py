@@ -3,6 +3,7 @@ is replaced before it is used."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import procrastinate
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
+import bot.db
 from bot.db import (
     SessionFactory,
     create_engine,
@@ -139,3 +141,14 @@ async def test_a_reading_session_whose_block_raised_is_not_handed_out_again(
     async with reads() as after:
         assert after is not failed
         assert "pending" not in after.info
+
+
+async def test_a_reading_session_takes_a_connection_that_sat_idle_and_was_checked(
+    own_pool: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.05)
+    async with transaction(own_pool) as session:
+        session.add(Staff(email="a@example.org", name="Asha", role=StaffRole.AGENT))
+    await asyncio.sleep(0.1)  # so the pool asks the connection whether it answers
+    async with reading(own_pool)() as session:
+        assert (await session.exec(select(Staff))).one().name == "Asha"
