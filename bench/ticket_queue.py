@@ -7,10 +7,11 @@ page call it) and the same SQL sent straight through asyncpg, in the same run. I
 p95 of each and their ratio; the goals are under 20 ms and within 2x the raw SQL.
 
 Ours is timed twice: with a session of its own per request, taken as the list routes take it
-(checkout, then the query with no transaction around it, see `bot.deps.reads_only`: the goal's
-figure), and inside a request's session that is already open, as after the sign-in's read (the
-query alone, and the tickets built from its rows). The gap
-between the two is what any request pays for its session, whatever it reads.
+(the query with no transaction around it, see `bot.deps.reads_only`, on the connection the last
+request's session kept, as a request arriving within `bot.db.PING_AFTER_IDLE` of another finds
+it: the goal's figure), and inside a request's session that is already open, as after the
+sign-in's read (the query alone, and the tickets built from its rows). The gap between the two
+is what any request pays for its session, whatever it reads.
 
     .venv/bin/python -m bench.ticket_queue [--tickets 1000000] [--runs 30] [--keep]
         [--database NAME] [--only TEXT ...]
@@ -263,6 +264,7 @@ async def measure(url: str, queries: dict[str, TicketQuery], runs: int) -> None:
                     flush=True,
                 )
     await raw.close()
+    await reads.release()
     await engine.dispose()
     report(rows)
 

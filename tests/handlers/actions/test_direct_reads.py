@@ -137,6 +137,7 @@ async def test_lists_read_straight_from_asyncpg_find_what_sqlalchemy_finds(
         through_sqlalchemy.clear()
         found += sum(len(page.items) for page in direct)
     assert found > 500  # the queries found tickets, over many pages
+    await reads.release()
 
 
 async def test_a_list_on_a_connection_the_server_ended_fails_as_a_database_error(
@@ -154,3 +155,4 @@ async def test_a_list_on_a_connection_the_server_ended_fails_as_a_database_error
     # The next request is served on a connection that answers.
     async with reads() as session:
         assert len((await search_tickets(session=session, query=TicketQuery())).items) == 1
+    await reads.release()
