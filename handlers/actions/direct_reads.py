@@ -62,7 +62,12 @@ def held_connection(session: Session) -> sa.Connection | None:
 
 
 class _Compiled:
-    """A statement compiled for one dialect, and how to fill in its values."""
+    """A statement compiled for one dialect, and how to fill in its values.
+
+    Values written into the SQL (the queue's vocabularies, a search's words) and lists of
+    values change the SQL itself: it is finished once for each set of them and kept (a few
+    dozen), so a run only puts its values in the order of the placeholders.
+    """
 
     def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
         self.dialect = dialect
@@ -73,21 +78,52 @@ class _Compiled:
             for name, bind in self.compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
+        self._shaping = tuple(
+            name
+            for name, bind in self.compiled.binds.items()
+            if bind.literal_execute or bind.expanding
+        )
+        # Escaped parameter names differ from the values' names: such SQL is finished each time.
+        self._keeps = not self.compiled.escaped_bind_names
+        self._finished: dict[tuple[Any, ...], tuple[str, list[_Slot]]] = {}
 
     def bound(self, parameters: dict[str, Any]) -> tuple[str, list[Any]]:
         """The SQL to send with `parameters` (values written into it are written in now), and
         the values in the order of its placeholders."""
+        shape = tuple(_hashable(parameters.get(name)) for name in self._shaping)
+        finished = self._finished.get(shape)
+        if finished is None:
+            finished = self._finish(parameters)
+            if self._keeps:
+                if len(self._finished) >= _FINISHED_KEPT:
+                    self._finished.clear()
+                self._finished[shape] = finished
+        sql, slots = finished
+        values = [parameters.get(name, fixed) for name, fixed, _ in slots]
+        for position, (_, _, processor) in enumerate(slots):
+            if processor is not None:
+                values[position] = processor(values[position])
+        return sql, values
+
+    def _finish(self, parameters: dict[str, Any]) -> tuple[str, list[_Slot]]:
         state = self.compiled.construct_expanded_state(parameters)
-        values = state.parameters
-        # The elements of a list of values (`IN`) have conversions of their own.
-        processors = (
-            {**self.processors, **state.processors} if state.processors else self.processors
-        )
         assert state.positiontup is not None, "asyncpg's placeholders are positional"
+        # The elements of a list of values (`IN`) have conversions of their own.
+        processors = {**self.processors, **state.processors}
+        # A value the statement holds itself (an element of a list) is the same each run.
         return state.statement, [
-            processors[name](values[name]) if name in processors else values[name]
-            for name in state.positiontup
+            (name, state.parameters[name], processors.get(name)) for name in state.positiontup
         ]
+
+
+_Slot = tuple[str, Any, Any]
+"""A placeholder: the value's name, the statement's own value, and its conversion (or None)."""
+
+_FINISHED_KEPT = 64
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 class DriverStatements:
