@@ -7,10 +7,11 @@ page call it) and the same SQL sent straight through asyncpg, in the same run. I
 p95 of each and their ratio; the goals are under 20 ms and within 2x the raw SQL.
 
 Ours is timed twice: with a session of its own per request, taken as the list routes take it
-(checkout, then the query with no transaction around it, see `bot.deps.reads_only`: the goal's
-figure), and inside a request's session that is already open, as after the sign-in's read (the
-query alone, and the tickets built from its rows). The gap
-between the two is what any request pays for its session, whatever it reads.
+(the query with no transaction around it, see `bot.deps.reads_only`, on the connection the last
+request's session kept, as a request arriving within `bot.db.PING_AFTER_IDLE` of another finds
+it: the goal's figure), and inside a request's session that is already open, as after the
+sign-in's read (the query alone, and the tickets built from its rows). The gap between the two
+is what any request pays for its session, whatever it reads.
 
     .venv/bin/python -m bench.ticket_queue [--tickets 1000000] [--runs 30] [--keep]
         [--database NAME] [--only TEXT ...]
@@ -200,7 +201,31 @@ async def measure(url: str, queries: dict[str, TicketQuery], runs: int) -> None:
         # (connection, cursor, statement, parameters, context, executemany)
         captured.append((args[2], args[3]))
 
+    def log(record: Any) -> None:
+        captured.append((record.query, record.args))
+
+    # The SQL our code sends, both ways it may go: through SQLAlchemy, and on asyncpg straight
+    # to the driver (see `handlers.actions.direct_reads`), which asyncpg's query loggers see.
+    # The loggers are on only while capturing: they cost every query they see.
+    drivers: list[asyncpg.Connection] = []
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    event.listen(
+        engine.sync_engine, "connect", lambda dbapi, _: drivers.append(dbapi.driver_connection)
+    )
+
+    async def sent(action: Callable[[], Awaitable[Any]]) -> tuple[Any, list[tuple[str, Any]]]:
+        """What `action` returns, and the SQL and values it sent."""
+        await action()  # so that the connection it takes is open, and its logger on
+        captured.clear()
+        for driver in drivers:
+            driver.add_query_logger(log)
+        try:
+            result = await action()
+            await asyncio.sleep(0)  # asyncpg calls its loggers soon after, not at once
+        finally:
+            for driver in drivers:
+                driver.remove_query_logger(log)
+        return result, list(captured)
 
     rows: list[Row] = []
     # A request's session as the API and the staff page hold it when they list: begun by the
@@ -221,9 +246,7 @@ async def measure(url: str, queries: dict[str, TicketQuery], runs: int) -> None:
                     # Each request builds its own tickets; none come from an earlier one.
                     request_session.expunge_all()
 
-                captured.clear()
-                result = await ours()
-                sql = list(captured)
+                result, sql = await sent(ours)
 
                 async def plain(sql: list[tuple[str, Any]] = sql) -> None:
                     for statement, parameters in sql:
@@ -241,6 +264,7 @@ async def measure(url: str, queries: dict[str, TicketQuery], runs: int) -> None:
                     flush=True,
                 )
     await raw.close()
+    await reads.release()
     await engine.dispose()
     report(rows)
 

@@ -285,6 +285,8 @@ async def running(
             senders=senders,
             telegram_starter=telegram_starter,
         )
+        # Before the engine is disposed of: the connection its read sessions keep goes back.
+        stack.push_async_callback(services.read_session_factory.release)
         services.checkins = CheckinTicker(
             session_factory,
             CheckinConfig(

@@ -3,6 +3,7 @@ is replaced before it is used."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import procrastinate
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
+import bot.db
 from bot.db import (
     SessionFactory,
     create_engine,
@@ -73,11 +75,15 @@ async def _state(engine: AsyncEngine, pid: int) -> str:
 async def test_a_reading_session_holds_no_transaction_open_between_its_reads(
     engine: AsyncEngine, own_pool: SessionFactory
 ) -> None:
-    async with reading(own_pool)() as session:
+    reads = reading(own_pool)
+    async with reads() as session:
         connection = await session.connection()
         pid = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
         # Nothing to end afterwards, and nothing holding back vacuum while the request goes on.
         assert await _state(engine, pid) == "idle"
+    # Nor while its connection is kept for the next block.
+    assert await _state(engine, pid) == "idle"
+    await reads.release()
     async with own_pool() as session:  # an ordinary session, for contrast
         connection = await session.connection()
         pid = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
@@ -126,6 +132,7 @@ async def test_a_reading_session_handed_out_again_keeps_nothing_of_the_request_b
         assert second.info == {"hook": "the factory's", "added later": "at start-up"}
         assert staff not in second
         assert (await second.exec(select(Staff))).one().name == "Asha"
+    await reads.release()
 
 
 async def test_a_reading_session_whose_block_raised_is_not_handed_out_again(
@@ -139,3 +146,74 @@ async def test_a_reading_session_whose_block_raised_is_not_handed_out_again(
     async with reads() as after:
         assert after is not failed
         assert "pending" not in after.info
+    await reads.release()
+
+
+async def test_a_reading_session_takes_a_connection_that_sat_idle_and_was_checked(
+    own_pool: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.05)
+    async with transaction(own_pool) as session:
+        session.add(Staff(email="a@example.org", name="Asha", role=StaffRole.AGENT))
+    await asyncio.sleep(0.1)  # so the pool asks the connection whether it answers
+    reads = reading(own_pool)
+    async with reads() as session:
+        assert (await session.exec(select(Staff))).one().name == "Asha"
+    await reads.release()
+
+
+def _checked_out(factory: SessionFactory) -> int:
+    pool = factory.kw["bind"].sync_engine.pool
+    return int(pool.checkedout())
+
+
+async def test_a_reading_session_keeps_its_connection_a_moment_then_gives_it_back(
+    own_pool: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.db, "PING_AFTER_IDLE", 0.2)
+    reads = reading(own_pool)
+    async with reads() as first:
+        await first.exec(select(Staff))
+    # Kept for the next block, which finds it ready.
+    assert _checked_out(own_pool) == 1
+    async with reads() as second:
+        assert second is first
+        await second.exec(select(Staff))
+    # Back in the pool once it has sat unused as long as the pool trusts one unchecked.
+    await asyncio.sleep(0.5)
+    assert _checked_out(own_pool) == 0
+    async with reads() as third:
+        await third.exec(select(Staff))
+    await reads.release()
+    assert _checked_out(own_pool) == 0
+
+
+async def test_two_reading_sessions_at_once_each_have_a_connection_and_one_is_kept(
+    own_pool: SessionFactory,
+) -> None:
+    reads = reading(own_pool)
+    async with reads() as first, reads() as second:
+        assert first is not second
+        await first.exec(select(Staff))
+        await second.exec(select(Staff))
+        assert _checked_out(own_pool) == 2
+    assert _checked_out(own_pool) == 1
+    await reads.release()
+    assert _checked_out(own_pool) == 0
+
+
+@postgres_only
+async def test_a_kept_read_connection_the_server_ended_is_replaced_before_the_next_block(
+    engine: AsyncEngine, own_pool: SessionFactory
+) -> None:
+    reads = reading(own_pool)
+    async with reads() as session:
+        connection = await session.connection()
+        first = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    async with engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first})
+    async with reads() as session:
+        connection = await session.connection()
+        second = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    assert second != first
+    await reads.release()
