@@ -14,7 +14,9 @@ from bot.services import Services
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-def get_services(request: Request) -> Services:
+# The getters are coroutines, though they only read: FastAPI runs a plain function in a worker
+# thread, and the hand-over there and back cost more CPU than the rest of the dependency.
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -22,7 +24,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_inbound(request: Request) -> Inbound:
+async def get_inbound(request: Request) -> Inbound:
     inbound: Inbound = request.app.state.inbound
     return inbound
 

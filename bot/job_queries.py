@@ -1,5 +1,6 @@
 """What delivery asks of the task engine's job table beyond procrastinate's own calls: which
-people a waiting or running job covers, and bringing a person's waiting jobs forward.
+people a waiting or running job covers, bringing a person's waiting jobs forward, and writing a
+reply's delivery job in its message's transaction.
 
 procrastinate passes over a job while another holding its lock waits at a higher priority, or an
 equal one and an older id, however late that one is due (`bot.job_rules`).
@@ -9,12 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from procrastinate.connector import BaseConnector
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 
-from bot.job_rules import DELIVER_MANY, recipient_lock
+from bot.job_rules import DELIVER, DELIVER_MANY, queue_for, recipient_lock
 from handlers.actions.delivery_due import DueRecipient
+from handlers.actions.outbox import DeliveryRequest
 
+# procrastinate's own function for deferring, which its `defer` calls with an array of the same
+# type; the job is given as plain values, where procrastinate's adapter for the composite type
+# took more of the web's CPU than the rest of the round trip.
+_DEFER_DELIVERY = """
+SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[
+    ROW(%s, %s, %s, %s, NULL, %s, %s)::procrastinate_job_to_defer_v1
+])) AS id
+"""
 _PULL_FORWARD = """
 UPDATE procrastinate_jobs SET scheduled_at = CASE
     WHEN scheduled_at > coalesce(%(until)s::timestamptz, now()) THEN %(until)s::timestamptz
@@ -81,3 +94,12 @@ async def locks_with_jobs(connector: BaseConnector, locks: Sequence[str]) -> set
     """Those of `locks` held by a job waiting or running."""
     rows = await connector.execute_query_all_async(_WITH_JOBS, locks=list(locks))
     return {row["lock"] for row in rows}
+
+
+async def defer_delivery(connection: AsyncConnection[Any], request: DeliveryRequest) -> None:
+    """Defer a `deliver` job for the request through `connection`, in its transaction: the
+    job procrastinate's `defer` would write for it (`bot.jobs.JobApp._deliver`)."""
+    priority = int(request.priority)
+    arguments = (queue_for(priority), DELIVER, priority, recipient_lock(request.identity_id))
+    job = (*arguments, Jsonb({"identity_id": request.identity_id}), request.not_before)
+    await connection.execute(_DEFER_DELIVERY, job)

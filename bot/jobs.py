@@ -43,7 +43,13 @@ from procrastinate.types import JSONValue
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, job_pool, transaction
-from bot.job_queries import covered_by_jobs, in_bulk_runs, locks_with_jobs, pull_forward
+from bot.job_queries import (
+    covered_by_jobs,
+    defer_delivery,
+    in_bulk_runs,
+    locks_with_jobs,
+    pull_forward,
+)
 from bot.job_rules import (
     DELIVER,
     DELIVER_MANY,
@@ -204,8 +210,8 @@ class JobApp:
         """Write the job through the session's own psycopg connection: one transaction."""
         connection = await session.connection()
         raw = await connection.get_raw_connection()
-        deferrer = self._deliver(request, raw.driver_connection)
-        await deferrer.defer_async(identity_id=request.identity_id)
+        assert raw.driver_connection is not None, "a session's connection is open"
+        await defer_delivery(raw.driver_connection, request)
 
     def _page(self, request: PageRequest, connection: object = None) -> JobDeferrer:
         return self.app.configure_task(

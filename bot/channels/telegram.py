@@ -99,14 +99,9 @@ def translate_update(update: Update) -> IncomingEvent | None:
     if chat is None or user is None or user.is_bot or chat.type != chat.PRIVATE:
         # Groups and channels never start a conversation: the bot speaks with one person at a time.
         return None
-    common: dict[str, Any] = {
-        "channel": Channel.TELEGRAM,
-        "external_id": str(chat.id),
-        "provider_id": f"update:{update.update_id}",
-        "display_name": user.first_name,
-        "profile": {"username": user.username} if user.username else {},
-        "language": user.language_code,
-    }
+    common = event_fields(
+        update.update_id, chat.id, user.first_name, user.username, user.language_code
+    )
     if update.callback_query is not None:
         return IncomingEvent(choice=update.callback_query.data or "", **common)
     message = update.message
@@ -119,14 +114,33 @@ def translate_update(update: Update) -> IncomingEvent | None:
     if message.contact is not None and message.contact.user_id == user.id:
         # The person shared their own number with the "share contact" button: that is an answer.
         text = message.contact.phone_number
-    word = (text or "").strip().rstrip(".!").upper()
     return IncomingEvent(
         text=text,
         location=location,
         media=_media_of(message),
-        keyword=Keyword.OPT_OUT if word in OPT_OUT_WORDS else None,
+        keyword=opt_out_keyword(text),
         **common,
     )
+
+
+def event_fields(
+    update_id: int, chat_id: int, first_name: str, username: str | None, language: str | None
+) -> dict[str, Any]:
+    """What every event of a private chat's update says: who, from where, and which update."""
+    return {
+        "channel": Channel.TELEGRAM,
+        "external_id": str(chat_id),
+        "provider_id": f"update:{update_id}",
+        "display_name": first_name,
+        "profile": {"username": username} if username else {},
+        "language": language,
+    }
+
+
+def opt_out_keyword(text: str | None) -> Keyword | None:
+    """OPT_OUT when the message is one of the words the bot's texts say stop its messages."""
+    word = (text or "").strip().rstrip(".!").upper()
+    return Keyword.OPT_OUT if word in OPT_OUT_WORDS else None
 
 
 def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | None:

@@ -9,6 +9,7 @@ import logging
 from fastapi import APIRouter, HTTPException, Request, status
 
 from bot.channels.telegram import translate_update
+from bot.channels.telegram_text import text_message
 from bot.deps import ServicesDep
 from bot.startup import ChannelState
 
@@ -44,6 +45,11 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
     except (ValueError, RecursionError):
         # ValueError covers bad JSON, bad UTF-8 and integers too long to convert.
         data = None
+    event = text_message(data)
+    if event is not None:
+        # Plain text: nothing to acknowledge, no button was pressed.
+        await services.receive(event)
+        return {"ok": True}
     update = telegram.parse(data)
     if update is None:
         log.warning("acknowledged a Telegram webhook that was not a readable update")

@@ -45,21 +45,22 @@ async def identify(
     params = {"channel": event.channel, "external_id": event.external_id}
     found = (await session.exec(_IDENTITY, params=params)).first()
     if found is None:
-        new = Contact(display_name=event.display_name, created_at=now, updated_at=now)
-        [contact] = await insert_rows(session, [new])
+        new = {"display_name": event.display_name, "created_at": now, "updated_at": now}
+        [contact] = await insert_rows(session, Contact, [new])
         # Two first messages from one person may race: the unique (channel, external id)
         # decides, and the loser reads the winner's row and forgets the contact it made.
         identity = await insert_unless_present(
             session,
-            ChannelIdentity(
-                contact_id=contact.id,  # type: ignore[arg-type]
-                channel=event.channel,
-                external_id=event.external_id,
-                phone=event.phone,
-                profile=dict(event.profile),
-                last_inbound_at=last_inbound_at,
-                created_at=now,
-            ),
+            ChannelIdentity,
+            {
+                "contact_id": contact.id,
+                "channel": event.channel,
+                "external_id": event.external_id,
+                "phone": event.phone,
+                "profile": dict(event.profile),
+                "last_inbound_at": last_inbound_at,
+                "created_at": now,
+            },
             ("channel", "external_id"),
         )
         if identity is not None:

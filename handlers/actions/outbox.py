@@ -120,23 +120,23 @@ async def record_inbound(
     *, session: AsyncSession, identity: ChannelIdentity, event: IncomingEvent, now: datetime
 ) -> Message | None:
     """Store the incoming message; None when the provider already delivered it once."""
-    message = Message(
-        contact_id=identity.contact_id,
-        identity_id=identity.id,  # type: ignore[arg-type]
-        channel=event.channel,
-        direction=Direction.IN,
-        body=(event.text or "")[:BODY_LIMIT],
-        payload=_inbound_payload(event),
-        provider_message_id=event.provider_id,
-        status=DeliveryStatus.RECEIVED,
-        # Given rather than left to its default factory, which pydantic inspects each time.
-        sent_parts=[],
-        created_at=now,
-        updated_at=now,
-    )
+    message = {
+        "contact_id": identity.contact_id,
+        "identity_id": identity.id,
+        "channel": event.channel,
+        "direction": Direction.IN,
+        "body": (event.text or "")[:BODY_LIMIT],
+        "payload": _inbound_payload(event),
+        "provider_message_id": event.provider_id,
+        "status": DeliveryStatus.RECEIVED,
+        "created_at": now,
+        "updated_at": now,
+    }
     # The unique (channel, provider id) constraint is what makes a replay harmless, even when
     # two deliveries of one update arrive at two processes at once.
-    return await insert_unless_present(session, message, ("channel", "provider_message_id"))
+    return await insert_unless_present(
+        session, Message, message, ("channel", "provider_message_id")
+    )
 
 
 async def queue_reply(
@@ -188,6 +188,7 @@ async def queue_replies(
     language = contact.language if contact is not None else "en"
     messages = await insert_rows(
         session,
+        Message,
         [
             _outbound(identity, reply, ticket, language, now, priority, inline)
             for reply, ticket in replies
@@ -217,7 +218,8 @@ def _outbound(
     now: datetime,
     priority: OutboundPriority,
     inline: bool,
-) -> Message:
+) -> dict[str, Any]:
+    """A reply's outbox row, as the values to store."""
     text = isolate_runs(reply.text, language)
     payload: dict[str, Any] = {}
     if reply.options:
@@ -228,21 +230,20 @@ def _outbound(
         payload["notice"] = True
     if reply.last:
         payload["last"] = True
-    return Message(
-        contact_id=identity.contact_id,
-        identity_id=identity.id,  # type: ignore[arg-type]
-        ticket_id=ticket.id if ticket else None,
-        channel=identity.channel,
-        direction=Direction.OUT,
-        body=text,
-        payload=payload,
-        status=DeliveryStatus.SENT if inline else DeliveryStatus.QUEUED,
-        next_attempt_at=None if inline else now,
-        priority=priority,
-        sent_parts=[],
-        created_at=now,
-        updated_at=now,
-    )
+    return {
+        "contact_id": identity.contact_id,
+        "identity_id": identity.id,
+        "ticket_id": ticket.id if ticket else None,
+        "channel": identity.channel,
+        "direction": Direction.OUT,
+        "body": text,
+        "payload": payload,
+        "status": DeliveryStatus.SENT if inline else DeliveryStatus.QUEUED,
+        "next_attempt_at": None if inline else now,
+        "priority": priority,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def link_inbound(

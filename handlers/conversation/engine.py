@@ -26,7 +26,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.identities import identify
-from handlers.actions.inserts import insert_unless_present
+from handlers.actions.inserts import insert_rows, insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
 from handlers.actions.outbox import queue_replies, record_inbound
 from handlers.checkins.conversation import answer_checkin, settle_after_alert
@@ -73,17 +73,16 @@ async def _load_conversation(
     """The person's conversation, locked for this transaction; made if they have none.
 
     `new`: the identity was made in this transaction, so no one else can have made it one; the
-    conversation then joins the session only when its step is done (in `handle_event`), to be
-    written once rather than inserted and then updated.
+    conversation is then written only when its step is done (`_keep`), once rather than
+    inserted and then updated.
     """
-    fresh = Conversation(
-        identity_id=identity.id,  # type: ignore[arg-type]
-        state=State.NEW.value,
-        data={},
-        updated_at=now,
-    )
     if new:
-        return fresh
+        return Conversation(
+            identity_id=identity.id,  # type: ignore[arg-type]
+            state=State.NEW.value,
+            data={},
+            updated_at=now,
+        )
     # FOR UPDATE serialises two messages from one person on PostgreSQL; SQLite has one writer.
     statement = (
         select(Conversation).where(Conversation.identity_id == identity.id).with_for_update()
@@ -92,8 +91,33 @@ async def _load_conversation(
     if conversation is not None:
         return conversation
     # Two first messages may race here too: the loser reads (and waits for) the winner's row.
-    made = await insert_unless_present(session, fresh, ("identity_id",))
+    fresh: dict[str, object] = {
+        "identity_id": identity.id,
+        "state": State.NEW.value,
+        "data": {},
+        "updated_at": now,
+    }
+    made = await insert_unless_present(session, Conversation, fresh, ("identity_id",))
     return made if made is not None else (await session.exec(statement)).one()
+
+
+async def _keep(
+    session: AsyncSession, conversation: Conversation, state: State, turn: Turn
+) -> None:
+    """Store where the conversation is now; one made by this event is inserted, unless an
+    alert's commit already stored it."""
+    if conversation.id is None:
+        values: dict[str, object] = {
+            "identity_id": conversation.identity_id,
+            "state": state.value,
+            "data": turn.data,
+            "updated_at": turn.now,
+        }
+        await insert_rows(session, Conversation, [values])
+        return
+    conversation.state = state.value
+    conversation.data = turn.data
+    conversation.updated_at = turn.now
 
 
 def _media_kind_name(turn: Turn) -> str:
@@ -231,7 +255,10 @@ async def handle_event(
     if inbound is None:
         log.info("ignored a redelivered %s event", event.channel.value)
         return Outcome(duplicate=True)
-    identity.last_inbound_at = now
+    if not new:
+        # A new identity was stored with it; setting it again, even to the same time, would
+        # mark the identity changed and cost a flush of the session before the next statement.
+        identity.last_inbound_at = now
     if choose_language(contact, event):
         contact.updated_at = now
 
@@ -280,10 +307,7 @@ async def handle_event(
         after = await _safe_step(turn, conversation, idle_after, assessment)
 
     _remember_options(turn, state, after)
-    conversation.state = after.value
-    conversation.data = turn.data
-    conversation.updated_at = now
-    session.add(conversation)
+    await _keep(session, conversation, after, turn)
     outcome.outbound_ids += await _queue_replies(turn, keyword)
     return outcome
 

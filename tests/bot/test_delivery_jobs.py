@@ -4,6 +4,7 @@ runs never take every slot from replies."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,7 +14,7 @@ from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from bot.services import running
 from handlers.actions.identities import get_or_create_identity
-from handlers.actions.outbox import queue_reply
+from handlers.actions.outbox import DeliveryRequest, queue_reply
 from handlers.conversation.events import IncomingEvent, Reply
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus, OutboundPriority
@@ -174,3 +175,37 @@ async def test_refreshing_the_statistics_lets_the_planner_count_the_waiting_jobs
         )
         # The planner counts the 40 waiting jobs, where a fresh table says -1 (never counted).
         assert rows.scalar_one() >= 40
+
+
+async def test_a_replys_job_written_with_its_message_is_the_one_procrastinate_defers(
+    db: SessionFactory, database_url: str, engine: AsyncEngine, bot_api: TelegramApiDouble
+) -> None:
+    settings = settings_for(database_url, telegram=bot_api)
+    later = utcnow() + timedelta(hours=1)
+    requests = [
+        DeliveryRequest(5301, OutboundPriority.REPLY),
+        DeliveryRequest(5302, OutboundPriority.BULK, later),
+    ]
+    async with running(settings) as services:
+        assert services.jobs is not None
+        for request in requests:
+            async with transaction(services.session_factory) as session:
+                await services.jobs.enqueue_in_transaction(session, request)
+            await services.jobs.defer_requests([request])
+
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT queue_name, task_name, priority, lock, queueing_lock, args,"
+                    " scheduled_at, status FROM procrastinate_jobs"
+                    " WHERE lock IN ('recipient:5301', 'recipient:5302') ORDER BY id"
+                )
+            )
+        ).all()
+    written, deferred = rows[0::2], rows[1::2]
+    assert written == deferred
+    assert [(r.queue_name, r.priority, r.scheduled_at) for r in written] == [
+        ("delivery", OutboundPriority.REPLY, None),
+        ("delivery-bulk", OutboundPriority.BULK, later),
+    ]
