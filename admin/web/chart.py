@@ -55,15 +55,18 @@ class Chart:
     plot_bottom: int
 
 
-def _nice_top(value: int) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        top = math.ceil(value / (step * magnitude)) * step * magnitude
-        if top >= value:
-            return int(top)
-    return value  # pragma: no cover - the loop always returns
+# Gridlines: at most five above zero, each at a round count, so each label sits at its value.
+GRIDLINES = 5
+SMALLEST_TOP = 5
+
+
+def _scale(busiest: int) -> tuple[int, int]:
+    """The axis's top and the step between its gridlines: whole, round counts (1, 2 or 5 times
+    a power of ten), with the top a whole number of steps at or above the busiest period."""
+    rough = max(busiest, 1) / GRIDLINES
+    magnitude = 10 ** max(0, math.floor(math.log10(rough)))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough)
+    return step * math.ceil(max(busiest, SMALLEST_TOP) / step), step
 
 
 def stacked_bars(
@@ -76,7 +79,7 @@ def stacked_bars(
     """Requests per period, stacked by group, scaled to the busiest period."""
     counts = {(row.period, row.group): row.requests for row in rows}
     totals = [sum(counts.get((p, g), 0) for g in groups) for p in periods]
-    top = _nice_top(max(totals, default=0))
+    top, step = _scale(max(totals, default=0))
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     slot = plot_width / max(len(periods), 1)
@@ -94,7 +97,9 @@ def stacked_bars(
             base -= height
             label = f"{period_label[period]}, {group_labels[group]}: {count}"
             segments.append(Segment(x, base, bar, height, colours[group], label))
-    ticks = [(HEIGHT - BOTTOM - plot_height * step / 4, int(top * step / 4)) for step in range(5)]
+    ticks = [
+        (HEIGHT - BOTTOM - plot_height * value / top, value) for value in range(0, top + 1, step)
+    ]
     every = max(1, math.ceil(len(periods) / 8))  # at most eight labels fit under the bars
     labels = [
         (LEFT + index * slot + slot / 2, period_label[p])

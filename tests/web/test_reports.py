@@ -41,6 +41,17 @@ async def test_a_supervisor_sees_the_chart_and_downloads_the_same_numbers(
     await expect(page.get_by_role("heading", name="Impact report")).to_be_visible()
     chart = page.get_by_role("img", name="Requests per period, by category")
     await expect(chart.locator("rect")).to_have_count(2)  # food (3 with the urgent one), welfare
+    # The food bar (at the bottom of its stack) reaches the gridline labelled 3, not between two.
+    food_top = float(await chart.locator("rect", has_text="Food: 3").get_attribute("y") or "nan")
+    gridlines = {
+        (await label.text_content() or "").strip(): float(await line.get_attribute("y1") or "nan")
+        for label, line in zip(
+            await chart.locator("text[text-anchor=end]").all(),
+            await chart.locator("line").all(),
+            strict=True,
+        )
+    }
+    assert gridlines["3"] == food_top, (gridlines, food_top)
     table = page.get_by_role("table", name="Every measure, per period")
     food = table.get_by_role("row").filter(has_text="Food")
     await expect(food.get_by_role("cell")).to_have_text(
