@@ -55,6 +55,18 @@ def create_engine(database_url: str) -> AsyncEngine:
             # SQLite's own lower() folds only ASCII; searches must match "Zoë" as PostgreSQL does.
             dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _write_lock_first(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
+            # The driver begins a transaction at its first write. Deferred, a transaction
+            # whose first write is to a temporary table reads the tables as they stood then,
+            # and its first write to one of them fails at once ("database is locked", no
+            # waiting) if another connection wrote in between. Immediate, the transaction
+            # takes the write lock as it begins and waits its turn for it instead. A reading
+            # session (autocommit) has this undone while it holds the connection, and the
+            # pool's reset after it makes it deferred again, hence each checkout.
+            if dbapi_connection.isolation_level == "":
+                dbapi_connection.isolation_level = "IMMEDIATE"
+
         return engine
     engine = create_async_engine(database_url)
     event.listen(engine.sync_engine, "connect", _mark_used)

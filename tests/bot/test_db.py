@@ -28,8 +28,9 @@ from tests.conftest import postgres_only
 
 
 @pytest.fixture
-async def own_pool(engine: AsyncEngine) -> AsyncIterator[SessionFactory]:
-    """Sessions from an engine of the test's own, so its pool holds one connection."""
+async def own_pool(engine: AsyncEngine, db: SessionFactory) -> AsyncIterator[SessionFactory]:
+    """Sessions from an engine of the test's own, so its pool holds one connection, on an
+    empty database (`db` empties it)."""
     own = create_engine(engine.url.render_as_string(hide_password=False))
     yield create_session_factory(own)
     await own.dispose()
@@ -217,3 +218,34 @@ async def test_a_kept_read_connection_the_server_ended_is_replaced_before_the_ne
         second = int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
     assert second != first
     await reads.release()
+
+
+async def test_a_transaction_that_stages_rows_first_waits_its_turn_to_write(
+    own_pool: SessionFactory,
+) -> None:
+    """An import stages its rows in a temporary table, reads, then writes the real tables; a
+    write committed by someone else meanwhile must make it wait, never fail (SQLite)."""
+    async with transaction(own_pool) as session:
+        session.add(Staff(email="a@example.org", name="Asha", role=StaffRole.AGENT))
+    staged = asyncio.Event()
+
+    async def stage_then_write() -> None:
+        async with transaction(own_pool) as session:
+            await session.exec(text("CREATE TEMPORARY TABLE IF NOT EXISTS staged (n integer)"))  # type: ignore[call-overload]
+            await session.exec(text("INSERT INTO staged VALUES (1)"))  # type: ignore[call-overload]
+            assert (await session.exec(select(Staff))).one().name == "Asha"
+            staged.set()
+            await asyncio.sleep(0.3)  # the other writer has long committed, unless it waits
+            await session.exec(
+                text("UPDATE staff SET name = 'Asha K.' WHERE email = 'a@example.org'")
+            )  # type: ignore[call-overload]
+
+    async def write_meanwhile() -> None:
+        await staged.wait()
+        async with transaction(own_pool) as session:
+            session.add(Staff(email="b@example.org", name="Ben", role=StaffRole.AGENT))
+
+    await asyncio.gather(stage_then_write(), write_meanwhile())
+    async with own_pool() as session:
+        names = sorted(s.name for s in (await session.exec(select(Staff))).all())
+    assert names == ["Asha K.", "Ben"]
