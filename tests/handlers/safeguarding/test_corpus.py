@@ -68,8 +68,11 @@ def test_retraining_from_the_repository_gives_the_committed_model() -> None:
     texts = [row["text"] for row in DEV]
     # The catalogs' short phrases are training data too (`bot_phrases`): a changed label
     # needs `helpbot train-safeguarding` and the new model committed.
+    # Retraining the same data on another machine moves probabilities by up to 5.4e-7
+    # (floating-point order); one catalog phrase fewer moves them by up to 3.0e-4, one
+    # training message fewer by up to 1.8e-2. 1e-5 tells the two apart.
     assert list(retrained["pipeline"].predict_proba(texts)[:, 1]) == pytest.approx(
-        list(committed.pipeline.predict_proba(texts)[:, 1]), abs=1e-9
+        list(committed.pipeline.predict_proba(texts)[:, 1]), abs=1e-5
     ), "the committed model is not what the repository trains: run helpbot train-safeguarding"
     assert (retrained["clear"], retrained["unclear"], retrained["hint"], retrained["floor"]) == (
         committed.clear,
