@@ -25,15 +25,15 @@ FRESH_FIGURES: dict[str, Figures] = {}
 # language -> (false alarms, safety questions) on its everyday messages when last measured.
 RECORDED: dict[str, tuple[int, int]] = {
     "ar": (0, 1),
-    "bn": (1, 0),
+    "bn": (0, 1),
     "cy": (0, 0),
-    "en": (0, 2),
-    "es": (0, 2),
+    "en": (0, 0),
+    "es": (0, 0),
     "gu": (0, 0),
     "lt": (0, 1),
     "pa": (0, 1),
-    "pl": (1, 0),
-    "pt": (0, 2),
+    "pl": (0, 1),
+    "pt": (0, 1),
     "ro": (0, 1),
     "so": (1, 1),
     "tr": (0, 0),
@@ -42,8 +42,7 @@ RECORDED: dict[str, tuple[int, int]] = {
 
 # (language or "all", goal) -> the figure measured when it was last run.
 SHORTFALLS: dict[tuple[str, str], str] = {
-    ("cy", "recall"): "81.8 %",
-    ("ro", "recall"): "81.8 %",
+    ("es", "recall"): "80.0 %",
 }
 
 

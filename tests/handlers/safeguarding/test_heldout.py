@@ -29,14 +29,14 @@ HELDOUT_FIGURES: dict[str, Figures] = {}
 
 # language -> (false alarms, safety questions) on its everyday messages when last measured.
 RECORDED: dict[str, tuple[int, int]] = {
-    "ar": (1, 1),
-    "bn": (0, 2),
-    "cy": (1, 2),
+    "ar": (1, 0),
+    "bn": (0, 0),
+    "cy": (2, 1),
     "en": (2, 3),
-    "es": (0, 1),
-    "gu": (0, 2),
-    "lt": (0, 1),
-    "pa": (1, 1),
+    "es": (0, 0),
+    "gu": (0, 1),
+    "lt": (0, 0),
+    "pa": (0, 2),
     "pl": (1, 1),
     "pt": (0, 0),
     "ro": (1, 0),
@@ -48,8 +48,6 @@ RECORDED: dict[str, tuple[int, int]] = {
 # (language or "all", goal) -> the figure measured when it was last run.
 SHORTFALLS: dict[tuple[str, str], str] = {
     ("all", "false_alarms"): "3.6 %",
-    ("ar", "recall"): "85.0 %",
-    ("bn", "recall"): "89.5 %",
 }
 
 
