@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.checkin_hours import Dropped, Held, do_check_send_time, do_start_wait
-from handlers.actions.delivery_along import CLAIM_AT_ONCE, claim_along
+from handlers.actions.delivery_along import CLAIM_AT_ONCE, claim_along, do_mark_sending
 from handlers.actions.delivery_due import STALE_SENDING
 from handlers.actions.delivery_due import UNFINISHED as _UNFINISHED
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
@@ -119,9 +119,6 @@ async def do_claim_next(
     if not isinstance(claimed, Message):
         return claimed
     message = claimed
-    message.status = DeliveryStatus.SENDING
-    message.attempts += 1
-    message.updated_at = now
     if not known:
         # Read with the message by `_oldest`; otherwise (a bulk head passed) read now.
         identity = session.info.pop(_READ_WITH_CLAIM, None)
@@ -129,9 +126,9 @@ async def do_claim_next(
             identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     head_id, behind = session.info.pop(_BEHIND, (None, []))
-    if not along or head_id != message.id:
-        return Claimed(message, identity)
-    return Claimed(message, identity, tuple(claim_along(message, behind, identity, now)))
+    taken = claim_along(message, behind, identity, now) if along and head_id == message.id else []
+    await do_mark_sending(session=session, messages=[message, *taken], now=now)
+    return Claimed(message, identity, tuple(taken))
 
 
 async def _claim_head(
