@@ -28,6 +28,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         ("test_corpus", "safeguarding, development half (tuned on: a ceiling)", "DEV_FIGURES"),
         ("test_heldout", "safeguarding, held-out half", "HELDOUT_FIGURES"),
         ("test_fresh", "safeguarding, fresh blind set", "FRESH_FIGURES"),
+        ("test_check_sets", "safeguarding, check sets (near-miss wording)", "CHECK_FIGURES"),
     ):
         measured = getattr(_module(name), attribute, {})
         if corpus is not None and measured:
