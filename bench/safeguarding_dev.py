@@ -3,7 +3,8 @@ that was fitted to it.
 
 Run `.venv/bin/python -m bench.safeguarding_dev`; `--misses` lists the dev rows it gets wrong
 with the rules that fired; `--unseen` fits on the training files alone and scores dev with that
-model, which says how far the project's own training data carries to new wording.
+model, which says how far the project's own training data carries to new wording. `--file NAME`
+scores another corpus file that nothing trains on (e.g. check_recall.csv) with the committed model.
 
 The committed model is trained on the dev half too, so `tests/handlers/safeguarding/
 test_corpus.py` measures a ceiling. Here each dev row's probability comes from the grouped
@@ -19,7 +20,7 @@ import sys
 from collections import defaultdict
 
 from handlers.safeguarding.bot_phrases import bot_phrases
-from handlers.safeguarding.detection import Outcome, decide, gather
+from handlers.safeguarding.detection import Outcome, assess, decide, gather
 from handlers.safeguarding.training import (
     DEV,
     choose_thresholds,
@@ -28,11 +29,26 @@ from handlers.safeguarding.training import (
     read_examples,
     training_files,
 )
-from tests.handlers.safeguarding.corpus import Figures, rows, table
+from tests.handlers.safeguarding.corpus import Figures, rows, score, table
+
+
+def _other_file(name: str, show_misses: bool) -> int:
+    """Score a corpus file nothing was fitted to with the committed model, as the tests do."""
+    labelled = rows(name)
+    for line in table(name, score(labelled)):
+        print(line)
+    for row in labelled if show_misses else []:
+        outcome = assess(row["text"]).outcome
+        if (outcome is Outcome.NONE) == (row["label"] == "emergency"):
+            wrong = "MISS" if outcome is Outcome.NONE else outcome.upper()
+            print(f"{wrong:<6}  {row['id']} {row['kind']} | {row['text']}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
     """Print per-language recall, false alarms and questions on dev, out of fold."""
+    if "--file" in argv:
+        return _other_file(argv[argv.index("--file") + 1], "--misses" in argv)
     dev_rows = rows("dev.csv")
     everyday = [text for _, text in bot_phrases()]
     if "--unseen" in argv:
