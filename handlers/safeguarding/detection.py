@@ -40,6 +40,7 @@ from handlers.safeguarding.vocabulary import (
     HYPOTHETICALS,
     NEGATORS,
     RESOLVED,
+    STORY,
     WINDOW_WORDS,
 )
 
@@ -47,6 +48,8 @@ __all__ = ["Assessment", "Outcome", "assess", "check_text"]
 
 _APOSTROPHES: Final = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032`\u00b4", "'"))
 
+# Words that make a rule's match the person's own: "kill myself", "i want to die".
+_OWN: Final = re.compile(r"\b(?:i|im|ive|id|ill|me|my|myself)\b")
 _DROP: Final = re.compile(r"[^a-z0-9.!?,;:]+")
 _COMMAS: Final = re.compile(r" ?,[ ,]*")
 _SENTENCE_END: Final = re.compile(r"[.!?;:]+")
@@ -84,12 +87,27 @@ def _matches(rule: Rule, sentence: str) -> bool:
     return not (rule.recent_only and (HISTORY.search(sentence) or RESOLVED.search(sentence)))
 
 
-def _english_alert(text: str) -> Alert | None:
+def _told_of_others(rule: Rule, sentence: str) -> bool:
+    """Whether the rule's words are a story's ("a film about a suicide"), not the person's own
+    ("after that film I want to kill myself")."""
+    return STORY.search(sentence) is not None and not any(
+        _OWN.search(match.group()) for match in rule.pattern.finditer(sentence)
+    )
+
+
+def _english_alert(text: str) -> tuple[Alert | None, bool]:
+    """The first English rule seen, preferring any to a suicide rule seen only in sentences about
+    a film or the news ("a documentary about suicide"), and whether it was only such a one."""
     sentences = _sentences(text)
+    framed = None
     for rule in RULES:
-        if any(_matches(rule, sentence) for sentence in sentences):
-            return Alert(rule.kind, rule.signal)
-    return None
+        seen = [sentence for sentence in sentences if _matches(rule, sentence)]
+        if not seen:
+            continue
+        if rule.kind is not AlertKind.SUICIDE or not all(_told_of_others(rule, s) for s in seen):
+            return Alert(rule.kind, rule.signal), False
+        framed = framed or Alert(rule.kind, rule.signal)
+    return framed, framed is not None
 
 
 class Outcome(StrEnum):
@@ -160,10 +178,15 @@ def gather(text: str) -> Evidence:
     # the English rules read a sentence with "fine now" in it.
     if any(told_over(lexicon(code), parts) for code in candidates):
         told = [True] * len(parts)
-    found = tuple(hit for code in candidates for hit in hits(lexicon(code), parts, told))
+    stories = dated((story for code in candidates for story in lexicon(code).stories), parts)
+    found = tuple(hit for code in candidates for hit in hits(lexicon(code), parts, told, stories))
+    english, framed = _english_alert(text)
+    if english is not None and framed:
+        found = (*found, Hit(english.signal, english.kind, False, "en", framed=True))
+        english = None
     tokens = [token for tokens in parts for token in tokens]
     return Evidence(
-        _english_alert(text),
+        english,
         found,
         guess_language(text, parts, list(found)),
         long_enough=len(tokens) >= _MIN_WORDS and sum(map(len, tokens)) >= _MIN_LETTERS,
@@ -204,6 +227,7 @@ def decide(evidence: Evidence, probability: float, thresholds: Thresholds) -> As
         probability >= thresholds.unclear
         or (found and probability >= thresholds.hint)
         or evidence.farewell
+        or (probability >= thresholds.floor and any(hit.framed for hit in found))
     ):
         return Assessment(Outcome.UNCLEAR, guess, language)
     return Assessment(Outcome.NONE, None, language)

@@ -62,6 +62,7 @@ class Lexicon:
     signals: tuple[Signal, ...]
     negators: frozenset[str] = frozenset()
     past: tuple[Phrase, ...] = ()
+    stories: tuple[Phrase, ...] = ()
     everyday: tuple[Phrase, ...] = ()
     resolved: tuple[Phrase, ...] = ()
     common: frozenset[str] = field(default_factory=frozenset)
@@ -84,6 +85,9 @@ class Hit:
     kind: AlertKind
     clear: bool
     language: str
+    # Seen only in a clause telling a story of others ("a film about a suicide"): no alert on
+    # the words alone, but asked about unless the classifier is sure the message is everyday.
+    framed: bool = False
 
 
 def _alternatives(value: str | list[str]) -> tuple[Phrase, ...]:
@@ -115,7 +119,9 @@ def lexicon(language: str) -> Lexicon:
         language=language,
         signals=tuple(_signal(name, table) for name, table in raw.get("signals", {}).items()),
         negators=frozenset(fold(word) for word in raw.get("negators", [])),
-        past=_alternatives(raw.get("past", [])),
+        # A story of others dates what it tells, as the past does.
+        past=_alternatives([*raw.get("past", []), *raw.get("stories", [])]),
+        stories=_alternatives(raw.get("stories", [])),
         everyday=_alternatives(raw.get("everyday", [])),
         resolved=_alternatives(raw.get("resolved", [])),
         common=frozenset(fold(word) for word in raw.get("common", [])),
@@ -131,14 +137,16 @@ def _seen(
     signal: Signal,
     phrases: Iterable[Phrase],
     clauses: list[list[str]],
-    dated: list[bool],
+    dating: tuple[list[bool], list[bool]],
     initials: list[frozenset[str]],
     live: set[Word],
 ) -> str | None:
-    """ "yes" when a phrase is seen plainly, "negated" when only after a negator, else None."""
-    negated = False
+    """ "yes" when a phrase is seen plainly, "story" when only in a clause telling a story of
+    others, "negated" when only after a negator, else None. `dating` says which clauses are
+    told as past (a recent-only signal skips them) and which tell a story."""
+    negated = story = False
     phrases = [phrase for phrase in phrases if not phrase.firsts.isdisjoint(live)]
-    for tokens, is_dated, first in zip(clauses, dated, initials, strict=True):
+    for tokens, is_dated, is_story, first in zip(clauses, *dating, initials, strict=True):
         if signal.recent and is_dated:
             continue
         for phrase in phrases:
@@ -146,11 +154,18 @@ def _seen(
                 continue
             at = find_phrase(phrase, tokens)
             while at is not None:
-                if not _negated(lex, tokens, at):
+                if _negated(lex, tokens, at):
+                    negated = True
+                elif not is_story:
                     return "yes"
-                negated = True
+                else:
+                    story = True
                 at = find_phrase(phrase, tokens, at + 1)
-    return "negated" if negated else None
+    return "story" if story else "negated" if negated else None
+
+
+def _said(seen: str | None) -> bool:
+    return seen in ("yes", "story")
 
 
 def _without_everyday(lex: Lexicon, clauses: list[list[str]], live: set[Word]) -> list[list[str]]:
@@ -202,13 +217,22 @@ def told_over(lex: Lexicon, clauses: list[list[str]]) -> bool:
     return False
 
 
-def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None) -> list[Hit]:
-    """Every signal of one language seen in a message's folded clauses; `told`, when given,
-    says which clauses are dated (by the words of every language read), else its own do."""
+def hits(
+    lex: Lexicon,
+    clauses: list[list[str]],
+    told: list[bool] | None = None,
+    stories: list[bool] | None = None,
+) -> list[Hit]:
+    """Every signal of one language seen in a message's folded clauses; `told` and `stories`,
+    when given, say which clauses are dated and which tell a story (by the words of every
+    language read), else its own words do."""
     live = lex.starts.live(clauses)
     if live.isdisjoint(lex.starts.signal_words):
         return []  # no signal's phrase can start in the message: nothing to find
-    told = dated(lex.past, clauses) if told is None else told
+    dating = (
+        dated(lex.past, clauses) if told is None else told,
+        dated(lex.stories, clauses) if stories is None else stories,
+    )
     # An explanation is read in the words as written: "battery low" is an everyday phrase.
     raw, raw_initials = clauses, [token_initials(tokens) for tokens in clauses]
     clauses = _without_everyday(lex, clauses, live)
@@ -217,27 +241,34 @@ def hits(lex: Lexicon, clauses: list[list[str]], told: list[bool] | None = None)
     for signal, firsts in zip(lex.signals, lex.starts.signals, strict=True):
         if firsts.isdisjoint(live):
             continue  # none of its phrases can start anywhere in the message
-        clear = _seen(lex, signal, signal.clear, clauses, told, initials, live)
-        explained = (
-            clear == "yes"
-            and _seen(lex, signal, signal.unless, raw, told, raw_initials, live) == "yes"
+        clear = _seen(lex, signal, signal.clear, clauses, dating, initials, live)
+        explained = _said(clear) and _said(
+            _seen(lex, signal, signal.unless, raw, dating, raw_initials, live)
         )
         clear = None if explained else clear
         if clear != "yes":
             for left, right in signal.pairs:
-                if (
-                    _seen(lex, signal, left, clauses, told, initials, live)
-                    == "yes"
-                    == _seen(lex, signal, right, clauses, told, initials, live)
-                ):
+                sides = {
+                    _seen(lex, signal, left, clauses, dating, initials, live),
+                    _seen(lex, signal, right, clauses, dating, initials, live),
+                }
+                if sides == {"yes"}:
                     clear = "yes"
                     break
+                if all(_said(side) for side in sides):
+                    clear = "story"
+        if clear == "story" and signal.kind is not AlertKind.SUICIDE:
+            # Violence or a fire told beside a film may be here and now too; a suicide told
+            # in a story of others is the person's own only if they say so: it is asked.
+            clear = "yes"
         if clear == "yes":
             found.append(Hit(signal.name, signal.kind, True, lex.language))
+        elif clear == "story":
+            found.append(Hit(signal.name, signal.kind, False, lex.language, framed=True))
         elif (
             explained
             or (clear == "negated" and not signal.guarded)
-            or _seen(lex, signal, signal.unclear, clauses, told, initials, live) == "yes"
+            or _said(_seen(lex, signal, signal.unclear, clauses, dating, initials, live))
         ):
             # A denial of suicidal thoughts is still worth the question and the numbers.
             found.append(Hit(signal.name, signal.kind, False, lex.language))

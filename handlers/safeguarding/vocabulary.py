@@ -55,14 +55,19 @@ NEGATORS: Final = frozenset(
 HYPOTHETICALS: Final = frozenset({"if", "case", "incase", "whether", "prevent", "avoid", "risk"})
 WINDOW_WORDS: Final = 3
 
+# A story told of others: "a film about a suicide" is not the person's own danger.
+_STORY: Final = (
+    r"on (?:the )?(?:telly|tv|news|radio)|documentary|film|movie|programme|eastenders|corrie|"
+    r"emmerdale|hollyoaks"
+)
+STORY: Final = re.compile(rf"\b(?:{_STORY})\b")
 # Dates an event into the past; "days ago" is left out on purpose, as that may still need help.
 HISTORY: Final = re.compile(
     r"\b(?:last (?:year|month|week|winter|summer|spring|autumn|christmas)|"
     r"(?:years?|months?|weeks?|ages|a while|a long time|some time) ago|a while back|"
     r"in the past|previously|history of|used to|in (?:19|20)[0-9][0-9]|"
     r"in (?:january|february|march|april|june|july|august|september|october|november|december)|"
-    r"on (?:the )?(?:telly|tv|news|radio)|documentary|film|movie|programme|eastenders|corrie|"
-    r"emmerdale|hollyoaks|"
+    rf"{_STORY}|"
     r"(?:since|after) (?:(?:my|his|her|their|the|a|that) (?:fall|stroke|heart attack|seizure|"
     r"overdose|accident|operation)|(?:i|he|she|they|we|mum|dad) (?:fell|had)))\b"
 )

@@ -1,5 +1,5 @@
-"""The detector on the check sets: everyday messages worded like emergencies, and a few
-emergencies beside them, written before the rules and training files were read.
+"""The detector on the check sets: everyday messages worded like emergencies, and emergencies
+of the kinds most often missed, written before the rules and training files were read.
 
 Rules may be changed with these figures in view, but no training file copies them (see
 tests/fixtures/safeguarding/README.md), so they show whether a fix for false alarms generalises
@@ -25,27 +25,26 @@ CHECK_FIGURES: dict[str, Figures] = {}
 
 # language -> (false alarms, safety questions) on its everyday messages when last measured.
 RECORDED: dict[str, tuple[int, int]] = {
-    "ar": (0, 0),
-    "bn": (0, 1),
-    "cy": (0, 3),
-    "en": (0, 1),
-    "es": (0, 0),
-    "gu": (0, 1),
-    "lt": (0, 1),
-    "pa": (0, 2),
-    "pl": (0, 3),
-    "pt": (0, 2),
-    "ro": (0, 0),
+    "ar": (0, 1),
+    "bn": (0, 2),
+    "cy": (0, 4),
+    "en": (0, 2),
+    "es": (0, 1),
+    "gu": (0, 3),
+    "lt": (0, 2),
+    "pa": (1, 2),
+    "pl": (0, 4),
+    "pt": (0, 3),
+    "ro": (0, 1),
     "so": (0, 1),
-    "tr": (0, 0),
-    "ur": (0, 4),
+    "tr": (0, 2),
+    "ur": (0, 5),
 }
 
-# (language or "all", goal) -> the figure measured when it was last run. Six or seven
-# emergencies a language: one miss is under the goal.
+# (language or "all", goal) -> the figure measured when it was last run. Nine to nineteen
+# emergencies a language: one miss may be under the goal.
 SHORTFALLS: dict[tuple[str, str], str] = {
-    ("gu", "recall"): "83.3 %",
-    ("tr", "recall"): "83.3 %",
+    ("gu", "recall"): "88.9 %",
 }
 
 
@@ -53,5 +52,6 @@ SHORTFALLS: dict[tuple[str, str], str] = {
     bool(SHORTFALLS), reason=shortfall_reason(SHORTFALLS), raises=GoalNotMet, strict=True
 )
 def test_check_set_goals() -> None:
-    CHECK_FIGURES.update(score(rows("check_everyday.csv") + rows("check_emergency.csv")))
+    labelled = rows("check_everyday.csv") + rows("check_emergency.csv") + rows("check_recall.csv")
+    CHECK_FIGURES.update(score(labelled))
     check_blind(CHECK_FIGURES, RECORDED, SHORTFALLS)

@@ -345,3 +345,31 @@ def test_a_goodbye_with_a_means_is_a_clear_alert(text: str) -> None:
 )
 def test_a_goodbye_word_about_a_repair_is_no_alert(text: str) -> None:
     assert assess(text).outcome is Outcome.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there was a suicide in the soap on the telly tonight, it upset me",
+        "vi una película sobre un suicidio, qué triste",
+        "oglądałam film o samobójstwie, smutny",
+        "haberlerde bir intihar vardı, çok üzüldüm",  # noqa: RUF001
+        "ٹی وی پر خودکشی کی خبر دیکھی",
+    ],
+)
+def test_a_suicide_in_a_story_of_others_is_asked_about_not_alerted(text: str) -> None:
+    assert any(hit.framed for hit in gather(text).found)
+    assert assess(text).outcome is not Outcome.CLEAR
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I watched a film last night and now I am going to kill myself",
+        "saw a programme about suicide, I've been suicidal for weeks and the pills are ready",
+        "am incercat sa ma sinucid anul trecut si acum vreau din nou",
+        "he hit me last year and he's come back and he's doing it again",
+    ],
+)
+def test_the_persons_own_danger_beside_a_story_or_the_past_still_alerts(text: str) -> None:
+    assert assess(text).outcome is Outcome.CLEAR
