@@ -227,7 +227,7 @@ def decide(evidence: Evidence, probability: float, thresholds: Thresholds) -> As
         probability >= thresholds.unclear
         or (found and probability >= thresholds.hint)
         or evidence.farewell
-        or (probability >= thresholds.floor and any(hit.framed for hit in found))
+        or any(hit.framed for hit in found)
     ):
         return Assessment(Outcome.UNCLEAR, guess, language)
     return Assessment(Outcome.NONE, None, language)

@@ -86,7 +86,7 @@ class Hit:
     clear: bool
     language: str
     # Seen only in a clause telling a story of others ("a film about a suicide"): no alert on
-    # the words alone, but asked about unless the classifier is sure the message is everyday.
+    # the words alone, but always asked about, as a denial of suicidal thoughts is.
     framed: bool = False
 
 
