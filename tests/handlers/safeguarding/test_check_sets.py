@@ -45,6 +45,8 @@ RECORDED: dict[str, tuple[int, int]] = {
 # emergencies a language: one miss may be under the goal.
 SHORTFALLS: dict[tuple[str, str], str] = {
     ("gu", "recall"): "88.9 %",
+    # Stories of a suicide are asked about by design; the set has eleven of its fifty here.
+    ("all", "questions"): "10.1 %",
 }
 
 
