@@ -27,26 +27,24 @@ CHECK_FIGURES: dict[str, Figures] = {}
 RECORDED: dict[str, tuple[int, int]] = {
     "ar": (0, 1),
     "bn": (0, 2),
-    "cy": (0, 4),
+    "cy": (1, 3),
     "en": (0, 2),
     "es": (0, 1),
     "gu": (0, 3),
-    "lt": (0, 2),
+    "lt": (1, 2),
     "pa": (1, 2),
-    "pl": (0, 5),
+    "pl": (1, 4),
     "pt": (0, 3),
-    "ro": (0, 1),
+    "ro": (0, 2),
     "so": (0, 1),
     "tr": (0, 2),
-    "ur": (0, 5),
+    "ur": (1, 4),
 }
 
 # (language or "all", goal) -> the figure measured when it was last run. Nine to nineteen
 # emergencies a language: one miss may be under the goal.
 SHORTFALLS: dict[tuple[str, str], str] = {
     ("gu", "recall"): "88.9 %",
-    # Stories of a suicide are asked about by design; the set has eleven of its fifty here.
-    ("all", "questions"): "10.1 %",
 }
 
 
