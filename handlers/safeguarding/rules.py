@@ -27,6 +27,7 @@ from handlers.safeguarding.vocabulary import (
     OBJECT,
     PEOPLE,
     PILLS,
+    STUFFY,
     SUBJECT,
     THIRD_PERSON,
     TOBACCO,
@@ -144,6 +145,11 @@ RULES: Final[tuple[Rule, ...]] = (
         "breathing",
         rf"\b{CANT} (?:breathe?|breathing|catch (?:my|his|her|their) breath|"
         r"get (?:my|his|her|their|a) breath|get (?:any )?air)\b",
+        veto=STUFFY,
+    ),
+    *_rules(
+        _E,
+        "breathing",
         r"\b(?:struggling|struggles|struggle|fighting|battling|gasping) (?:to breathe?|"
         r"for (?:breath|air)|to get (?:his|her|my|their) breath)\b",
         r"\b(?:not|isnt|stopped|stop|no longer|hardly|barely) breathing\b",
