@@ -26,25 +26,25 @@ CHECK_FIGURES: dict[str, Figures] = {}
 # language -> (false alarms, safety questions) on its everyday messages when last measured.
 RECORDED: dict[str, tuple[int, int]] = {
     "ar": (0, 1),
-    "bn": (0, 2),
-    "cy": (1, 3),
-    "en": (0, 2),
-    "es": (0, 1),
-    "gu": (0, 3),
-    "lt": (1, 2),
-    "pa": (1, 2),
-    "pl": (1, 4),
-    "pt": (0, 3),
-    "ro": (0, 2),
+    "bn": (0, 7),
+    "cy": (1, 5),
+    "en": (0, 5),
+    "es": (0, 2),
+    "gu": (0, 7),
+    "lt": (1, 3),
+    "pa": (2, 5),
+    "pl": (2, 7),
+    "pt": (0, 5),
+    "ro": (1, 5),
     "so": (0, 1),
-    "tr": (0, 2),
-    "ur": (1, 4),
+    "tr": (0, 5),
+    "ur": (2, 10),
 }
 
-# (language or "all", goal) -> the figure measured when it was last run. Nine to nineteen
-# emergencies a language: one miss may be under the goal.
+# (language or "all", goal) -> the figure measured when it was last run. The hazards set's
+# stuffy flats ("can't breathe in this heat, could we have a fan") are asked about by design.
 SHORTFALLS: dict[tuple[str, str], str] = {
-    ("gu", "recall"): "88.9 %",
+    ("all", "questions"): "13.1 %",
 }
 
 
@@ -52,6 +52,11 @@ SHORTFALLS: dict[tuple[str, str], str] = {
     bool(SHORTFALLS), reason=shortfall_reason(SHORTFALLS), raises=GoalNotMet, strict=True
 )
 def test_check_set_goals() -> None:
-    labelled = rows("check_everyday.csv") + rows("check_emergency.csv") + rows("check_recall.csv")
+    labelled = (
+        rows("check_everyday.csv")
+        + rows("check_emergency.csv")
+        + rows("check_recall.csv")
+        + rows("check_hazards.csv")
+    )
     CHECK_FIGURES.update(score(labelled))
     check_blind(CHECK_FIGURES, RECORDED, SHORTFALLS)
