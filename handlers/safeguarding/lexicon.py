@@ -9,7 +9,8 @@ under another signal's name (`signal`).  A
 phrase is dropped when a negator of its language stands just before it (unless the signal is
 `unguarded`: "not suicidal but..." still deserves the number), or when the signal is `recent`
 and its clause dates it ("I fell last year") or `resolved` words tell it as over ("nobody was
-hurt").  `everyday` phrases are removed first: "ground floor" holds no floor to lie on.
+hurt") with no `contrasts` word after them ("fine now but it's back").  `everyday` phrases
+are removed first: "ground floor" holds no floor to lie on.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Lexicon:
     stories: tuple[Phrase, ...] = ()
     everyday: tuple[Phrase, ...] = ()
     resolved: tuple[Phrase, ...] = ()
+    # "It was all fine now but it's back": what follows such a word undoes the telling as over.
+    contrasts: frozenset[str] = frozenset()
     common: frozenset[str] = field(default_factory=frozenset)
     starts: Starts = field(init=False, repr=False, compare=False)
 
@@ -124,6 +127,7 @@ def lexicon(language: str) -> Lexicon:
         stories=_alternatives(raw.get("stories", [])),
         everyday=_alternatives(raw.get("everyday", [])),
         resolved=_alternatives(raw.get("resolved", [])),
+        contrasts=frozenset(fold(word) for word in raw.get("contrasts", [])),
         common=frozenset(fold(word) for word in raw.get("common", [])),
     )
 
@@ -203,14 +207,21 @@ def dated(pasts: Iterable[Phrase], clauses: list[list[str]]) -> list[bool]:
 
 
 def told_over(lex: Lexicon, clauses: list[list[str]]) -> bool:
-    """Whether a `resolved` phrase is said with no negator before it, in its gaps or after it."""
-    for tokens in clauses:
+    """Whether a `resolved` phrase is said with no negator before it, in its gaps or after it,
+    and no contrast ("but") anywhere after it."""
+    for index, tokens in enumerate(clauses):
         for phrase in lex.resolved:
             span = phrase_span(phrase, tokens)
             while span is not None:
                 around = range(span[0], min(span[-1] + 2, len(tokens)))
-                if not _negated(lex, tokens, span[0]) and all(
-                    at in span or tokens[at] not in lex.negators for at in around
+                later = [
+                    *tokens[span[-1] + 1 :],
+                    *(t for rest in clauses[index + 1 :] for t in rest),
+                ]
+                if (
+                    not _negated(lex, tokens, span[0])
+                    and all(at in span or tokens[at] not in lex.negators for at in around)
+                    and lex.contrasts.isdisjoint(later)
                 ):
                     return True
                 span = phrase_span(phrase, tokens, span[0] + 1)
