@@ -119,6 +119,49 @@ def test_a_denied_recovery_does_not_end_the_event(over: str, not_over: str) -> N
     assert "fall" in [hit.signal for hit in gather(not_over).found]
 
 
+# A gas smell told as fixed is over; a "but" after the telling ("fine now but it's back") is not.
+@pytest.mark.parametrize(
+    ("over", "back"),
+    [
+        (
+            "Could smell gas in the hall Monday, the plumber tightened a valve, everything ok now",
+            "Could smell gas in the hall Monday, everything ok now but it's back, I feel sick",
+        ),
+        (
+            "Pazartesi gaz kokusu geldi, servis baktı, her şey yolunda",  # noqa: RUF001
+            "Pazartesi gaz kokusu geldi, her şey yolunda sandık ama yine kokuyor",  # noqa: RUF001
+        ),
+        (
+            "Subaxnimada gaas ayaa urayay, hadda waa caadi",
+            "Subaxnimada gaas ayaa urayay, hadda waa caadi laakiin mar kale ayuu uraya",
+        ),
+    ],
+)
+def test_a_contrast_undoes_an_event_told_as_over(over: str, back: str) -> None:
+    assert check_text(over) is None
+    assert check_text(back) is not None
+
+
+# A stuffy flat takes the breath away in a manner of speaking: the breathing rule asks rather
+# than alerts, while the same words with someone's breath failing still alert.
+@pytest.mark.parametrize(
+    ("stuffy", "failing"),
+    [
+        (
+            "Cant breathe in the bedroom at night, so muggy, is there an air con unit to borrow",
+            "My nan cant breathe and her lips are blue",
+        ),
+        (
+            "No se puede respirar en el salón, qué bochorno, ¿hay algún ventilador?",
+            "Mi abuelo no puede respirar y tiene los labios morados",
+        ),
+    ],
+)
+def test_a_stuffy_flat_is_asked_about(stuffy: str, failing: str) -> None:
+    assert not [hit for hit in gather(stuffy).found if hit.signal == "breathing" and hit.clear]
+    assert check_text(failing) is not None
+
+
 # Cold is an emergency for a frail person out in it or without heating who shows its signs
 # (shivering, confused, drowsy, blue, numb); being cold, locked out or without heating alone
 # asks for a repair or a locksmith.
