@@ -29,16 +29,16 @@ RECORDED: dict[str, tuple[int, int]] = {
     "bn": (0, 7),
     "cy": (1, 5),
     "en": (0, 5),
-    "es": (0, 2),
+    "es": (0, 6),
     "gu": (0, 7),
     "lt": (1, 3),
     "pa": (2, 5),
     "pl": (2, 7),
     "pt": (0, 5),
-    "ro": (1, 5),
+    "ro": (1, 6),
     "so": (0, 1),
     "tr": (0, 5),
-    "ur": (2, 10),
+    "ur": (4, 10),
 }
 
 # (language or "all", goal) -> the figure measured when it was last run. The hazards set's
@@ -57,6 +57,7 @@ def test_check_set_goals() -> None:
         + rows("check_emergency.csv")
         + rows("check_recall.csv")
         + rows("check_hazards.csv")
+        + rows("check_es.csv")
     )
     CHECK_FIGURES.update(score(labelled))
     check_blind(CHECK_FIGURES, RECORDED, SHORTFALLS)
