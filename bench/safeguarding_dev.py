@@ -67,8 +67,15 @@ def _tally(
     return dict(figures), misses
 
 
+# Read only by their own tests, which print aggregates: never scored or listed here.
+_BLIND = frozenset({"heldout.csv", "fresh.csv"})
+
+
 def _score_file(name: str, argv: list[str]) -> int:
     """Score one corpus file with the committed model and its thresholds."""
+    if name in _BLIND:
+        print(f"{name} is a blind set: only tests/handlers/safeguarding measures it")
+        return 2
     labelled = rows(name)
     current = model()
     scores = [current.probability(row["text"]) for row in labelled]
