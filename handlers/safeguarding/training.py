@@ -151,6 +151,8 @@ def choose_thresholds(
     short = np.asarray([ev.short for ev in evidence])
     seen = np.asarray([bool(ev.found) for ev in evidence])
     farewell = np.asarray([ev.farewell for ev in evidence])
+    # A suicide told in a story of others is always asked about, as `decide` does.
+    framed = np.asarray([any(hit.framed for hit in ev.found) for ev in evidence])
     # The classifier alone is not asked about a message too short to weigh.
     weighed = np.asarray([ev.long_enough or bool(ev.found) for ev in evidence])
     everyday = ~emergency
@@ -169,6 +171,7 @@ def choose_thresholds(
                     | (weighed & (p >= unclear))
                     | (seen & (p >= hint))
                     | farewell
+                    | framed
                 )
                 if is_clear[everyday].mean() > MAX_FALSE_ALARMS:
                     continue
