@@ -2,8 +2,9 @@
 
 The app runs in this process, on uvloop as `helpbot serve` does, on a scratch PostgreSQL
 database; each update goes straight to the ASGI app (no HTTP, no client), one at a time, and no
-worker runs, so what is timed is the web's own work: the flow, its statements and the queued
-replies with their delivery jobs. Rounds of `--people` updates; the median round is the figure.
+worker runs, so what is timed is the web's own work: reading the update and keeping it with the
+job that will handle it (`bot.inbox`). Rounds of `--people` updates; the median round is the
+figure.
 
 Run: .venv/bin/python -m bench.webhook_cpu [--people 300] [--rounds 5] [--profile FILE]
      [--cpu-timer]: the profile counts CPU only, where by default it counts waits as well.

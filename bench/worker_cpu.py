@@ -2,10 +2,12 @@
 with two messages (greeting and privacy notice), as in bench (a).
 
 In one process on uvloop, on a scratch PostgreSQL database: the web app (straight through ASGI,
-as bench/webhook_cpu.py) queues the replies and their jobs for a round of `--people` people,
-untimed; then a task-engine worker, as `helpbot worker` runs it (16 slots), delivers them to a
-local Bot API double until no job is left, and only that is timed (process CPU). Statements are
-counted on both ways to the database: our sessions' and the task engine's own.
+as bench/webhook_cpu.py) keeps the updates of a round of `--people` people with their jobs
+(`bot.inbox`), untimed; then a task-engine worker, as `helpbot worker` runs it (16 slots),
+handles them (the conversation's step, which queues the replies and their jobs) and delivers
+the replies to a local Bot API double until no job is left, and only that is timed (process
+CPU). Statements are counted on both ways to the database: our sessions' and the task engine's
+own.
 
 Run: .venv/bin/python -m bench.worker_cpu [--people 300] [--rounds 5] [--profile FILE]
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     worker = commands.add_parser(
-        "worker", help="run background work: outbound delivery (PostgreSQL deployments)"
+        "worker",
+        help="run background work: incoming Telegram updates, outbound delivery (PostgreSQL)",
     )
     worker.add_argument(
         "--concurrency", type=int, default=16, help="jobs run at once (default: 16)"
@@ -240,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # On uvloop, as the web process: a worker's own CPU goes mostly to its event loop and
             # database driver, and uvloop's loop takes a fraction of asyncio's for each wake-up.
+            if settings.worker_niceness:
+                os.nice(settings.worker_niceness)
             uvloop.run(run_worker(settings, concurrency=args.concurrency))
             return 0
         if args.command == "chat":

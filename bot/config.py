@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     inbound_spool_dir: Path = Path("helpbot-spool")
 
     conversation_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    # `helpbot worker` lowers its CPU priority by this much (0 leaves it): on a machine it
+    # shares with a web process, a provider waiting for a webhook's answer goes first, and jobs
+    # wait their turn. It matters only when the CPU is all in use.
+    worker_niceness: Annotated[int, Field(ge=0, le=19)] = 10
     # Sends per second, shared by every process: per bot, and per sending number; 0 lifts it.
     telegram_max_per_second: Annotated[float, Field(ge=0)] = 30
     # Telegram asks for about one message a second in one chat, allowing short bursts.

@@ -32,6 +32,11 @@ BULK_COME_BACK = OutboundPriority.BULK + 1
 SWEEP_GRACE = timedelta(seconds=30)
 STALLED_AFTER_SECONDS = 30
 KEEP_FINISHED_HOURS = 24
+# Handling what a person wrote (`bot.inbox`): read before any answer waiting is sent, as only
+# reading it finds an emergency; among emergency answers, first come first served.
+INBOUND = "helpbot.handle_inbound"
+INBOUND_PRIORITY = OutboundPriority.EMERGENCY
+
 PAGE = "helpbot.page"
 ONCALL_CHECK = "helpbot.oncall_check"
 ONCALL_QUEUE = "oncall"
@@ -44,6 +49,11 @@ MAX_JOB_ATTEMPTS = 40
 def page_lock(page_id: int) -> str:
     """The lock every job for one on-call page shares, so one page is never sent twice at once."""
     return f"oncall-page:{page_id}"
+
+
+def sender_lock(channel: str, external_id: str) -> str:
+    """The lock all jobs handling one person's incoming events share: one at a time, in order."""
+    return f"sender:{channel}:{external_id}"
 
 
 def recipient_lock(identity_id: int) -> str:

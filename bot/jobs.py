@@ -14,6 +14,8 @@ the domain work it runs; its queue, priority, lock and rule for trying again are
   lock. For someone whose next message must wait it defers a job to come back then
   (`come_back`), at their most urgent message's priority; a bulk one's just above the
   campaign's runs still waiting (`bot.job_rules.BULK_COME_BACK`), not behind all of them.
+- `handle_inbound` (`bot.inbox`) runs the conversation's step for one kept Telegram update; its
+  lock is the sender, so a person's updates are handled one at a time, in the order they came.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
   them, and defers one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.

@@ -36,6 +36,7 @@ from bot.db import (
     transaction,
 )
 from bot.embedded import EmbeddedDelivery
+from bot.inbox import keep_event, register_inbox, take_event
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.oncall import EmbeddedPaging, Pager
@@ -57,6 +58,7 @@ from handlers.conversation import languages
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import IncomingEvent
 from handlers.safeguarding import classifier
+from models.base import utcnow
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -114,9 +116,33 @@ class Services:
         """Handle one incoming event in its own transaction; its commit wakes delivery.
 
         `now` is when it arrived, for an event applied later (from the spool)."""
-        idle = timedelta(minutes=self.settings.conversation_idle_minutes)
         async with transaction(self.session_factory) as session:
-            return await handle_event(session=session, event=event, now=now, idle_after=idle)
+            return await handle_event(
+                session=session, event=event, now=now, idle_after=self._idle_after
+            )
+
+    async def accept(self, event: IncomingEvent) -> None:
+        """Take one incoming event and return once it is committed: on PostgreSQL kept with
+        the job a worker handles it in (`bot.inbox`), on SQLite handled here at once."""
+        if self.jobs is None:
+            await self.receive(event)
+            return
+        await keep_event(self.engine, event, utcnow())
+
+    async def handle_kept(self, event_id: int) -> Outcome | None:
+        """Handle a kept event in the transaction that deletes it; None if it was before."""
+        async with transaction(self.session_factory) as session:
+            taken = await take_event(session, event_id)
+            if taken is None:
+                return None
+            event, received_at = taken
+            return await handle_event(
+                session=session, event=event, now=received_at, idle_after=self._idle_after
+            )
+
+    @property
+    def _idle_after(self) -> timedelta:
+        return timedelta(minutes=self.settings.conversation_idle_minutes)
 
 
 async def _start_telegram(settings: Settings) -> tuple[TelegramChannel, Starter] | None:
@@ -328,6 +354,7 @@ async def running(
                 # (asyncpg), so it starts, and answers, while the database is away.
                 stack.push_async_callback(jobs.close)
             register_checkin_tasks(jobs.app, services.checkins, jobs.refresh_statistics)
+            register_inbox(jobs.app, services.handle_kept)
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:
@@ -336,10 +363,10 @@ async def running(
                 info[ENQUEUE_HOOK] = jobs.enqueue_in_transaction
                 info[PAGE_HOOK] = jobs.enqueue_page_in_transaction
                 info[ENQUEUE_MANY_HOOK] = jobs.enqueue_many_in_transaction
-        if not worker:
-            # The detectors' models and word lists load here (about a second), off the event
-            # loop, rather than while someone waits for the answer to their first message.
-            # A worker answers nobody, so it never loads them.
-            await asyncio.to_thread(classifier.warm_up)
-            await asyncio.to_thread(languages.warm_up)
+        # The detectors' models and word lists load here (about a second), off the event loop,
+        # rather than while someone waits for the answer to their first message: on SQLite
+        # the web process answers, on PostgreSQL the workers do (`bot.inbox`), and the web
+        # still for Twilio's forms.
+        await asyncio.to_thread(classifier.warm_up)
+        await asyncio.to_thread(languages.warm_up)
         yield services

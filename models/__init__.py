@@ -5,6 +5,7 @@ from models.checkins import Campaign, Checkin, CheckinRun, Invitation
 from models.contacts import ChannelIdentity, Contact
 from models.conversations import Conversation
 from models.directory import DirectoryEntry
+from models.inbox import InboundEvent
 from models.limits import RateSlot
 from models.messages import Message, PendingDeliveryReport
 from models.oncall import OncallPage
@@ -26,6 +27,7 @@ __all__ = [
     "DataRequest",
     "DirectoryEntry",
     "Erasure",
+    "InboundEvent",
     "Invitation",
     "Message",
     "OncallPage",

@@ -48,7 +48,7 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
     event = text_message(data)
     if event is not None:
         # Plain text: nothing to acknowledge, no button was pressed.
-        await services.receive(event)
+        await services.accept(event)
         return {"ok": True}
     update = telegram.parse(data)
     if update is None:
@@ -57,7 +57,7 @@ async def telegram_webhook(request: Request, services: ServicesDep) -> dict[str,
 
     event = translate_update(update)
     if event is not None:
-        await services.receive(event)
+        await services.accept(event)
     else:
         log.info("acknowledged Telegram update %s with nothing to act on", update.update_id)
     # Every button press is answered, even in a group or on a replay, so no spinner is left.

@@ -197,6 +197,10 @@ POLICIES: dict[str, Policy] = {
     "anonymised_tickets": Keep("which tickets retention anonymised, and when"),
     "rate_slots": NotLinked("send pacing per bot, number and chat; a chat's slot is deleted"),
     "pending_delivery_reports": NotLinked("provider ids and statuses, dropped after a day"),
+    "inbound_events": NotLinked(
+        "what people wrote, waiting seconds for a worker and deleted as each is handled; one"
+        " handled after an erasure starts afresh, as a message arriving after it would"
+    ),
     "staff": NotLinked("staff accounts"),
     "staff_tokens": NotLinked("staff API tokens (hashed)"),
     "staff_sessions": NotLinked("staff web sign-ins (hashed)"),

@@ -163,11 +163,11 @@ def _stop(process: subprocess.Popen[str]) -> str:
 
 
 @postgres_only
-def test_a_worker_starts_without_the_classifier_and_the_web_with_it_loaded(
+def test_a_worker_and_the_web_start_with_the_classifier_loaded_the_worker_below_the_web(
     tmp_path: Path, database_url: str
 ) -> None:
-    # The worker never reads a message: scikit-learn and scipy would cost it seconds of CPU and
-    # tens of MB each start. The web loads them at start-up, before anyone's first message.
+    # Both read messages (a worker Telegram's updates, the web Twilio's forms), so both load the
+    # classifier at start-up rather than while someone waits for the answer to their first.
     worker = _start(["worker", "--concurrency", "2"], tmp_path, database_url)
     try:
         assert worker.stdout is not None
@@ -177,7 +177,10 @@ def test_a_worker_starts_without_the_classifier_and_the_web_with_it_loaded(
             if "worker started" in line:
                 break
         assert "worker started" in lines[-1], "".join(lines)
-        assert not _classifier_loaded(worker.pid)
+        assert _classifier_loaded(worker.pid)
+        # Below the web's CPU priority by the default WORKER_NICENESS.
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(ours + 10, 19)
     finally:
         _stop(worker)
     port = _free_port()
@@ -192,6 +195,7 @@ def test_a_worker_starts_without_the_classifier_and_the_web_with_it_loaded(
                 time.sleep(0.2)
         assert ready is not None and ready.status_code == 200, "the service did not start"
         assert _classifier_loaded(web.pid)
+        assert os.getpriority(os.PRIO_PROCESS, web.pid) == ours
     finally:
         output = _stop(web)
     assert "Traceback" not in output

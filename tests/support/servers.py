@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
-from models import Message
+from models import InboundEvent, Message
 from models.enums import DeliveryStatus, Direction
 
 START_TIMEOUT = 15.0
@@ -110,10 +110,17 @@ async def pending_outbound(db: SessionFactory) -> int:
         return int((await session.exec(statement)).one())
 
 
+async def waiting_inbound(db: SessionFactory) -> int:
+    """How many accepted incoming events wait for a worker (PostgreSQL; none on SQLite)."""
+    async with db() as session:
+        return int((await session.exec(select(func.count()).select_from(InboundEvent))).one())
+
+
 async def wait_for_idle_outbox(db: SessionFactory) -> None:
-    """Wait until every outbound message has been sent or has failed."""
+    """Wait until every accepted event has been handled, and every outbound message has been
+    sent or has failed (an event's replies are queued in the step that handles it)."""
 
     async def idle() -> bool:
-        return await pending_outbound(db) == 0
+        return await waiting_inbound(db) == 0 and await pending_outbound(db) == 0
 
     await wait_until(idle, "the outbox to empty")

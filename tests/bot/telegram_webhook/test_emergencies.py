@@ -66,14 +66,21 @@ async def _events(db: SessionFactory, ticket_id: int | None) -> list[EventKind]:
         return [e.kind for e in (await session.exec(statement)).all()]
 
 
+def _refused(database_url: str) -> int:
+    """The webhook's answer to an update whose step fails: on SQLite the step runs in the
+    webhook, which answers 503 so that Telegram tries again; on PostgreSQL the webhook only
+    keeps the update (`bot.inbox`) and the step fails later, in a worker's job."""
+    return 503 if database_url.startswith("sqlite") else 200
+
+
 async def test_the_alert_survives_a_failure_later_in_its_step(
-    person: Person, db: SessionFactory
+    person: Person, db: SessionFactory, database_url: str
 ) -> None:
     await person.onboard()
     async with _refusing(db):
         update = person.message_update(text=EMERGENCY)
-        # The step's own write fails: Telegram is told to try again later...
-        assert await person.post(update) == 503
+        # The step's own write fails...
+        assert await person.post(update) == _refused(database_url)
         await wait_for_idle_outbox(db)
         # ...but the urgent ticket, its alert and the answer with the numbers were kept.
         [ticket] = await all_tickets(db)
@@ -91,7 +98,7 @@ async def test_the_alert_survives_a_failure_later_in_its_step(
 
 
 async def test_a_yes_to_the_safety_question_survives_a_failure_later_in_its_step(
-    person: Person, db: SessionFactory
+    person: Person, db: SessionFactory, database_url: str
 ) -> None:
     await person.onboard()
     asked = text_of(await person.say(unclear_message("en")))
@@ -99,8 +106,8 @@ async def test_a_yes_to_the_safety_question_survives_a_failure_later_in_its_step
     assert await all_tickets(db) == []
     async with _refusing(db):
         update = person.press_update("Yes")
-        # The step's own write fails: Telegram is told to try again later...
-        assert await person.post(update) == 503
+        # The step's own write fails...
+        assert await person.post(update) == _refused(database_url)
         await wait_for_idle_outbox(db)
         # ...but the urgent ticket the Yes made, its alert and the answer were kept.
         [ticket] = await all_tickets(db)

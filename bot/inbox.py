@@ -1,0 +1,137 @@
+"""The inbox on PostgreSQL: an incoming event is committed together with the job that will
+handle it, and its webhook is answered as soon as both are (accepted means committed).
+
+The web process only keeps the event, one statement; a worker's job runs the conversation's
+step (`handle_event`) and deletes the event in that step's transaction, so each event is handled
+once, and a job tried again after a crash finds it handled. A person's events share a lock, so
+they are handled in the order they were accepted, one at a time. A provider's redelivery while
+the event waits is recognised here, and after it by the messages table, as before.
+
+On SQLite (`make run`) the web process handles each event at once instead (`Services.accept`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.job_rules import INBOUND, INBOUND_PRIORITY, QUEUE, sender_lock
+from handlers.conversation.events import (
+    IncomingEvent,
+    Keyword,
+    Location,
+    Media,
+    MediaKind,
+)
+from models import InboundEvent
+from models.enums import Channel
+
+# The event and its job in one statement (in autocommit, one round trip): the job is the one
+# procrastinate's own defer function writes, its only argument the event's id, so no message
+# text reaches the job table or the task engine's logs. A redelivery still waiting adds nothing.
+_KEEP = sa.text(
+    """WITH kept AS (
+    INSERT INTO inbound_events (channel, provider_id, event, received_at)
+    VALUES (:channel, :provider_id, CAST(:event AS json), CAST(:received_at AS timestamptz))
+    ON CONFLICT (channel, provider_id) DO NOTHING
+    RETURNING id
+)
+SELECT unnest(procrastinate_defer_jobs_v1(ARRAY(
+    SELECT ROW(
+        CAST(:queue AS varchar), CAST(:task AS varchar), CAST(:priority AS integer),
+        CAST(:lock AS text), NULL, jsonb_build_object('event_id', kept.id), NULL
+    )::procrastinate_job_to_defer_v1
+    FROM kept
+))) AS job_id
+"""
+)
+_INBOX: sa.Table = InboundEvent.__table__  # type: ignore[attr-defined]
+_TAKE = (
+    sa.delete(_INBOX)
+    .where(_INBOX.c.id == sa.bindparam("event_id"))
+    .returning(_INBOX.c.event, _INBOX.c.received_at)
+)
+
+
+def event_to_json(event: IncomingEvent) -> dict[str, Any]:
+    """The event as JSON values (enums by their value)."""
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(event)))
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> IncomingEvent:
+    """The event `event_to_json` wrote."""
+    location = data.get("location")
+    keyword = data.get("keyword")
+    return IncomingEvent(
+        channel=Channel(data["channel"]),
+        external_id=data["external_id"],
+        provider_id=data.get("provider_id"),
+        text=data.get("text"),
+        choice=data.get("choice"),
+        location=Location(**location) if location else None,
+        media=tuple(
+            Media(MediaKind(m["kind"]), m.get("url"), m.get("content_type"))
+            for m in data.get("media") or ()
+        ),
+        display_name=data.get("display_name"),
+        phone=data.get("phone"),
+        profile=dict(data.get("profile") or {}),
+        keyword=Keyword(keyword) if keyword else None,
+        provider_confirms_opt_out=bool(data.get("provider_confirms_opt_out")),
+        language=data.get("language"),
+        replies_inline=bool(data.get("replies_inline")),
+    )
+
+
+async def keep_event(engine: AsyncEngine, event: IncomingEvent, received_at: datetime) -> bool:
+    """Write the event and its job, committed, in one round trip (a statement in autocommit
+    is its own transaction); False for a redelivery of one still waiting."""
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        result = await connection.execute(_KEEP, _keep_values(event, received_at))
+        return result.first() is not None
+
+
+def _keep_values(event: IncomingEvent, received_at: datetime) -> dict[str, Any]:
+    return {
+        "channel": event.channel.value,
+        "provider_id": event.provider_id,
+        "event": json.dumps(event_to_json(event)),
+        "received_at": received_at,
+        "queue": QUEUE,
+        "task": INBOUND,
+        "priority": int(INBOUND_PRIORITY),
+        "lock": sender_lock(event.channel, event.external_id),
+    }
+
+
+async def take_event(session: AsyncSession, event_id: int) -> tuple[IncomingEvent, datetime] | None:
+    """Delete the kept event in the session's transaction and return it with when it came, or
+    None when it was handled before."""
+    row = (await session.exec(_TAKE, params={"event_id": event_id})).first()
+    if row is None:
+        return None
+    return event_from_json(row[0]), row[1]
+
+
+def register_inbox(app: procrastinate.App, handle: Callable[[int], Awaitable[object]]) -> None:
+    """Register the task that handles a kept event (`handle`, given its id)."""
+
+    @app.task(
+        name=INBOUND,
+        queue=QUEUE,
+        # Only a database away or a fault fails it; the event waits in the inbox meanwhile.
+        retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+    )
+    async def handle_inbound(event_id: int) -> None:
+        """Handle one person's kept message or button press: the conversation's step."""
+        await handle(event_id)

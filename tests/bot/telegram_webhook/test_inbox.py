@@ -1,0 +1,191 @@
+"""On PostgreSQL a webhook only keeps the update, committed with the job that will handle it, and
+a worker handles it (`bot.inbox`): nothing is lost while no worker runs, a redelivery waiting is
+kept once, a person's updates are handled in the order they came, and a step that fails leaves
+its update for the next try."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from bot.app import create_app
+from bot.db import SessionFactory
+from bot.inbox import event_from_json, event_to_json
+from bot.job_rules import INBOUND
+from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
+from models import ChannelIdentity, InboundEvent, Message
+from models.enums import Channel, Direction
+from tests.bot.telegram_webhook.person import SECRET, Person
+from tests.conftest import postgres_only
+from tests.doubles.telegram_api import TelegramApiDouble
+from tests.support.app import settings_for, working
+from tests.support.servers import ThreadedServer, wait_for_idle_outbox, wait_until
+
+
+@pytest.fixture
+def web_only(database_url: str, bot_api: TelegramApiDouble) -> Iterator[tuple[str, Any]]:
+    """The web process alone, no worker yet: (its URL, its settings)."""
+    settings = settings_for(database_url, telegram=bot_api, telegram_webhook_secret=SECRET)
+    server = ThreadedServer(create_app(settings)).start()
+    try:
+        yield server.url, settings
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def someone(
+    web_only: tuple[str, Any], db: SessionFactory, bot_api: TelegramApiDouble
+) -> AsyncIterator[Person]:
+    bot_api.reset()
+    async with db() as session, session.begin():
+        # The task engine's table is not emptied with ours between tests.
+        await session.exec(  # type: ignore[call-overload]
+            text("DELETE FROM procrastinate_jobs WHERE task_name = :task"), params={"task": INBOUND}
+        )
+    async with httpx.AsyncClient(base_url=web_only[0], timeout=10.0) as client:
+        yield Person(client, bot_api, db, chat_id=5550001)
+
+
+async def _waiting(db: SessionFactory) -> list[InboundEvent]:
+    async with db() as session:
+        return list((await session.exec(select(InboundEvent).order_by(col(InboundEvent.id)))).all())
+
+
+async def _inbound_jobs(db: SessionFactory) -> list[dict[str, Any]]:
+    async with db() as session:
+        rows = await session.exec(  # type: ignore[call-overload]
+            text(
+                "SELECT lock, args::text AS args, status, attempts FROM procrastinate_jobs"
+                " WHERE task_name = :task ORDER BY id"
+            ),
+            params={"task": INBOUND},
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+async def _words_in(db: SessionFactory, chat_id: int) -> list[str]:
+    """What the person wrote, in the order the conversation recorded it."""
+    async with db() as session:
+        statement = (
+            select(Message.body)
+            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
+            .where(
+                col(Message.direction) == Direction.IN,
+                col(ChannelIdentity.external_id) == str(chat_id),
+            )
+            .order_by(col(Message.id))
+        )
+        return list((await session.exec(statement)).all())
+
+
+@postgres_only
+async def test_an_update_is_kept_with_its_job_until_a_worker_handles_it_once(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    update = someone.message_update(text="Hello, my name is Margaret")
+    assert await someone.post(update) == 200
+    # Telegram sends it again (it thought the first try failed): kept once.
+    assert await someone.post(update) == 200
+
+    [kept] = await _waiting(db)
+    assert kept.provider_id == f"update:{update['update_id']}"
+    [job] = await _inbound_jobs(db)
+    assert job["status"] == "todo"
+    assert job["lock"] == f"sender:telegram:{someone.chat_id}"
+    # The job names the event by id: no words of the person's reach the job table.
+    assert "Margaret" not in job["args"]
+    assert someone.seen() == []
+
+    with working(web_only[1]):
+        await wait_for_idle_outbox(db)
+    assert await _waiting(db) == []
+    assert await _words_in(db, someone.chat_id) == ["Hello, my name is Margaret"]
+    # Answered once: the greeting, and the privacy notice with its button.
+    greeting, notice = someone.seen()
+    assert greeting.buttons == [] and notice.buttons
+
+
+@postgres_only
+async def test_a_persons_updates_are_handled_in_the_order_they_came(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    said = ["hello", "I need food", "menu", "help", "back", "menu", "cancel", "thank you"]
+    for words in said:
+        assert await someone.post(someone.message_update(text=words)) == 200
+    other = Person(someone.client, someone.api, db, chat_id=5550002)
+    assert await other.post(other.message_update(text="hello")) == 200
+    locks = {job["lock"] for job in await _inbound_jobs(db)}
+    assert locks == {"sender:telegram:5550001", "sender:telegram:5550002"}
+
+    with working(web_only[1]):
+        await wait_for_idle_outbox(db)
+    recorded = await _words_in(db, someone.chat_id)
+    assert [w for w in recorded if w in said] == said
+    assert len(other.seen()) == 2
+
+
+@postgres_only
+async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    with working(web_only[1]):
+        await someone.say("hello")
+        # Every identity write fails, as a database refusing writes would.
+        async with db() as session, session.begin():
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                    " RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON messages"
+                    " FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+        try:
+            before = len(someone.seen())
+            assert await someone.post(someone.message_update(text="Yes I agree")) == 200
+
+            async def failed_once() -> bool:
+                jobs = await _inbound_jobs(db)
+                tried = jobs[-1]["status"] == "todo" and jobs[-1]["attempts"] >= 1
+                return tried and len(await _waiting(db)) == 1
+
+            await wait_until(failed_once, "the step to fail and its job to wait for a retry")
+        finally:
+            async with db() as session, session.begin():
+                await session.exec(  # type: ignore[call-overload]
+                    text("DROP FUNCTION refuse() CASCADE")
+                )
+        await wait_for_idle_outbox(db)
+    assert await _waiting(db) == []
+    assert "Yes I agree" in await _words_in(db, someone.chat_id)
+    assert len(someone.seen()) > before
+
+
+def test_an_event_reads_back_as_it_was_kept() -> None:
+    event = IncomingEvent(
+        channel=Channel.SMS,
+        external_id="+447700900123",
+        provider_id="SM123",
+        text="مرحبا 👋",
+        location=Location(51.5, -0.12),
+        media=(Media(MediaKind.PHOTO, "https://example.org/1", "image/jpeg"),),
+        display_name="Amira",
+        phone="+447700900123",
+        profile={"first_name": "Amira"},
+        keyword=Keyword.OPT_OUT,
+        provider_confirms_opt_out=True,
+        language="ar",
+    )
+    assert event_from_json(event_to_json(event)) == event
+    plain = IncomingEvent(channel=Channel.TELEGRAM, external_id="1", choice="menu:food")
+    assert event_from_json(event_to_json(plain)) == plain
