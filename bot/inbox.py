@@ -7,6 +7,12 @@ once, and a job tried again after a crash finds it handled. A person's events sh
 they are handled in the order they were accepted, one at a time. A provider's redelivery while
 the event waits is recognised here, and after it by the messages table, as before.
 
+The worker sends the replies a step queued as soon as the step is committed, in the job that
+ran it, rather than through a delivery job of their own: that job's writing, notice, fetch and
+finish were a third of the task engine's work for each message answered. A reply due later
+still gets its job in the step's transaction; one left unsent by a worker that died in between
+is the sweep's (`bot.jobs`), as any overdue message is.
+
 On SQLite (`make run`) the web process handles each event at once instead (`Services.accept`).
 """
 
@@ -14,8 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import procrastinate
@@ -23,7 +30,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import SessionFactory, transaction
 from bot.job_rules import INBOUND, INBOUND_PRIORITY, QUEUE, sender_lock
+from bot.jobs import JobApp
+from bot.outbound import Deliverer
+from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
+from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import (
     IncomingEvent,
     Keyword,
@@ -33,6 +45,8 @@ from handlers.conversation.events import (
 )
 from models import InboundEvent
 from models.enums import Channel
+
+log = logging.getLogger(__name__)
 
 # The event and its job in one statement (in autocommit, one round trip): the job is the one
 # procrastinate's own defer function writes, its only argument the event's id, so no message
@@ -121,6 +135,66 @@ async def take_event(session: AsyncSession, event_id: int) -> tuple[IncomingEven
     if row is None:
         return None
     return event_from_json(row[0]), row[1]
+
+
+class Inbox:
+    """Handles kept events in a worker and sends the replies each step queued."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        deliverer: Deliverer,
+        jobs: JobApp,
+        idle_after: timedelta,
+    ) -> None:
+        self.session_factory = session_factory
+        self.deliverer = deliverer
+        self.jobs = jobs
+        self.idle_after = idle_after
+
+    async def handle(self, event_id: int) -> Outcome | None:
+        """Handle a kept event in the transaction that deletes it, then send what it queued;
+        None if it was handled before."""
+        held: list[DeliveryRequest] = []
+        try:
+            async with transaction(self.session_factory) as session:
+                later: Enqueue | None = session.info.get(ENQUEUE_HOOK)
+
+                async def hold(session: AsyncSession, request: DeliveryRequest) -> None:
+                    if request.not_before is not None and later is not None:
+                        await later(session, request)
+                    else:
+                        held.append(request)
+
+                session.info[ENQUEUE_HOOK] = hold
+                taken = await take_event(session, event_id)
+                if taken is None:
+                    return None
+                event, received_at = taken
+                return await handle_event(
+                    session=session, event=event, now=received_at, idle_after=self.idle_after
+                )
+        finally:
+            # Also after a step that failed late: what it committed early (an emergency's
+            # answer) goes now; a request whose message was rolled back finds nothing due.
+            await self._send(held)
+
+    async def _send(self, held: list[DeliveryRequest]) -> None:
+        for request in held:
+            try:
+                if request.not_before is not None:
+                    # asyncpg: no job was written in the transaction (see `bot.jobs`).
+                    await self.jobs.defer_requests([request])
+                    continue
+                until = await self.deliverer.drain(request.identity_id)
+                if until is not None:
+                    await self.jobs.come_back(request.identity_id, until)
+            except Exception as exc:
+                log.warning(
+                    "replies to person %s are left for the sweep (%s)",
+                    request.identity_id,
+                    type(exc).__name__,
+                )
 
 
 def register_inbox(app: procrastinate.App, handle: Callable[[int], Awaitable[object]]) -> None:

@@ -36,7 +36,7 @@ from bot.db import (
     transaction,
 )
 from bot.embedded import EmbeddedDelivery
-from bot.inbox import keep_event, register_inbox, take_event
+from bot.inbox import Inbox, keep_event, register_inbox
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.oncall import EmbeddedPaging, Pager
@@ -118,7 +118,7 @@ class Services:
         `now` is when it arrived, for an event applied later (from the spool)."""
         async with transaction(self.session_factory) as session:
             return await handle_event(
-                session=session, event=event, now=now, idle_after=self._idle_after
+                session=session, event=event, now=now, idle_after=self.idle_after
             )
 
     async def accept(self, event: IncomingEvent) -> None:
@@ -129,19 +129,9 @@ class Services:
             return
         await keep_event(self.engine, event, utcnow())
 
-    async def handle_kept(self, event_id: int) -> Outcome | None:
-        """Handle a kept event in the transaction that deletes it; None if it was before."""
-        async with transaction(self.session_factory) as session:
-            taken = await take_event(session, event_id)
-            if taken is None:
-                return None
-            event, received_at = taken
-            return await handle_event(
-                session=session, event=event, now=received_at, idle_after=self._idle_after
-            )
-
     @property
-    def _idle_after(self) -> timedelta:
+    def idle_after(self) -> timedelta:
+        """How long a conversation may rest before it is asked whether to carry on."""
         return timedelta(minutes=self.settings.conversation_idle_minutes)
 
 
@@ -354,7 +344,8 @@ async def running(
                 # (asyncpg), so it starts, and answers, while the database is away.
                 stack.push_async_callback(jobs.close)
             register_checkin_tasks(jobs.app, services.checkins, jobs.refresh_statistics)
-            register_inbox(jobs.app, services.handle_kept)
+            inbox = Inbox(session_factory, deliverer, jobs, services.idle_after)
+            register_inbox(jobs.app, inbox.handle)
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:

@@ -10,13 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from procrastinate.worker import Worker
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.app import create_app
 from bot.db import SessionFactory
 from bot.inbox import event_from_json, event_to_json
-from bot.job_rules import INBOUND
+from bot.job_rules import DELIVER, INBOUND
+from bot.services import running
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models import ChannelIdentity, InboundEvent, Message
 from models.enums import Channel, Direction
@@ -24,7 +26,12 @@ from tests.bot.telegram_webhook.person import SECRET, Person
 from tests.conftest import postgres_only
 from tests.doubles.telegram_api import TelegramApiDouble
 from tests.support.app import settings_for, working
-from tests.support.servers import ThreadedServer, wait_for_idle_outbox, wait_until
+from tests.support.servers import (
+    ThreadedServer,
+    pending_outbound,
+    wait_for_idle_outbox,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -46,7 +53,8 @@ async def someone(
     async with db() as session, session.begin():
         # The task engine's table is not emptied with ours between tests.
         await session.exec(  # type: ignore[call-overload]
-            text("DELETE FROM procrastinate_jobs WHERE task_name = :task"), params={"task": INBOUND}
+            text("DELETE FROM procrastinate_jobs WHERE task_name IN (:inbound, :deliver)"),
+            params={"inbound": INBOUND, "deliver": DELIVER},
         )
     async with httpx.AsyncClient(base_url=web_only[0], timeout=10.0) as client:
         yield Person(client, bot_api, db, chat_id=5550001)
@@ -169,6 +177,36 @@ async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
     assert await _waiting(db) == []
     assert "Yes I agree" in await _words_in(db, someone.chat_id)
     assert len(someone.seen()) > before
+
+
+@postgres_only
+async def test_a_worker_sends_a_steps_replies_in_the_job_that_ran_it(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    assert await someone.post(someone.message_update(text="hello")) == 200
+    async with running(web_only[1], worker=True) as services:
+        assert services.jobs is not None
+        # Every job there is, until none is left; finished ones stay in the table to be read.
+        worker = Worker(
+            app=services.jobs.app,
+            wait=False,
+            listen_notify=False,
+            delete_jobs="never",
+            install_signal_handlers=False,
+        )
+        await worker.run()  # type: ignore[no-untyped-call]
+    async with db() as session:
+        rows = await session.exec(  # type: ignore[call-overload]
+            text(
+                "SELECT task_name, status FROM procrastinate_jobs"
+                " WHERE task_name IN (:inbound, :deliver) ORDER BY id"
+            ),
+            params={"inbound": INBOUND, "deliver": DELIVER},
+        )
+        jobs = [tuple(row) for row in rows]
+    assert jobs == [(INBOUND, "succeeded")]
+    assert len(someone.seen()) == 2
+    assert await pending_outbound(db) == 0
 
 
 def test_an_event_reads_back_as_it_was_kept() -> None:
