@@ -33,7 +33,7 @@ from handlers.safeguarding.classifier import Thresholds, model
 from handlers.safeguarding.folding import MAX_CHARS as _MAX_CHARS
 from handlers.safeguarding.folding import clauses
 from handlers.safeguarding.language import guess_language, likely_languages
-from handlers.safeguarding.lexicon import Hit, dated, hits, lexicon, told_over
+from handlers.safeguarding.lexicon import Hit, date_clauses, hits, lexicon, told_over
 from handlers.safeguarding.rules import RULES, Rule
 from handlers.safeguarding.vocabulary import (
     HISTORY,
@@ -173,13 +173,16 @@ def gather(text: str) -> Evidence:
     candidates = likely_languages(text, parts)
     # Latin text runs several languages' rules: a story dated in the words of one ("în film",
     # Romanian) is dated for the rules of its neighbours too, which do not know those words.
-    told = dated((past for code in candidates for past in lexicon(code).past), parts)
+    told, stories = date_clauses(
+        (past for code in candidates for past in lexicon(code).past),
+        (story for code in candidates for story in lexicon(code).stories),
+        parts,
+    )
     # An event told as over ("the shelf fell, nobody was hurt") is history in every clause, as
     # the English rules read a sentence with "fine now" in it.
     if any(told_over(lexicon(code), parts) for code in candidates):
         told = [True] * len(parts)
-    stories = dated((story for code in candidates for story in lexicon(code).stories), parts)
-    found = tuple(hit for code in candidates for hit in hits(lexicon(code), parts, told, stories))
+    found = tuple(hit for code in candidates for hit in hits(lexicon(code), parts, (told, stories)))
     english, framed = _english_alert(text)
     if english is not None and framed:
         found = (*found, Hit(english.signal, english.kind, False, "en", framed=True))

@@ -122,8 +122,7 @@ def lexicon(language: str) -> Lexicon:
         language=language,
         signals=tuple(_signal(name, table) for name, table in raw.get("signals", {}).items()),
         negators=frozenset(fold(word) for word in raw.get("negators", [])),
-        # A story of others dates what it tells, as the past does.
-        past=_alternatives([*raw.get("past", []), *raw.get("stories", [])]),
+        past=_alternatives(raw.get("past", [])),
         stories=_alternatives(raw.get("stories", [])),
         everyday=_alternatives(raw.get("everyday", [])),
         resolved=_alternatives(raw.get("resolved", [])),
@@ -206,6 +205,15 @@ def dated(pasts: Iterable[Phrase], clauses: list[list[str]]) -> list[bool]:
     ]
 
 
+def date_clauses(
+    pasts: Iterable[Phrase], stories: Iterable[Phrase], clauses: list[list[str]]
+) -> tuple[list[bool], list[bool]]:
+    """For each folded clause, whether it is told as past, and whether it tells a story of
+    others; a story dates what it tells, as the past does."""
+    story = dated(stories, clauses)
+    return [p or s for p, s in zip(dated(pasts, clauses), story, strict=True)], story
+
+
 def told_over(lex: Lexicon, clauses: list[list[str]]) -> bool:
     """Whether a `resolved` phrase is said with no negator before it, in its gaps or after it,
     and no contrast ("but") anywhere after it."""
@@ -229,21 +237,15 @@ def told_over(lex: Lexicon, clauses: list[list[str]]) -> bool:
 
 
 def hits(
-    lex: Lexicon,
-    clauses: list[list[str]],
-    told: list[bool] | None = None,
-    stories: list[bool] | None = None,
+    lex: Lexicon, clauses: list[list[str]], told: tuple[list[bool], list[bool]] | None = None
 ) -> list[Hit]:
-    """Every signal of one language seen in a message's folded clauses; `told` and `stories`,
-    when given, say which clauses are dated and which tell a story (by the words of every
+    """Every signal of one language seen in a message's folded clauses; `told`, when given,
+    says which clauses are dated and which tell a story (`date_clauses`, by the words of every
     language read), else its own words do."""
     live = lex.starts.live(clauses)
     if live.isdisjoint(lex.starts.signal_words):
         return []  # no signal's phrase can start in the message: nothing to find
-    dating = (
-        dated(lex.past, clauses) if told is None else told,
-        dated(lex.stories, clauses) if stories is None else stories,
-    )
+    dating = date_clauses(lex.past, lex.stories, clauses) if told is None else told
     # An explanation is read in the words as written: "battery low" is an everyday phrase.
     raw, raw_initials = clauses, [token_initials(tokens) for tokens in clauses]
     clauses = _without_everyday(lex, clauses, live)
