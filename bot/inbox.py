@@ -75,14 +75,13 @@ _TAKE = (
 )
 
 
-def event_to_json(event: IncomingEvent) -> dict[str, Any]:
-    """The event as JSON values (enums by their value)."""
-    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(event)))
-    return data
+def dump_event(event: IncomingEvent) -> str:
+    """The event as JSON text (enums by their value)."""
+    return json.dumps(dataclasses.asdict(event))
 
 
-def event_from_json(data: dict[str, Any]) -> IncomingEvent:
-    """The event `event_to_json` wrote."""
+def load_event(data: dict[str, Any]) -> IncomingEvent:
+    """The event `dump_event` wrote, as read back from the database."""
     location = data.get("location")
     keyword = data.get("keyword")
     return IncomingEvent(
@@ -119,7 +118,7 @@ def _keep_values(event: IncomingEvent, received_at: datetime) -> dict[str, Any]:
     return {
         "channel": event.channel.value,
         "provider_id": event.provider_id,
-        "event": json.dumps(event_to_json(event)),
+        "event": dump_event(event),
         "received_at": received_at,
         "queue": QUEUE,
         "task": INBOUND,
@@ -134,7 +133,7 @@ async def take_event(session: AsyncSession, event_id: int) -> tuple[IncomingEven
     row = (await session.exec(_TAKE, params={"event_id": event_id})).first()
     if row is None:
         return None
-    return event_from_json(row[0]), row[1]
+    return load_event(row[0]), row[1]
 
 
 class Inbox:

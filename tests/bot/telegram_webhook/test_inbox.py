@@ -5,6 +5,7 @@ its update for the next try."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.app import create_app
 from bot.db import SessionFactory
-from bot.inbox import event_from_json, event_to_json
+from bot.inbox import dump_event, load_event
 from bot.job_rules import DELIVER, INBOUND
 from bot.services import running
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
@@ -224,6 +225,6 @@ def test_an_event_reads_back_as_it_was_kept() -> None:
         provider_confirms_opt_out=True,
         language="ar",
     )
-    assert event_from_json(event_to_json(event)) == event
+    assert load_event(json.loads(dump_event(event))) == event
     plain = IncomingEvent(channel=Channel.TELEGRAM, external_id="1", choice="menu:food")
-    assert event_from_json(event_to_json(plain)) == plain
+    assert load_event(json.loads(dump_event(plain))) == plain
