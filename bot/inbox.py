@@ -13,6 +13,10 @@ finish were a third of the task engine's work for each message answered. A reply
 still gets its job in the step's transaction; one left unsent by a worker that died in between
 is the sweep's (`bot.jobs`), as any overdue message is.
 
+A step that fails is tried again, the pauses doubling; when its last try fails, the event is
+taken in a transaction of its own and handed to staff as an urgent ticket holding what the person
+sent (`hand_to_staff`). Should that fail too, the event stays until retention deletes it.
+
 On SQLite (`make run`) the web process handles each event at once instead (`Services.accept`).
 """
 
@@ -27,6 +31,7 @@ from typing import Any
 
 import procrastinate
 import sqlalchemy as sa
+from procrastinate.job_context import JobContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +40,7 @@ from bot.job_rules import INBOUND, INBOUND_PRIORITY, QUEUE, sender_lock
 from bot.jobs import JobApp
 from bot.outbound import Deliverer
 from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
+from handlers.actions.unhandled import do_hand_to_staff
 from handlers.conversation.engine import Outcome, handle_event
 from handlers.conversation.events import (
     IncomingEvent,
@@ -44,6 +50,7 @@ from handlers.conversation.events import (
     MediaKind,
 )
 from models import InboundEvent
+from models.base import utcnow
 from models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -196,15 +203,58 @@ class Inbox:
                 )
 
 
-def register_inbox(app: procrastinate.App, handle: Callable[[int], Awaitable[object]]) -> None:
-    """Register the task that handles a kept event (`handle`, given its id)."""
-
-    @app.task(
-        name=INBOUND,
-        queue=QUEUE,
-        # Only a database away or a fault fails it; the event waits in the inbox meanwhile.
-        retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2),
+async def hand_to_staff(
+    session_factory: SessionFactory, event_id: int, failure: BaseException
+) -> None:
+    """After the last try of its step failed: take the kept event and open an urgent ticket
+    with what the person sent, in a transaction of its own. If that fails as well, the event
+    stays where it is (retention deletes it)."""
+    try:
+        async with transaction(session_factory) as session:
+            taken = await take_event(session, event_id)
+            if taken is None:
+                return
+            event, received_at = taken
+            ticket = await do_hand_to_staff(
+                session=session, event=event, received_at=received_at, now=utcnow()
+            )
+    except Exception as exc:
+        log.error(
+            "update %s failed every try (%s) and could not be handed to staff (%s): it stays"
+            " in the inbox",
+            event_id,
+            type(failure).__name__,
+            type(exc).__name__,
+        )
+        return
+    log.error(
+        "update %s failed every try (%s): ticket %s is open for staff",
+        event_id,
+        type(failure).__name__,
+        ticket.ref,
     )
-    async def handle_inbound(event_id: int) -> None:
+
+
+def register_inbox(
+    app: procrastinate.App,
+    handle: Callable[[int], Awaitable[object]],
+    give_up: Callable[[int, BaseException], Awaitable[object]],
+    retries: int,
+) -> None:
+    """Register the task that handles a kept event (`handle`, given its id), tried `retries`
+    more times when it fails; after the last, `give_up` gets the event's id and the failure."""
+    # Only a database away or a fault fails it; the event waits in the inbox meanwhile.
+    retry = procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
+
+    @app.task(name=INBOUND, queue=QUEUE, retry=retry, pass_context=True)
+    async def handle_inbound(context: JobContext, event_id: int) -> None:
         """Handle one person's kept message or button press: the conversation's step."""
-        await handle(event_id)
+        try:
+            await handle(event_id)
+        except Exception as exc:
+            # The rule's own answer for this job, so it is the try after which the task engine
+            # makes none: its count of attempts also holds tries a stalled worker or a shutdown
+            # cut short, which were retried without this code seeing them fail.
+            if retry.get_retry_decision(exception=exc, job=context.job) is None:
+                await give_up(event_id, exc)
+            raise

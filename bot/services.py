@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -36,7 +37,7 @@ from bot.db import (
     transaction,
 )
 from bot.embedded import EmbeddedDelivery
-from bot.inbox import Inbox, keep_event, register_inbox
+from bot.inbox import Inbox, hand_to_staff, keep_event, register_inbox
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.oncall import EmbeddedPaging, Pager
@@ -345,7 +346,12 @@ async def running(
                 stack.push_async_callback(jobs.close)
             register_checkin_tasks(jobs.app, services.checkins, jobs.refresh_statistics)
             inbox = Inbox(session_factory, deliverer, jobs, services.idle_after)
-            register_inbox(jobs.app, inbox.handle)
+            register_inbox(
+                jobs.app,
+                inbox.handle,
+                partial(hand_to_staff, session_factory),
+                retries=settings.inbound_retries,
+            )
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)
             if settings.is_psycopg:

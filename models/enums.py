@@ -96,6 +96,8 @@ class EventKind(StrEnum):
     MESSAGE_OUT = "message_out"
     ALERT = "alert"
     DELIVERY_FAILED = "delivery_failed"
+    # What the person sent could not be handled automatically, however often it was tried.
+    HANDLING_FAILED = "handling_failed"
     ONCALL_SENT = "oncall_sent"
     ONCALL_FAILED = "oncall_failed"
 

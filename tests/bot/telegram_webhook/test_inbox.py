@@ -21,8 +21,8 @@ from bot.inbox import dump_event, load_event
 from bot.job_rules import DELIVER, INBOUND
 from bot.services import running
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
-from models import ChannelIdentity, InboundEvent, Message
-from models.enums import Channel, Direction
+from models import ChannelIdentity, InboundEvent, Message, Ticket, TicketEvent
+from models.enums import Channel, Direction, EventKind, TicketPriority, TicketStatus
 from tests.bot.telegram_webhook.person import SECRET, Person
 from tests.conftest import postgres_only
 from tests.doubles.telegram_api import TelegramApiDouble
@@ -93,6 +93,29 @@ async def _words_in(db: SessionFactory, chat_id: int) -> list[str]:
         return list((await session.exec(statement)).all())
 
 
+async def _refuse(db: SessionFactory, *tables: str) -> None:
+    """Make every insert into `tables` fail, as a database refusing writes would."""
+    async with db() as session, session.begin():
+        await session.exec(  # type: ignore[call-overload]
+            text(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                " RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+            )
+        )
+        for table in tables:
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
+                    " FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+
+
+async def _allow(db: SessionFactory) -> None:
+    async with db() as session, session.begin():
+        await session.exec(text("DROP FUNCTION refuse() CASCADE"))  # type: ignore[call-overload]
+
+
 @postgres_only
 async def test_an_update_is_kept_with_its_job_until_a_worker_handles_it_once(
     someone: Person, db: SessionFactory, web_only: tuple[str, Any]
@@ -145,20 +168,7 @@ async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
 ) -> None:
     with working(web_only[1]):
         await someone.say("hello")
-        # Every identity write fails, as a database refusing writes would.
-        async with db() as session, session.begin():
-            await session.exec(  # type: ignore[call-overload]
-                text(
-                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
-                    " RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
-                )
-            )
-            await session.exec(  # type: ignore[call-overload]
-                text(
-                    "CREATE TRIGGER refuse BEFORE INSERT ON messages"
-                    " FOR EACH ROW EXECUTE FUNCTION refuse()"
-                )
-            )
+        await _refuse(db, "messages")
         try:
             before = len(someone.seen())
             assert await someone.post(someone.message_update(text="Yes I agree")) == 200
@@ -170,14 +180,82 @@ async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
 
             await wait_until(failed_once, "the step to fail and its job to wait for a retry")
         finally:
-            async with db() as session, session.begin():
-                await session.exec(  # type: ignore[call-overload]
-                    text("DROP FUNCTION refuse() CASCADE")
-                )
+            await _allow(db)
         await wait_for_idle_outbox(db)
     assert await _waiting(db) == []
     assert "Yes I agree" in await _words_in(db, someone.chat_id)
     assert len(someone.seen()) > before
+
+
+async def _failed_for_good(db: SessionFactory) -> bool:
+    jobs = await _inbound_jobs(db)
+    return bool(jobs) and jobs[-1]["status"] == "failed"
+
+
+async def _tickets(db: SessionFactory) -> list[tuple[Ticket, ChannelIdentity, list[str]]]:
+    async with db() as session:
+        rows = await session.exec(
+            select(Ticket, ChannelIdentity)
+            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Ticket.identity_id))
+            .order_by(col(Ticket.id))
+        )
+        found = []
+        for ticket, identity in rows.all():
+            events = await session.exec(
+                select(TicketEvent.kind)
+                .where(TicketEvent.ticket_id == ticket.id)
+                .order_by(col(TicketEvent.id))
+            )
+            found.append((ticket, identity, list(events.all())))
+        return found
+
+
+@postgres_only
+async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    # One retry, 2 s after the first try, rather than ten over half an hour.
+    settings = web_only[1].model_copy(update={"inbound_retries": 1})
+    said = "My carer has not come today and I have no food in"
+    assert await someone.post(someone.message_update(text=said)) == 200
+    # The step records the message before anything else: it fails on every try.
+    await _refuse(db, "messages")
+    try:
+        with working(settings):
+            await wait_until(lambda: _failed_for_good(db), "the last try to fail")
+    finally:
+        await _allow(db)
+
+    [(ticket, identity, events)] = await _tickets(db)
+    assert (identity.channel, identity.external_id) == (Channel.TELEGRAM, str(someone.chat_id))
+    assert ticket.priority == TicketPriority.URGENT
+    assert ticket.status == TicketStatus.NEW
+    assert ticket.details["message"] == said
+    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED]
+    assert await _waiting(db) == []
+    # Handed over once, on the last try: had an earlier try taken the update, the retry would
+    # have found it gone and succeeded.
+    [job] = await _inbound_jobs(db)
+    assert (job["status"], job["attempts"]) == ("failed", 2)
+    assert await _words_in(db, someone.chat_id) == []
+    assert someone.seen() == []
+
+
+@postgres_only
+async def test_an_update_that_cannot_be_handed_to_staff_either_stays_in_the_inbox(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    settings = web_only[1].model_copy(update={"inbound_retries": 1})
+    assert await someone.post(someone.message_update(text="hello")) == 200
+    await _refuse(db, "messages", "tickets")
+    try:
+        with working(settings):
+            await wait_until(lambda: _failed_for_good(db), "the last try to fail")
+    finally:
+        await _allow(db)
+    assert await _tickets(db) == []
+    [kept] = await _waiting(db)
+    assert kept.event["text"] == "hello"
 
 
 @postgres_only
