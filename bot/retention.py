@@ -49,14 +49,17 @@ async def run_retention(
             total.safeguarding_tickets += done.safeguarding_tickets
             total.messages += done.messages
             total.people += done.people
+            total.unhandled_updates += done.unhandled_updates
         if not (done.tickets or done.messages or done.people):
             break
     log.info(
-        "retention: %s tickets (%s safeguarding) and %s messages anonymised, %s people erased",
+        "retention: %s tickets (%s safeguarding) and %s messages anonymised, %s people erased,"
+        " %s unhandled incoming updates deleted",
         total.tickets,
         total.safeguarding_tickets,
         total.messages,
         total.people,
+        total.unhandled_updates,
     )
     return total
 
@@ -79,6 +82,8 @@ def describe(report: RetentionReport, *, done: bool) -> list[str]:
         f"{report.safeguarding_tickets} of them safeguarding",
         f"  {report.messages} messages {verb} emptied",
         f"  {report.people} people with nothing left {verb} erased",
+        f"  {report.unhandled_updates} incoming updates never handled, kept over a day, "
+        f"{verb} deleted",
     ]
     lines += [
         f"  {item.ref} {item.category} {item.priority} finished {item.closed_at:%Y-%m-%d}"

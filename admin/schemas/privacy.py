@@ -128,6 +128,7 @@ class RetentionPublic(BaseModel):
     safeguarding_tickets: int
     messages: int
     people: int
+    unhandled_updates: int
     items: list[ExpiredTicketPublic]
 
     @classmethod
@@ -139,6 +140,7 @@ class RetentionPublic(BaseModel):
             safeguarding_tickets=report.safeguarding_tickets,
             messages=report.messages,
             people=report.people,
+            unhandled_updates=report.unhandled_updates,
             items=[
                 ExpiredTicketPublic.model_validate(item, from_attributes=True)
                 for item in report.listed

@@ -198,8 +198,10 @@ POLICIES: dict[str, Policy] = {
     "rate_slots": NotLinked("send pacing per bot, number and chat; a chat's slot is deleted"),
     "pending_delivery_reports": NotLinked("provider ids and statuses, dropped after a day"),
     "inbound_events": NotLinked(
-        "what people wrote, waiting seconds for a worker and deleted as each is handled; one"
-        " handled after an erasure starts afresh, as a message arriving after it would"
+        "what people wrote, waiting seconds for a worker and deleted as each is handled (or"
+        " handed to staff as a ticket, the person's, when its step fails every try); retention"
+        " deletes one left over a day. One handled after an erasure starts afresh, as a"
+        " message arriving after it would"
     ),
     "staff": NotLinked("staff accounts"),
     "staff_tokens": NotLinked("staff API tokens (hashed)"),

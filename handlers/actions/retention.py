@@ -10,7 +10,7 @@ and once past the ordinary one only supervisors may read them. Tickets stay as a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, delete, exists, func, select
@@ -21,7 +21,16 @@ from handlers.actions.data_rights import do_erase_contact
 from handlers.actions.erasure import do_scrub_tickets
 from handlers.actions.errors import RestrictedError
 from handlers.actions.ticket_rows import ListedTicket
-from models import AnonymisedTicket, Contact, DataLink, Erasure, Message, Staff, Ticket
+from models import (
+    AnonymisedTicket,
+    Contact,
+    DataLink,
+    Erasure,
+    InboundEvent,
+    Message,
+    Staff,
+    Ticket,
+)
 from models.enums import OPEN_STATUSES, TicketPriority, TicketStatus
 from models.privacy import ErasedBy, PrivacyReason
 from models.staff import StaffRole
@@ -29,6 +38,10 @@ from models.staff import StaffRole
 FINISHED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 BATCH = 500
 """Tickets and people handled per transaction, so a first run on years of data stays short."""
+KEEP_UNHANDLED = timedelta(days=1)
+"""A kept incoming update is handled in seconds, or handed to staff within hours when its step
+fails every try (see `bot.inbox`); one still there after this could not be handed to them
+either, and what the person wrote goes rather than wait where nobody sees it."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,7 @@ class RetentionReport:
     safeguarding_tickets: int = 0
     messages: int = 0
     people: int = 0
+    unhandled_updates: int = 0
     listed: list[ExpiredTicket] = field(default_factory=list)
 
 
@@ -148,6 +162,11 @@ def _people(cutoffs: Cutoffs) -> sa.ColumnElement[bool]:
     )
 
 
+def _unhandled(now: datetime) -> sa.ColumnElement[bool]:
+    """Incoming updates kept past `KEEP_UNHANDLED` (see there)."""
+    return col(InboundEvent.received_at) < now - KEEP_UNHANDLED
+
+
 async def _count(session: AsyncSession, statement: SelectOfScalar[int]) -> int:
     return int((await session.exec(statement)).one())
 
@@ -172,6 +191,9 @@ async def find_retention_report(
     )
     report.people = await _count(
         session, select(func.count(col(Contact.id))).where(_people(cutoffs))
+    )
+    report.unhandled_updates = await _count(
+        session, select(func.count(col(InboundEvent.id))).where(_unhandled(now))
     )
     rows = await session.exec(
         select(Ticket, _CLOSED_AT).where(expired).order_by(col(Ticket.id)).limit(listed)
@@ -237,6 +259,9 @@ async def do_apply_retention_batch(
     report.people = len(people)
     # Links to copies that can no longer be opened hold nothing worth keeping.
     await session.exec(delete(DataLink).where(col(DataLink.expires_at) < now))
+    # Few, if any: one statement for all of them.
+    unhandled = await session.exec(delete(InboundEvent).where(_unhandled(now)))
+    report.unhandled_updates = unhandled.rowcount
     return report
 
 

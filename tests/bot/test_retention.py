@@ -3,9 +3,11 @@ erased, safeguarding tickets wait longer, and recent ones are untouched."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import procrastinate
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select, update
 
@@ -13,7 +15,7 @@ from bot.db import SessionFactory, transaction
 from bot.retention import RETENTION_TASK, describe, dry_run, run_retention
 from handlers.actions.data_copies import do_make_data_link
 from handlers.actions.retention import RetentionRules, months_before
-from models import AnonymisedTicket, Contact, DataLink, Erasure, Message, Ticket
+from models import AnonymisedTicket, Contact, DataLink, Erasure, InboundEvent, Message, Ticket
 from models.base import utcnow
 from models.enums import Channel, TicketPriority, TicketStatus
 from models.privacy import ErasedBy
@@ -126,6 +128,35 @@ async def test_a_dry_run_reports_then_a_run_anonymises_only_what_is_past_its_per
     # Nothing is left to do.
     again = await dry_run(db, RULES)
     assert (again.tickets, again.messages, again.people) == (0, 0, 0)
+
+
+async def test_incoming_updates_never_handled_go_after_a_day_counted(
+    db: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = utcnow()
+    async with transaction(db) as session:
+        for update_id, age in ((1, timedelta(days=1, minutes=1)), (2, timedelta(hours=20))):
+            session.add(
+                InboundEvent(
+                    channel=Channel.TELEGRAM,
+                    provider_id=f"update:{update_id}",
+                    event={"channel": "telegram", "external_id": "1", "text": "Hazel Whitlow"},
+                    received_at=now - age,
+                )
+            )
+    report = await dry_run(db, RULES)
+    assert report.unhandled_updates == 1
+    assert "  1 incoming updates never handled, kept over a day, would be deleted" in describe(
+        report, done=False
+    )
+
+    with caplog.at_level(logging.INFO, logger="bot.retention"):
+        done = await run_retention(db, RULES)
+    assert done.unhandled_updates == 1
+    assert "1 unhandled incoming updates deleted" in caplog.text
+    async with db() as session:
+        kept = (await session.exec(select(InboundEvent.provider_id))).all()
+    assert kept == ["update:2"]
 
 
 @postgres_only
