@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
-from bot.job_rules import INBOUND, INBOUND_PRIORITY, QUEUE, sender_lock
+from bot.job_rules import INBOUND, INBOUND_PRIORITY, QUEUE, STALLED_AFTER_SECONDS, sender_lock
 from bot.jobs import JobApp
 from bot.outbound import Deliverer
 from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
@@ -258,3 +258,35 @@ def register_inbox(
             if retry.get_retry_decision(exception=exc, job=context.job) is None:
                 await give_up(event_id, exc)
             raise
+
+
+# The inbox's backlog and the workers alive, for `/readyz`: one statement, each part on an index
+# (the oldest event by its id, the workers by their heartbeat).
+_BACKLOG = sa.text(
+    """SELECT
+    (SELECT count(*) FROM inbound_events) AS waiting,
+    (SELECT CAST(extract(epoch FROM now() - received_at) AS double precision)
+        FROM inbound_events ORDER BY id LIMIT 1) AS oldest_seconds,
+    (SELECT count(*) FROM procrastinate_workers
+        WHERE last_heartbeat > now() - make_interval(secs => :stalled)) AS workers
+"""
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Backlog:
+    """Events waiting for a worker, how long the oldest has waited, and workers that sent a
+    heartbeat lately (each `helpbot worker` runs one or two task-engine workers)."""
+
+    waiting: int
+    oldest_seconds: float | None
+    workers: int
+
+
+async def read_backlog(engine: AsyncEngine) -> Backlog:
+    """The inbox's backlog and the live workers, now (PostgreSQL)."""
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = (await connection.execute(_BACKLOG, {"stalled": STALLED_AFTER_SECONDS})).one()
+    oldest = None if row.oldest_seconds is None else round(max(row.oldest_seconds, 0.0), 1)
+    return Backlog(waiting=row.waiting, oldest_seconds=oldest, workers=row.workers)

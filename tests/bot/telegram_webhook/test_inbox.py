@@ -259,6 +259,40 @@ async def test_an_update_that_cannot_be_handed_to_staff_either_stays_in_the_inbo
 
 
 @postgres_only
+async def test_readiness_tells_the_inbox_backlog_and_the_workers_alive(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    async def ready() -> dict[str, Any]:
+        answer = await someone.client.get("/readyz")
+        assert answer.status_code == 200
+        body: dict[str, Any] = answer.json()
+        return body
+
+    async def no_worker() -> bool:
+        return bool((await ready())["workers"] == 0)
+
+    # A worker of an earlier test that stopped without saying so counts until it is stalled.
+    await wait_until(no_worker, "no worker to be alive")
+    assert (await ready())["inbox"] == {"waiting": 0, "oldest_seconds": None}
+
+    assert await someone.post(someone.message_update(text="hello")) == 200
+    assert await someone.post(someone.message_update(text="is anyone there")) == 200
+    waiting = (await ready())["inbox"]
+    assert waiting["waiting"] == 2
+    assert 0 <= waiting["oldest_seconds"] < 10
+
+    async def worker_alive_and_inbox_empty() -> bool:
+        body = await ready()
+        return bool(body["workers"] >= 1 and body["inbox"]["waiting"] == 0)
+
+    with working(web_only[1]):
+        await wait_until(worker_alive_and_inbox_empty, "a worker to empty the inbox")
+        body = await ready()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["inbox"] == {"waiting": 0, "oldest_seconds": None}
+
+
+@postgres_only
 async def test_a_worker_sends_a_steps_replies_in_the_job_that_ran_it(
     someone: Person, db: SessionFactory, web_only: tuple[str, Any]
 ) -> None:
