@@ -8,7 +8,7 @@ same double, a python-telegram-bot echo bot (bench/echo_bot.py) is the baseline.
 - webhook latency at a steady 300 messages a second for 10 s: p50 and p99 (goal: p99 < 50 ms),
   and how long after the last of those webhooks every one of them had its replies.
 
-Run: .venv/bin/python -m bench.webhook_replies [--people 1000]
+Run: .venv/bin/python -m bench.webhook_replies [--people 1000] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -93,11 +93,14 @@ def latency(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="each worker's job slots (default: 16)"
+    )
     args = parser.parse_args()
     with scratch_database() as database, Processes() as procs:
         api = start_double(procs)
         env = service_env(database, api, telegram_max_per_second=0)
-        url, _ = start_service(procs, env, workers=2)
+        url, _ = start_service(procs, env, workers=2, concurrency=args.concurrency)
         say("service up; warming up")
         throughput(url, api, 10_000, 50, 2)
         ours = throughput(url, api, 100_000, args.people, 2)
