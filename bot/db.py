@@ -44,7 +44,9 @@ def _unicode_lower(value: object) -> str | None:
 def create_engine(database_url: str) -> AsyncEngine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout so writers queue."""
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": 30}, hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -68,7 +70,8 @@ def create_engine(database_url: str) -> AsyncEngine:
                 dbapi_connection.isolation_level = "IMMEDIATE"
 
         return engine
-    engine = create_async_engine(database_url)
+    # A statement's values (what a person wrote, their number) stay out of its errors' text.
+    engine = create_async_engine(database_url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _mark_used)
     event.listen(engine.sync_engine, "checkin", _mark_used)
     event.listen(engine.sync_engine, "checkout", _ping)

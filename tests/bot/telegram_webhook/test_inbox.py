@@ -6,6 +6,7 @@ its update for the next try."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.app import create_app
 from bot.db import SessionFactory
 from bot.inbox import dump_event, load_event
 from bot.job_rules import DELIVER, INBOUND
+from bot.logs import PrivateFormatter
 from bot.services import running
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models import ChannelIdentity, InboundEvent, Message, Ticket, TicketEvent
@@ -212,8 +214,12 @@ async def _tickets(db: SessionFactory) -> list[tuple[Ticket, ChannelIdentity, li
 
 @postgres_only
 async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
-    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+    someone: Person,
+    db: SessionFactory,
+    web_only: tuple[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     # One retry, 2 s after the first try, rather than ten over half an hour.
     settings = web_only[1].model_copy(update={"inbound_retries": 1})
     said = "My carer has not come today and I have no food in"
@@ -239,6 +245,15 @@ async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
     assert (job["status"], job["attempts"]) == ("failed", 2)
     assert await _words_in(db, someone.chat_id) == []
     assert someone.seen() == []
+
+    # The task engine logs each failed try with its traceback, at INFO: neither the person's
+    # words (the statement's values) nor the database's own message is written.
+    tries = [r for r in caplog.records if r.name.startswith("procrastinate") and r.exc_info]
+    assert len(tries) == 2
+    assert not any(said in repr(r.exc_info) for r in tries)
+    written = "\n".join(PrivateFormatter().format(r) for r in caplog.records)
+    assert "(message withheld)" in written
+    assert said not in written and "refused" not in written
 
 
 @postgres_only
