@@ -1,13 +1,15 @@
-"""A lean Bot API double for the benchmarks, in its own process: answers sendMessage at once,
-records when each message arrived, and on request enforces a rate limit (429 with retry_after)
-or answers 429 or 500 for a while. `/_stats` hands the records to the benchmark.
+"""A lean Bot API double for the benchmarks, in its own process: answers sendMessage at once
+(or after `--delay-ms`, as a real provider's round trip takes), records when each message
+arrived, and on request enforces a rate limit (429 with retry_after) or answers 429 or 500 for
+a while. `/_stats` hands the records to the benchmark.
 
-Run: .venv/bin/python bench/botapi.py PORT [--limit N]
+Run: .venv/bin/python bench/botapi.py PORT [--limit N] [--delay-ms MS]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import time
 from collections import deque
@@ -31,7 +33,7 @@ class State:
         self.ids = itertools.count(1)
 
 
-def make_app(limit: int) -> Starlette:
+def make_app(limit: int, delay: float = 0.0) -> Starlette:
     state = State(limit)
 
     async def api(request: Request) -> JSONResponse:
@@ -78,6 +80,8 @@ def make_app(limit: int) -> Starlette:
                 },
             }
         state.records.append((chat, text, now, status))
+        if delay:
+            await asyncio.sleep(delay)
         return JSONResponse(body, status_code=status)
 
     async def stats(request: Request) -> JSONResponse:
@@ -107,9 +111,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("port", type=int)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
     args = parser.parse_args()
     uvicorn.run(
-        make_app(args.limit),
+        make_app(args.limit, args.delay_ms / 1000),
         host="127.0.0.1",
         port=args.port,
         log_level="warning",

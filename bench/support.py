@@ -113,9 +113,10 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def start_double(procs: Processes, limit: int = 0) -> str:
+def start_double(procs: Processes, limit: int = 0, delay_ms: float = 0.0) -> str:
     port = free_port()
-    procs.start([BIN / "python", ROOT / "bench" / "botapi.py", port, "--limit", limit])
+    args = [BIN / "python", ROOT / "bench" / "botapi.py", port, "--limit", limit]
+    procs.start([*args, "--delay-ms", delay_ms])
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/_stats")
     return url

@@ -8,7 +8,7 @@ same double, a python-telegram-bot echo bot (bench/echo_bot.py) is the baseline.
 - webhook latency at a steady 300 messages a second for 10 s: p50 and p99 (goal: p99 < 50 ms),
   and how long after the last of those webhooks every one of them had its replies.
 
-Run: .venv/bin/python -m bench.webhook_replies [--people 1000] [--concurrency 16]
+Run: .venv/bin/python -m bench.webhook_replies [--people 1000] [--concurrency 16] [--provider-ms 0]
 """
 
 from __future__ import annotations
@@ -96,9 +96,15 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=16, help="each worker's job slots (default: 16)"
     )
+    parser.add_argument(
+        "--provider-ms",
+        type=float,
+        default=0.0,
+        help="the double answers each send this late, as a real provider would (default: 0)",
+    )
     args = parser.parse_args()
     with scratch_database() as database, Processes() as procs:
-        api = start_double(procs)
+        api = start_double(procs, delay_ms=args.provider_ms)
         env = service_env(database, api, telegram_max_per_second=0)
         url, _ = start_service(procs, env, workers=2, concurrency=args.concurrency)
         say("service up; warming up")
