@@ -36,7 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
-from bot.job_rules import INBOUND, INBOUND_PRIORITY, QUEUE, STALLED_AFTER_SECONDS, sender_lock
+from bot.job_rules import (
+    INBOUND,
+    INBOUND_PRIORITY,
+    INBOX_SWEEP,
+    QUEUE,
+    STALLED_AFTER_SECONDS,
+    sender_lock,
+)
 from bot.jobs import JobApp
 from bot.outbound import Deliverer
 from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
@@ -204,11 +211,12 @@ class Inbox:
 
 
 async def hand_to_staff(
-    session_factory: SessionFactory, event_id: int, failure: BaseException
+    session_factory: SessionFactory, event_id: int, failure: BaseException | None
 ) -> None:
     """After the last try of its step failed: take the kept event and open an urgent ticket
     with what the person sent, in a transaction of its own. If that fails as well, the event
-    stays where it is (retention deletes it)."""
+    stays where it is, for `hand_over_stranded` to try again (retention deletes it a day on)."""
+    why = "its job is gone" if failure is None else type(failure).__name__
     try:
         async with transaction(session_factory) as session:
             taken = await take_event(session, event_id)
@@ -223,16 +231,40 @@ async def hand_to_staff(
             "update %s failed every try (%s) and could not be handed to staff (%s): it stays"
             " in the inbox",
             event_id,
-            type(failure).__name__,
+            why,
             type(exc).__name__,
         )
         return
     log.error(
         "update %s failed every try (%s): ticket %s is open for staff",
         event_id,
-        type(failure).__name__,
+        why,
         ticket.ref,
     )
+
+
+# Kept events no job will handle any more: their last try failed and so did their hand-over
+# (an outage longer than the tries, say), or their job is gone. Few, if any.
+_STRANDED = sa.text(
+    """SELECT e.id FROM inbound_events AS e
+WHERE NOT EXISTS (
+    SELECT 1 FROM procrastinate_jobs AS j
+    WHERE j.task_name = :task AND j.status IN ('todo', 'doing')
+        AND j.args ->> 'event_id' = CAST(e.id AS text)
+)
+ORDER BY e.id
+LIMIT 100
+"""
+)
+
+
+async def hand_over_stranded(session_factory: SessionFactory) -> None:
+    """Hand to staff each kept event no job will handle any more (see `_STRANDED`)."""
+    async with session_factory() as session:
+        found = await session.exec(_STRANDED, params={"task": INBOUND})  # type: ignore[call-overload]
+        stranded = [int(row[0]) for row in found]
+    for event_id in stranded:
+        await hand_to_staff(session_factory, event_id, None)
 
 
 def register_inbox(
@@ -240,9 +272,18 @@ def register_inbox(
     handle: Callable[[int], Awaitable[object]],
     give_up: Callable[[int, BaseException], Awaitable[object]],
     retries: int,
+    sweep: Callable[[], Awaitable[object]],
 ) -> None:
     """Register the task that handles a kept event (`handle`, given its id), tried `retries`
-    more times when it fails; after the last, `give_up` gets the event's id and the failure."""
+    more times when it fails; after the last, `give_up` gets the event's id and the failure.
+    Each minute `sweep` hands over the events left without a job."""
+
+    @app.periodic(cron="* * * * *")
+    @app.task(name=INBOX_SWEEP, queue=QUEUE, queueing_lock=INBOX_SWEEP)
+    async def inbox_sweep(timestamp: int) -> None:
+        """Hand to staff the kept updates that no job will handle any more."""
+        await sweep()
+
     # Only a database away or a fault fails it; the event waits in the inbox meanwhile.
     retry = procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
 

@@ -35,6 +35,7 @@ KEEP_FINISHED_HOURS = 24
 # Handling what a person wrote (`bot.inbox`): read before any answer waiting is sent, as only
 # reading it finds an emergency; among emergency answers, first come first served.
 INBOUND = "helpbot.handle_inbound"
+INBOX_SWEEP = "helpbot.inbox_sweep"
 INBOUND_PRIORITY = OutboundPriority.EMERGENCY
 
 PAGE = "helpbot.page"

@@ -38,7 +38,7 @@ from bot.db import (
     transaction,
 )
 from bot.embedded import EmbeddedDelivery
-from bot.inbox import Inbox, hand_to_staff, keep_event, register_inbox
+from bot.inbox import Inbox, hand_over_stranded, hand_to_staff, keep_event, register_inbox
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.oncall import EmbeddedPaging, Pager
@@ -352,6 +352,7 @@ async def running(
                 inbox.handle,
                 partial(hand_to_staff, session_factory),
                 retries=settings.inbound_retries,
+                sweep=partial(hand_over_stranded, session_factory),
             )
             services.jobs = after_commit.jobs = jobs
             stack.push_async_callback(after_commit.finish)

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from bot.app import create_app
 from bot.db import SessionFactory
 from bot.inbox import dump_event, load_event
-from bot.job_rules import DELIVER, INBOUND
+from bot.job_rules import DELIVER, INBOUND, INBOX_SWEEP
 from bot.logs import PrivateFormatter
 from bot.services import running
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
@@ -256,21 +256,41 @@ async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
     assert said not in written and "refused" not in written
 
 
+async def _sweep(settings: Any) -> None:
+    """The inbox's periodic sweep, its task's own body, as a worker runs it each minute."""
+    async with running(settings, worker=True) as services:
+        assert services.jobs is not None
+        await services.jobs.app.tasks[INBOX_SWEEP](timestamp=0)
+
+
 @postgres_only
-async def test_an_update_that_cannot_be_handed_to_staff_either_stays_in_the_inbox(
+async def test_an_update_that_cannot_be_handed_to_staff_either_is_handed_over_by_the_sweep(
     someone: Person, db: SessionFactory, web_only: tuple[str, Any]
 ) -> None:
     settings = web_only[1].model_copy(update={"inbound_retries": 1})
     assert await someone.post(someone.message_update(text="hello")) == 200
+    # Its job still waits for a worker: the sweep leaves it to that job.
+    await _sweep(settings)
+    assert len(await _waiting(db)) == 1
     await _refuse(db, "messages", "tickets")
     try:
         with working(settings):
             await wait_until(lambda: _failed_for_good(db), "the last try to fail")
+        assert await _tickets(db) == []
+        [kept] = await _waiting(db)
+        assert kept.event["text"] == "hello"
+        # Still refused (an outage longer than the tries): it stays for the next sweep.
+        await _sweep(settings)
+        assert len(await _waiting(db)) == 1
     finally:
         await _allow(db)
-    assert await _tickets(db) == []
-    [kept] = await _waiting(db)
-    assert kept.event["text"] == "hello"
+
+    await _sweep(settings)
+    [(ticket, identity, events)] = await _tickets(db)
+    assert identity.external_id == str(someone.chat_id)
+    assert ticket.details["message"] == "hello"
+    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED]
+    assert await _waiting(db) == []
 
 
 @postgres_only
