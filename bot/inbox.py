@@ -244,13 +244,15 @@ async def hand_to_staff(
 
 
 # Kept events no job will handle any more: their last try failed and so did their hand-over
-# (an outage longer than the tries, say), or their job is gone. Few, if any.
+# (an outage longer than the tries, say), or their job is gone. Few, if any; but during a
+# backlog thousands wait with their jobs, so the live jobs' events are read once, as a hashed
+# set (NOT IN), where a correlated NOT EXISTS may be planned as a loop over both.
 _STRANDED = sa.text(
     """SELECT e.id FROM inbound_events AS e
-WHERE NOT EXISTS (
-    SELECT 1 FROM procrastinate_jobs AS j
+WHERE e.id NOT IN (
+    SELECT CAST(j.args ->> 'event_id' AS integer) FROM procrastinate_jobs AS j
     WHERE j.task_name = :task AND j.status IN ('todo', 'doing')
-        AND j.args ->> 'event_id' = CAST(e.id AS text)
+        AND j.args ->> 'event_id' IS NOT NULL
 )
 ORDER BY e.id
 LIMIT 100
