@@ -71,7 +71,8 @@ class Settings(BaseSettings):
 
     conversation_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
     # A worker's step that fails on a kept update is tried this many more times, the pauses
-    # doubling from 2 s (10: about 34 minutes), before the update goes to staff as a ticket;
+    # doubling from 2 s (10: about 34 minutes), before the update goes to staff as a ticket
+    # (within the minute, by the inbox's sweep);
     # at most 15 (18 hours), so the last try comes before retention deletes the update (a day).
     inbound_retries: Annotated[int, Field(ge=1, le=15)] = 10
     # `helpbot worker` lowers its CPU priority by this much (0 leaves it): on a machine it

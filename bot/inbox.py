@@ -13,9 +13,10 @@ finish were a third of the task engine's work for each message answered. A reply
 still gets its job in the step's transaction; one left unsent by a worker that died in between
 is the sweep's (`bot.jobs`), as any overdue message is.
 
-A step that fails is tried again, the pauses doubling; when its last try fails, the event is
-taken in a transaction of its own and handed to staff as an urgent ticket holding what the person
-sent (`hand_to_staff`). Should that fail too, the event stays until retention deletes it.
+A step that fails is tried again, the pauses doubling. An event no job will handle any more
+(its last try failed, or its job is gone) is found by a sweep each minute and handed to staff, in
+a transaction of its own, as an urgent ticket holding what the person sent (`hand_to_staff`);
+should that fail (the database still away), the next sweep tries again.
 
 On SQLite (`make run`) the web process handles each event at once instead (`Services.accept`).
 """
@@ -31,7 +32,6 @@ from typing import Any
 
 import procrastinate
 import sqlalchemy as sa
-from procrastinate.job_context import JobContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -210,13 +210,10 @@ class Inbox:
                 )
 
 
-async def hand_to_staff(
-    session_factory: SessionFactory, event_id: int, failure: BaseException | None
-) -> None:
-    """After the last try of its step failed: take the kept event and open an urgent ticket
-    with what the person sent, in a transaction of its own. If that fails as well, the event
-    stays where it is, for `hand_over_stranded` to try again (retention deletes it a day on)."""
-    why = "its job is gone" if failure is None else type(failure).__name__
+async def hand_to_staff(session_factory: SessionFactory, event_id: int) -> None:
+    """Take a kept event no job will handle and open an urgent ticket with what the person
+    sent, in a transaction of its own. If that fails, the event stays for the next sweep
+    (retention deletes it a day on)."""
     try:
         async with transaction(session_factory) as session:
             taken = await take_event(session, event_id)
@@ -228,19 +225,13 @@ async def hand_to_staff(
             )
     except Exception as exc:
         log.error(
-            "update %s failed every try (%s) and could not be handed to staff (%s): it stays"
-            " in the inbox",
+            "update %s was not handled and could not be handed to staff (%s): it stays in the"
+            " inbox",
             event_id,
-            why,
             type(exc).__name__,
         )
         return
-    log.error(
-        "update %s failed every try (%s): ticket %s is open for staff",
-        event_id,
-        why,
-        ticket.ref,
-    )
+    log.error("update %s was not handled: ticket %s is open for staff", event_id, ticket.ref)
 
 
 # Kept events no job will handle any more: their last try failed and so did their hand-over
@@ -266,19 +257,18 @@ async def hand_over_stranded(session_factory: SessionFactory) -> None:
         found = await session.exec(_STRANDED, params={"task": INBOUND})  # type: ignore[call-overload]
         stranded = [int(row[0]) for row in found]
     for event_id in stranded:
-        await hand_to_staff(session_factory, event_id, None)
+        await hand_to_staff(session_factory, event_id)
 
 
 def register_inbox(
     app: procrastinate.App,
     handle: Callable[[int], Awaitable[object]],
-    give_up: Callable[[int, BaseException], Awaitable[object]],
     retries: int,
     sweep: Callable[[], Awaitable[object]],
 ) -> None:
     """Register the task that handles a kept event (`handle`, given its id), tried `retries`
-    more times when it fails; after the last, `give_up` gets the event's id and the failure.
-    Each minute `sweep` hands over the events left without a job."""
+    more times when it fails, and the sweep each minute that hands over events left without a
+    job (`sweep`)."""
 
     @app.periodic(cron="* * * * *")
     @app.task(name=INBOX_SWEEP, queue=QUEUE, queueing_lock=INBOX_SWEEP)
@@ -289,18 +279,10 @@ def register_inbox(
     # Only a database away or a fault fails it; the event waits in the inbox meanwhile.
     retry = procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
 
-    @app.task(name=INBOUND, queue=QUEUE, retry=retry, pass_context=True)
-    async def handle_inbound(context: JobContext, event_id: int) -> None:
+    @app.task(name=INBOUND, queue=QUEUE, retry=retry)
+    async def handle_inbound(event_id: int) -> None:
         """Handle one person's kept message or button press: the conversation's step."""
-        try:
-            await handle(event_id)
-        except Exception as exc:
-            # The rule's own answer for this job, so it is the try after which the task engine
-            # makes none: its count of attempts also holds tries a stalled worker or a shutdown
-            # cut short, which were retried without this code seeing them fail.
-            if retry.get_retry_decision(exception=exc, job=context.job) is None:
-                await give_up(event_id, exc)
-            raise
+        await handle(event_id)
 
 
 # The inbox's backlog and the workers alive, for `/readyz`: one statement, each part on an index

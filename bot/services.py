@@ -38,7 +38,7 @@ from bot.db import (
     transaction,
 )
 from bot.embedded import EmbeddedDelivery
-from bot.inbox import Inbox, hand_over_stranded, hand_to_staff, keep_event, register_inbox
+from bot.inbox import Inbox, hand_over_stranded, keep_event, register_inbox
 from bot.jobs import JobApp, create_job_app
 from bot.limits import RateLimiter
 from bot.oncall import EmbeddedPaging, Pager
@@ -350,7 +350,6 @@ async def running(
             register_inbox(
                 jobs.app,
                 inbox.handle,
-                partial(hand_to_staff, session_factory),
                 retries=settings.inbound_retries,
                 sweep=partial(hand_over_stranded, session_factory),
             )
