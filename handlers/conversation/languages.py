@@ -98,12 +98,13 @@ def detect_language(text: str | None) -> str | None:
     return code if code in available_languages() else None
 
 
-def choose_language(contact: Contact, event: IncomingEvent) -> bool:
+def choose_language(contact: Contact, event: IncomingEvent, *, detect: bool = True) -> bool:
     """Choose the contact's language from their channel or their words, if not chosen yet.
 
     Only before they agree to the privacy notice: a language is never guessed mid-request, and
     never again once chosen. A contact whose record names a language other than English
-    (an import, staff) has it already. True when the language was chosen now.
+    (an import, staff) has it already. `detect=False` reads the channel only, not the words.
+    True when the language was chosen now.
     """
     if contact.language_source is not None or contact.language != DEFAULT_LANGUAGE:
         return False
@@ -111,7 +112,7 @@ def choose_language(contact: Contact, event: IncomingEvent) -> bool:
         return False
     code = language_of_tag(event.language)
     source = LanguageSource.CHANNEL
-    if code is None:
+    if code is None and detect:
         code, source = detect_language(event.text), LanguageSource.DETECTED
     if code is None:
         return False

@@ -22,6 +22,7 @@ from bot.inbox import dump_event, load_event
 from bot.job_rules import DELIVER, INBOUND, INBOX_SWEEP
 from bot.logs import PrivateFormatter
 from bot.services import running
+from handlers.conversation.catalog import t
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models import ChannelIdentity, InboundEvent, Message, Ticket, TicketEvent
 from models.enums import Channel, Direction, EventKind, TicketPriority, TicketStatus
@@ -231,12 +232,15 @@ async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
     settings = web_only[1].model_copy(update={"inbound_retries": 1})
     said = "My carer has not come today and I have no food in"
     assert await someone.post(someone.message_update(text=said)) == 200
-    # The step records the message before anything else: it fails on every try.
-    await _refuse(db, "messages")
+    # The step's last write is where the person's conversation is kept: it fails on every try.
+    await _refuse(db, "conversations")
     try:
         with working(settings):
             await wait_until(lambda: _failed_for_good(db), "the last try to fail")
-        # The hand-over writes no message: it works while the step's own write is refused.
+        assert someone.seen() == []
+        # The hand-over keeps no conversation: it works while the step's own write is refused.
+        await _sweep(settings)
+        # A second sweep finds nothing left to hand over, so nothing is said twice.
         await _sweep(settings)
     finally:
         await _allow(db)
@@ -246,13 +250,20 @@ async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
     assert ticket.priority == TicketPriority.URGENT
     assert ticket.status == TicketStatus.NEW
     assert ticket.details["message"] == said
-    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED]
+    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED, EventKind.MESSAGE_OUT]
     assert await _waiting(db) == []
     # Every try was spent before the hand-over: the job failed for good after both.
     [job] = await _inbound_jobs(db)
     assert (job["status"], job["attempts"]) == ("failed", 2)
     assert await _words_in(db, someone.chat_id) == []
-    assert someone.seen() == []
+
+    # The person is told, once, that a person will reply: the hand-over queued it with the
+    # ticket, and a worker delivers it as any reply.
+    with working(settings):
+        await wait_for_idle_outbox(db)
+    [apology] = someone.seen()
+    assert apology.text == t("error.handed_to_staff", "en", variant="telegram")
+    assert apology.buttons == []
 
     # The task engine logs each failed try with its traceback, at INFO: neither the person's
     # words (the statement's values) nor the database's own message is written.
@@ -290,7 +301,7 @@ async def test_an_update_that_cannot_be_handed_to_staff_either_is_handed_over_by
     [(ticket, identity, events)] = await _tickets(db)
     assert identity.external_id == str(someone.chat_id)
     assert ticket.details["message"] == "hello"
-    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED]
+    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED, EventKind.MESSAGE_OUT]
     assert await _waiting(db) == []
 
 

@@ -1,12 +1,15 @@
 """A message the conversation failed on every time goes to staff as an urgent ticket holding what
-the person sent, for someone new as for someone known."""
+the person sent, for someone new as for someone known; the person is told, in their language,
+that a person will reply, unless a text makes no sense (a call) or must not go (opted out)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, transaction
@@ -16,18 +19,25 @@ from handlers.actions.oncall_pages import (
     current_oncall_policy,
 )
 from handlers.actions.unhandled import do_hand_to_staff
-from handlers.conversation.events import IncomingEvent, Location, Media, MediaKind
-from models import ChannelIdentity, Contact, OncallPage, Ticket, TicketEvent
+from handlers.conversation.catalog import messages
+from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
+from models import ChannelIdentity, Contact, Message, OncallPage, Ticket, TicketEvent
 from models.base import utcnow
 from models.enums import (
     ActorType,
     Channel,
+    DeliveryStatus,
+    Direction,
     EventKind,
+    LanguageSource,
     OncallDestination,
+    OutboundPriority,
     TicketCategory,
     TicketPriority,
 )
 from tests.support.chat import Chat
+
+APOLOGY = "error.handed_to_staff"
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +67,36 @@ async def _timeline(db: SessionFactory, ticket: Ticket) -> list[tuple[str, str]]
         return list(rows.all())
 
 
+async def _sent_out(db: SessionFactory) -> list[Message]:
+    """Every message queued to anyone, oldest first."""
+    async with db() as session:
+        statement = select(Message).where(Message.direction == Direction.OUT)
+        return list((await session.exec(statement.order_by(col(Message.id)))).all())
+
+
+async def _known(
+    db: SessionFactory,
+    channel: Channel,
+    external_id: str,
+    *,
+    language: str | None = None,
+    opted_out: bool = False,
+) -> None:
+    """Someone who has used the bot, at its menu, speaking `language` if given, perhaps since
+    opted out; what the conversation sent them so far is forgotten, so only the hand-over's is
+    read."""
+    await Chat(db, channel=channel, external_id=external_id, name="Jan").onboard()
+    async with transaction(db) as session:
+        [identity] = (await session.exec(select(ChannelIdentity))).all()
+        identity.opted_out = opted_out
+        if language is not None:
+            contact = await session.get(Contact, identity.contact_id)
+            assert contact is not None
+            contact.language, contact.language_source = language, LanguageSource.PERSON
+        for message in (await session.exec(select(Message))).all():
+            await session.delete(message)
+
+
 async def test_someone_new_gets_an_urgent_ticket_with_what_they_sent(db: SessionFactory) -> None:
     event = IncomingEvent(
         channel=Channel.WHATSAPP,
@@ -80,6 +120,7 @@ async def test_someone_new_gets_an_urgent_ticket_with_what_they_sent(db: Session
     assert await _timeline(db, ticket) == [
         (EventKind.CREATED, ActorType.CONTACT),
         (EventKind.HANDLING_FAILED, ActorType.SYSTEM),
+        (EventKind.MESSAGE_OUT, ActorType.SYSTEM),
     ]
     async with db() as session:
         identity = await session.get(ChannelIdentity, ticket.identity_id)
@@ -89,6 +130,15 @@ async def test_someone_new_gets_an_urgent_ticket_with_what_they_sent(db: Session
     assert contact is not None and contact.display_name == "Edna"
     # Urgent, so whoever is on duty is told at once.
     assert [page.ticket_id for page in pages] == [ticket.id]
+    # And Edna is told, once, that a person will reply: queued with the ticket, on its timeline.
+    [apology] = await _sent_out(db)
+    assert apology.body == messages("en")[APOLOGY]
+    assert "999" in apology.body
+    assert (apology.identity_id, apology.ticket_id) == (ticket.identity_id, ticket.id)
+    assert apology.channel == Channel.WHATSAPP
+    assert apology.status == DeliveryStatus.QUEUED
+    assert apology.priority == OutboundPriority.REPLY
+    assert apology.payload == {}
 
 
 async def test_someone_known_keeps_their_record(db: SessionFactory) -> None:
@@ -105,3 +155,146 @@ async def test_someone_known_keeps_their_record(db: SessionFactory) -> None:
     assert ticket.details["button"] == "menu:food"
     async with db() as session:
         assert len((await session.exec(select(Contact))).all()) == 1
+
+
+async def test_the_apology_is_in_the_language_on_their_record(db: SessionFactory) -> None:
+    await _known(db, Channel.TELEGRAM, "5557001", language="pl")
+
+    ticket = await _hand(db, IncomingEvent(Channel.TELEGRAM, "5557001", text="pomocy"))
+
+    [apology] = await _sent_out(db)
+    assert apology.body == messages("pl")[APOLOGY]
+    assert apology.body != messages("en")[APOLOGY]
+    assert apology.ticket_id == ticket.id
+    assert ticket.language == "pl"
+
+
+async def test_someone_new_is_told_in_their_apps_language(db: SessionFactory) -> None:
+    event = IncomingEvent(Channel.TELEGRAM, "5557002", text="hello?", language="ar-EG")
+    ticket = await _hand(db, event)
+
+    [apology] = await _sent_out(db)
+    assert apology.body == messages("ar")[APOLOGY]
+    # Kept on their record, as their first answer would have kept it, and told to staff.
+    async with db() as session:
+        contact = await session.get(Contact, ticket.contact_id)
+    assert contact is not None
+    assert (contact.language, contact.language_source) == ("ar", LanguageSource.CHANNEL)
+    assert ticket.language == "ar"
+
+
+async def test_someone_new_whose_app_says_nothing_is_told_in_english(db: SessionFactory) -> None:
+    # Their words are Polish, but the detector is part of the step that kept failing.
+    event = IncomingEvent(Channel.SMS, "+447700900555", text="Dzień dobry, potrzebuję pomocy")
+    await _hand(db, event)
+
+    [apology] = await _sent_out(db)
+    assert apology.body == messages("en")[APOLOGY]
+
+
+async def test_nothing_is_sent_to_someone_who_opted_out(db: SessionFactory) -> None:
+    await _known(db, Channel.SMS, "+447700900777", opted_out=True)
+
+    event = IncomingEvent(Channel.SMS, "+447700900777", provider_id="SM9", text="hello")
+    ticket = await _hand(db, event)
+
+    assert ticket.priority == TicketPriority.URGENT
+    assert await _sent_out(db) == []
+    assert [kind for kind, _ in await _timeline(db, ticket)] == [
+        EventKind.CREATED,
+        EventKind.HANDLING_FAILED,
+    ]
+
+
+async def test_nothing_is_sent_after_the_word_that_opts_out(db: SessionFactory) -> None:
+    event = IncomingEvent(
+        Channel.SMS, "+447700900778", text="STOP", keyword=Keyword.OPT_OUT, provider_id="SM10"
+    )
+    ticket = await _hand(db, event)
+
+    assert ticket.details["message"] == "STOP"
+    assert await _sent_out(db) == []
+
+
+async def test_someone_back_on_telegram_is_told(db: SessionFactory) -> None:
+    # Blocking the bot is Telegram's only opt-out; writing again undoes it, as in a conversation.
+    await _known(db, Channel.TELEGRAM, "5557003", opted_out=True)
+
+    ticket = await _hand(db, IncomingEvent(Channel.TELEGRAM, "5557003", text="hello"))
+
+    [apology] = await _sent_out(db)
+    assert apology.ticket_id == ticket.id
+    async with db() as session:
+        identity = await session.get(ChannelIdentity, ticket.identity_id)
+    assert identity is not None and identity.opted_out is False
+
+
+async def test_nothing_is_queued_for_an_answer_on_a_call(db: SessionFactory) -> None:
+    # The call has ended by the time of the hand-over, and a message queued on the voice channel
+    # would ring the person to say sorry.
+    event = IncomingEvent(
+        Channel.VOICE,
+        "+447700900888",
+        provider_id="CA123:1",
+        text="I need my prescription",
+        phone="+447700900888",
+        replies_inline=True,
+    )
+    ticket = await _hand(db, event)
+
+    assert ticket.channel == Channel.VOICE
+    assert ticket.details["message"] == "I need my prescription"
+    assert await _sent_out(db) == []
+
+
+SQLITE_REFUSAL = """CREATE TRIGGER refuse_messages BEFORE INSERT ON messages
+BEGIN SELECT RAISE(ABORT, 'refused'); END"""
+POSTGRES_REFUSAL = (
+    """CREATE FUNCTION refuse_messages() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'refused'; END $$""",
+    """CREATE TRIGGER refuse_messages BEFORE INSERT ON messages
+FOR EACH ROW EXECUTE FUNCTION refuse_messages()""",
+)
+
+
+@asynccontextmanager
+async def _refusing_messages(db: SessionFactory) -> AsyncIterator[None]:
+    """The database refuses every new message, as when the messages table broke the step."""
+    async with db() as session, session.begin():
+        connection = await session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        for statement in (SQLITE_REFUSAL,) if sqlite else POSTGRES_REFUSAL:
+            await connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        async with db() as session, session.begin():
+            connection = await session.connection()
+            drop = (
+                "DROP TRIGGER refuse_messages"
+                if sqlite
+                else "DROP FUNCTION refuse_messages() CASCADE"
+            )
+            await connection.execute(text(drop))
+
+
+async def test_the_ticket_opens_even_when_the_apology_cannot_be_written(
+    db: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    said = "The boiler is leaking into the flat below"
+    async with _refusing_messages(db):
+        ticket = await _hand(db, IncomingEvent(Channel.TELEGRAM, "5557004", text=said))
+
+    # What the rolled-back savepoint had changed on it was read again: still usable.
+    assert ticket.id is not None and ticket.updated_at is not None
+    assert await _sent_out(db) == []
+    assert await _timeline(db, ticket) == [
+        (EventKind.CREATED, ActorType.CONTACT),
+        (EventKind.HANDLING_FAILED, ActorType.SYSTEM),
+    ]
+    async with db() as session:
+        kept = await session.get(Ticket, ticket.id)
+        pages = (await session.exec(select(OncallPage))).all()
+    assert kept is not None and kept.details["message"] == said
+    assert [page.ticket_id for page in pages] == [ticket.id]
+    assert f"ticket {ticket.ref} is open, but its apology" in caplog.text
