@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, transaction
+from bot.in_flight import InFlightLimit
 from bot.job_rules import (
     INBOUND,
     INBOUND_PRIORITY,
@@ -164,10 +165,16 @@ class Inbox:
         self.deliverer = deliverer
         self.jobs = jobs
         self.idle_after = idle_after
+        # Few steps at once, each quickly done; a slow provider's waits do not count.
+        self.in_flight = InFlightLimit()
 
     async def handle(self, event_id: int) -> Outcome | None:
-        """Handle a kept event in the transaction that deletes it, then send what it queued;
-        None if it was handled before."""
+        """Handle a kept event in the transaction that deletes it, then send what it queued,
+        a few events at once in this process (`bot.in_flight`); None if it was handled before."""
+        async with self.in_flight.place():
+            return await self._handle(event_id)
+
+    async def _handle(self, event_id: int) -> Outcome | None:
         held: list[DeliveryRequest] = []
         try:
             async with transaction(self.session_factory) as session:

@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import DeliveryError, Document, OutboundMessage, Sender, Template
 from bot.db import SessionFactory, transaction
+from bot.in_flight import waiting_outside
 from bot.limits import RateLimiter
 from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.data_copies import PreparedCopy, do_prepare_copy
@@ -317,13 +318,16 @@ class Deliverer:
         of going back to the queue behind everyone else's."""
         pauses = 0
         while True:
-            if turn_at is None:
-                await self.limiter.wait_turn(sender.limits(outgoing))
-            elif (wait := turn_at - time.monotonic()) > 0:
-                await asyncio.sleep(wait)
-            turn_at = None
             try:
-                return await sender.send_part(outgoing, part, last=last)
+                # Waiting for the turn and the provider's answer costs this process nothing: a
+                # step's place at the worker's gate goes to another if it lasts (`bot.in_flight`).
+                async with waiting_outside():
+                    if turn_at is None:
+                        await self.limiter.wait_turn(sender.limits(outgoing))
+                    elif (wait := turn_at - time.monotonic()) > 0:
+                        await asyncio.sleep(wait)
+                    turn_at = None
+                    return await sender.send_part(outgoing, part, last=last)
             except DeliveryError as exc:
                 pause = exc.retry_after
                 if (
