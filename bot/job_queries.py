@@ -49,7 +49,7 @@ WHERE task_name = %(task)s AND status IN ('todo', 'doing') AND person::bigint = 
 """
 _WITH_JOBS = """
 SELECT DISTINCT lock FROM procrastinate_jobs
-WHERE lock = ANY(%(locks)s) AND status IN ('todo', 'doing')
+WHERE lock = ANY(%(locks)s) AND status = ANY(CAST(%(statuses)s AS procrastinate_job_status[]))
 """
 
 
@@ -90,9 +90,12 @@ async def in_bulk_runs(connector: BaseConnector, people: Sequence[int]) -> set[i
     return {int(row["identity_id"]) for row in rows}
 
 
-async def locks_with_jobs(connector: BaseConnector, locks: Sequence[str]) -> set[str]:
-    """Those of `locks` held by a job waiting or running."""
-    rows = await connector.execute_query_all_async(_WITH_JOBS, locks=list(locks))
+async def locks_with_jobs(
+    connector: BaseConnector, locks: Sequence[str], *, running_only: bool = False
+) -> set[str]:
+    """Those of `locks` held by a job waiting or running (only running, if so asked)."""
+    statuses = ["doing"] if running_only else ["todo", "doing"]
+    rows = await connector.execute_query_all_async(_WITH_JOBS, locks=list(locks), statuses=statuses)
     return {row["lock"] for row in rows}
 
 

@@ -17,7 +17,8 @@ the domain work it runs; its queue, priority, lock and rule for trying again are
 - `handle_inbound` (`bot.inbox`) runs the conversation's step for one kept Telegram update; its
   lock is the sender, so a person's updates are handled one at a time, in the order they came.
 - `sweep` (every minute) finds people with a message overdue and no job waiting or running for
-  them, and defers one: the outbox row is the record of truth, a job only a reminder.
+  them (the job handling their incoming update counts: it sends its step's replies), and defers
+  one: the outbox row is the record of truth, a job only a reminder.
 - `retry_stalled` (every minute) puts back the jobs of a worker that stopped sending heartbeats.
 - `remove_old_jobs` (hourly) deletes finished jobs after a day.
 - `page` sends one on-call page (`Pager.page`); a failed attempt asks for the next one itself.
@@ -42,6 +43,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import JobDeferrer
 from procrastinate.types import JSONValue
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, job_pool, transaction
@@ -70,13 +72,15 @@ from bot.job_rules import (
     page_lock,
     queue_for,
     recipient_lock,
+    sender_lock,
 )
 from bot.oncall import Pager
 from bot.outbound import Deliverer
-from handlers.actions.delivery_due import list_due
+from handlers.actions.delivery_due import DueRecipient, list_due
 from handlers.actions.oncall import list_due_pages
 from handlers.actions.oncall_pages import PageRequest
 from handlers.actions.outbox import DeliveryRequest
+from models import ChannelIdentity
 from models.base import utcnow
 from models.enums import OutboundPriority
 
@@ -360,8 +364,26 @@ class JobApp:
         # answer never waits there for the campaign.
         bulk = [d.identity_id for d in overdue if d.priority <= OutboundPriority.BULK]
         covered |= await in_bulk_runs(self.app.connector, bulk)
-        missing = [d for d in overdue if d.identity_id not in covered]
+        missing = await self._not_being_answered(
+            [d for d in overdue if d.identity_id not in covered]
+        )
         for due in missing:
             log.warning("person %s had an overdue message and no delivery job", due.identity_id)
             await self.defer_at(due.identity_id, due.priority, None)
         return [d.identity_id for d in missing]
+
+    async def _not_being_answered(self, due: list[DueRecipient]) -> list[DueRecipient]:
+        """Those of `due` with no incoming update being handled: that job sends the replies its
+        step queued itself (`bot.inbox`), and they look overdue, their time the update's arrival,
+        which a backlog makes minutes old."""
+        if not due:
+            return due
+        async with self.session_factory() as session:
+            statement = select(
+                ChannelIdentity.id, ChannelIdentity.channel, ChannelIdentity.external_id
+            ).where(col(ChannelIdentity.id).in_([d.identity_id for d in due]))
+            locks = {i: sender_lock(c, e) for i, c, e in (await session.exec(statement)).all()}
+        answering = await locks_with_jobs(
+            self.app.connector, list(locks.values()), running_only=True
+        )
+        return [d for d in due if locks.get(d.identity_id) not in answering]

@@ -16,7 +16,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from bot.embedded import EmbeddedDelivery
-from bot.job_rules import BULK_COME_BACK
+from bot.job_rules import BULK_COME_BACK, INBOUND, sender_lock
 from bot.services import Services, running
 from handlers.actions.identities import get_or_create_identity
 from handlers.actions.outbox import DeliveryRequest, queue_reply
@@ -186,6 +186,43 @@ async def test_the_sweep_defers_a_job_for_an_overdue_message_that_has_none(
     assert await services.jobs.sweep() == [person]
     assert await jobs_for(engine, person) == 1
     assert await services.jobs.sweep() == []  # a job is waiting for them now
+
+
+@postgres_only
+async def test_the_sweep_leaves_replies_the_job_handling_their_update_is_sending(
+    db: SessionFactory, services: Services, engine: AsyncEngine
+) -> None:
+    person, message_id = await queue(db, 9205, "Hello", OutboundPriority.REPLY)
+    async with transaction(db) as session:
+        message = await session.get(Message, message_id)
+        assert message is not None
+        # A step's replies are timed at the update's arrival: minutes ago after a backlog.
+        message.next_attempt_at = utcnow() - timedelta(minutes=2)
+    # The job that ran the step is still running: it sends them next (`bot.inbox`).
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, args, status)"
+                " VALUES ('delivery', :task, :lock, '{}', 'todo')"
+            ),
+            {"task": INBOUND, "lock": sender_lock(Channel.TELEGRAM, "9205")},
+        )
+        await connection.execute(
+            text("UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = :task"),
+            {"task": INBOUND},
+        )
+    assert services.jobs is not None
+
+    assert await services.jobs.sweep() == []
+    assert await jobs_for(engine, person) == 0
+    # Had it ended without sending them (a worker stopped in between), the sweep steps in.
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE procrastinate_jobs SET status = 'failed' WHERE task_name = :task"),
+            {"task": INBOUND},
+        )
+    assert await services.jobs.sweep() == [person]
+    assert await jobs_for(engine, person) == 1
 
 
 @postgres_only
