@@ -62,6 +62,9 @@ async def do_hand_to_staff(
     """Open an urgent ticket for the person holding what they sent, its timeline saying it
     could not be handled automatically, and tell them a person will reply (see the module)."""
     identity, contact = await get_or_create_identity(session=session, event=event, now=now)
+    # They wrote then: what staff may send them on WhatsApp (its 24-hour window) counts from it.
+    if identity.last_inbound_at is None or identity.last_inbound_at < received_at:
+        identity.last_inbound_at = received_at
     if identity.opted_out and event.channel is Channel.TELEGRAM:
         # As the conversation does: on Telegram only blocking the bot opts out, and they wrote.
         identity.opted_out = False

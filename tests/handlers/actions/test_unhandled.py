@@ -127,6 +127,10 @@ async def test_someone_new_gets_an_urgent_ticket_with_what_they_sent(db: Session
         contact = await session.get(Contact, ticket.contact_id)
         pages = (await session.exec(select(OncallPage))).all()
     assert identity is not None and identity.external_id == "whatsapp:+447700900321"
+    # Staff's reply window on WhatsApp runs from when Edna wrote, 34 minutes ago.
+    assert identity.last_inbound_at is not None
+    since = utcnow() - identity.last_inbound_at
+    assert timedelta(minutes=34) <= since < timedelta(minutes=35)
     assert contact is not None and contact.display_name == "Edna"
     # Urgent, so whoever is on duty is told at once.
     assert [page.ticket_id for page in pages] == [ticket.id]
