@@ -3,10 +3,6 @@ who sent STOP still gets the numbers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.db import SessionFactory
@@ -14,46 +10,11 @@ from models import ChannelIdentity, TicketEvent
 from models.enums import EventKind, TicketPriority
 from tests.bot.telegram_webhook.person import Person, text_of
 from tests.handlers.safeguarding.corpus import unclear_message
+from tests.support.refusals import refusing
 from tests.support.servers import wait_for_idle_outbox
 from tests.support.tickets import all_tickets
 
 EMERGENCY = "I think my husband is having a heart attack"
-
-SQLITE_REFUSAL = """
-CREATE TRIGGER refuse_conversation_updates BEFORE UPDATE ON conversations
-BEGIN SELECT RAISE(ABORT, 'conversation updates refused'); END
-"""
-POSTGRES_REFUSAL = (
-    """
-CREATE FUNCTION refuse_conversation_updates() RETURNS trigger LANGUAGE plpgsql AS
-$$ BEGIN RAISE EXCEPTION 'conversation updates refused'; END $$
-""",
-    """
-CREATE TRIGGER refuse_conversation_updates BEFORE UPDATE ON conversations
-FOR EACH ROW EXECUTE FUNCTION refuse_conversation_updates()
-""",
-)
-
-
-@asynccontextmanager
-async def _refusing(db: SessionFactory) -> AsyncIterator[None]:
-    """The database refuses every change to a conversation (the last write of each step)."""
-    async with db() as session, session.begin():
-        connection = await session.connection()
-        sqlite = connection.dialect.name == "sqlite"
-        for statement in (SQLITE_REFUSAL,) if sqlite else POSTGRES_REFUSAL:
-            await connection.execute(text(statement))
-    try:
-        yield
-    finally:
-        async with db() as session, session.begin():
-            connection = await session.connection()
-            if sqlite:
-                await connection.execute(text("DROP TRIGGER refuse_conversation_updates"))
-            else:
-                await connection.execute(
-                    text("DROP FUNCTION refuse_conversation_updates() CASCADE")
-                )
 
 
 async def _events(db: SessionFactory, ticket_id: int | None) -> list[EventKind]:
@@ -77,7 +38,7 @@ async def test_the_alert_survives_a_failure_later_in_its_step(
     person: Person, db: SessionFactory, database_url: str
 ) -> None:
     await person.onboard()
-    async with _refusing(db):
+    async with refusing(db, "conversations", write="UPDATE"):
         update = person.message_update(text=EMERGENCY)
         # The step's own write fails...
         assert await person.post(update) == _refused(database_url)
@@ -104,7 +65,7 @@ async def test_a_yes_to_the_safety_question_survives_a_failure_later_in_its_step
     asked = text_of(await person.say(unclear_message("en")))
     assert "in danger right now?" in asked
     assert await all_tickets(db) == []
-    async with _refusing(db):
+    async with refusing(db, "conversations", write="UPDATE"):
         update = person.press_update("Yes")
         # The step's own write fails...
         assert await person.post(update) == _refused(database_url)

@@ -30,6 +30,7 @@ from tests.bot.telegram_webhook.person import SECRET, Person
 from tests.conftest import postgres_only
 from tests.doubles.telegram_api import TelegramApiDouble
 from tests.support.app import settings_for, working
+from tests.support.refusals import allow_writes, refuse_writes
 from tests.support.servers import (
     ThreadedServer,
     pending_outbound,
@@ -96,29 +97,6 @@ async def _words_in(db: SessionFactory, chat_id: int) -> list[str]:
         return list((await session.exec(statement)).all())
 
 
-async def _refuse(db: SessionFactory, *tables: str) -> None:
-    """Make every insert into `tables` fail, as a database refusing writes would."""
-    async with db() as session, session.begin():
-        await session.exec(  # type: ignore[call-overload]
-            text(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
-                " RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
-            )
-        )
-        for table in tables:
-            await session.exec(  # type: ignore[call-overload]
-                text(
-                    f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
-                    " FOR EACH ROW EXECUTE FUNCTION refuse()"
-                )
-            )
-
-
-async def _allow(db: SessionFactory) -> None:
-    async with db() as session, session.begin():
-        await session.exec(text("DROP FUNCTION refuse() CASCADE"))  # type: ignore[call-overload]
-
-
 @postgres_only
 async def test_an_update_is_kept_with_its_job_until_a_worker_handles_it_once(
     someone: Person, db: SessionFactory, web_only: tuple[str, Any]
@@ -171,7 +149,7 @@ async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
 ) -> None:
     with working(web_only[1]):
         await someone.say("hello")
-        await _refuse(db, "messages")
+        await refuse_writes(db, "messages")
         try:
             before = len(someone.seen())
             assert await someone.post(someone.message_update(text="Yes I agree")) == 200
@@ -183,7 +161,7 @@ async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
 
             await wait_until(failed_once, "the step to fail and its job to wait for a retry")
         finally:
-            await _allow(db)
+            await allow_writes(db)
         await wait_for_idle_outbox(db)
     assert await _waiting(db) == []
     assert "Yes I agree" in await _words_in(db, someone.chat_id)
@@ -233,7 +211,7 @@ async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
     said = "My carer has not come today and I have no food in"
     assert await someone.post(someone.message_update(text=said)) == 200
     # The step's last write is where the person's conversation is kept: it fails on every try.
-    await _refuse(db, "conversations")
+    await refuse_writes(db, "conversations")
     try:
         with working(settings):
             await wait_until(lambda: _failed_for_good(db), "the last try to fail")
@@ -243,7 +221,7 @@ async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
         # A second sweep finds nothing left to hand over, so nothing is said twice.
         await _sweep(settings)
     finally:
-        await _allow(db)
+        await allow_writes(db)
 
     [(ticket, identity, events)] = await _tickets(db)
     assert (identity.channel, identity.external_id) == (Channel.TELEGRAM, str(someone.chat_id))
@@ -284,7 +262,7 @@ async def test_an_update_that_cannot_be_handed_to_staff_either_is_handed_over_by
     # Its job still waits for a worker: the sweep leaves it to that job.
     await _sweep(settings)
     assert len(await _waiting(db)) == 1
-    await _refuse(db, "messages", "tickets")
+    await refuse_writes(db, "messages", "tickets")
     try:
         with working(settings):
             await wait_until(lambda: _failed_for_good(db), "the last try to fail")
@@ -295,7 +273,7 @@ async def test_an_update_that_cannot_be_handed_to_staff_either_is_handed_over_by
         await _sweep(settings)
         assert len(await _waiting(db)) == 1
     finally:
-        await _allow(db)
+        await allow_writes(db)
 
     await _sweep(settings)
     [(ticket, identity, events)] = await _tickets(db)

@@ -4,12 +4,10 @@ that a person will reply, unless a text makes no sense (a call) or must not go (
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, transaction
@@ -36,6 +34,7 @@ from models.enums import (
     TicketPriority,
 )
 from tests.support.chat import Chat
+from tests.support.refusals import refusing
 
 APOLOGY = "error.handed_to_staff"
 
@@ -251,42 +250,11 @@ async def test_nothing_is_queued_for_an_answer_on_a_call(db: SessionFactory) -> 
     assert await _sent_out(db) == []
 
 
-SQLITE_REFUSAL = """CREATE TRIGGER refuse_messages BEFORE INSERT ON messages
-BEGIN SELECT RAISE(ABORT, 'refused'); END"""
-POSTGRES_REFUSAL = (
-    """CREATE FUNCTION refuse_messages() RETURNS trigger LANGUAGE plpgsql AS
-$$ BEGIN RAISE EXCEPTION 'refused'; END $$""",
-    """CREATE TRIGGER refuse_messages BEFORE INSERT ON messages
-FOR EACH ROW EXECUTE FUNCTION refuse_messages()""",
-)
-
-
-@asynccontextmanager
-async def _refusing_messages(db: SessionFactory) -> AsyncIterator[None]:
-    """The database refuses every new message, as when the messages table broke the step."""
-    async with db() as session, session.begin():
-        connection = await session.connection()
-        sqlite = connection.dialect.name == "sqlite"
-        for statement in (SQLITE_REFUSAL,) if sqlite else POSTGRES_REFUSAL:
-            await connection.execute(text(statement))
-    try:
-        yield
-    finally:
-        async with db() as session, session.begin():
-            connection = await session.connection()
-            drop = (
-                "DROP TRIGGER refuse_messages"
-                if sqlite
-                else "DROP FUNCTION refuse_messages() CASCADE"
-            )
-            await connection.execute(text(drop))
-
-
 async def test_the_ticket_opens_even_when_the_apology_cannot_be_written(
     db: SessionFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     said = "The boiler is leaking into the flat below"
-    async with _refusing_messages(db):
+    async with refusing(db, "messages"):
         ticket = await _hand(db, IncomingEvent(Channel.TELEGRAM, "5557004", text=said))
 
     # What the rolled-back savepoint had changed on it was read again: still usable.
