@@ -75,6 +75,18 @@ async def queue(
     return identity.id, message.id
 
 
+async def queue_overdue(
+    factory: SessionFactory, chat_id: int, text: str, priority: OutboundPriority
+) -> int:
+    """`queue`, the message due two minutes ago (as one a sweep should find); the identity."""
+    person, message_id = await queue(factory, chat_id, text, priority)
+    async with transaction(factory) as session:
+        message = await session.get(Message, message_id)
+        assert message is not None
+        message.next_attempt_at = utcnow() - timedelta(minutes=2)
+    return person
+
+
 async def all_sent(db: SessionFactory, count: int) -> bool:
     async with db() as session:
         rows = (await session.exec(select(Message.status).where(Message.direction == "out"))).all()
@@ -175,11 +187,7 @@ async def test_the_sweep_defers_a_job_for_an_overdue_message_that_has_none(
     db: SessionFactory, services: Services, engine: AsyncEngine
 ) -> None:
     # Queued by a session with no job hook: the row is committed, no job exists.
-    person, message_id = await queue(db, 9200, "hello", OutboundPriority.REPLY)
-    async with transaction(db) as session:
-        message = await session.get(Message, message_id)
-        assert message is not None
-        message.next_attempt_at = utcnow() - timedelta(minutes=2)
+    person = await queue_overdue(db, 9200, "hello", OutboundPriority.REPLY)
     assert await jobs_for(engine, person) == 0
     assert services.jobs is not None
 
@@ -192,12 +200,8 @@ async def test_the_sweep_defers_a_job_for_an_overdue_message_that_has_none(
 async def test_the_sweep_leaves_replies_the_job_handling_their_update_is_sending(
     db: SessionFactory, services: Services, engine: AsyncEngine
 ) -> None:
-    person, message_id = await queue(db, 9205, "Hello", OutboundPriority.REPLY)
-    async with transaction(db) as session:
-        message = await session.get(Message, message_id)
-        assert message is not None
-        # A step's replies are timed at the update's arrival: minutes ago after a backlog.
-        message.next_attempt_at = utcnow() - timedelta(minutes=2)
+    # A step's replies are timed at the update's arrival: minutes ago after a backlog.
+    person = await queue_overdue(db, 9205, "Hello", OutboundPriority.REPLY)
     # The job that ran the step is still running: it sends them next (`bot.inbox`).
     async with engine.begin() as connection:
         await connection.execute(
@@ -231,12 +235,7 @@ async def test_the_sweep_leaves_people_a_campaigns_bulk_run_will_reach(
 ) -> None:
     people = []
     for chat in (9210, 9211):
-        person, message_id = await queue(db, chat, "check-in", OutboundPriority.BULK)
-        async with transaction(db) as session:
-            message = await session.get(Message, message_id)
-            assert message is not None
-            message.next_attempt_at = utcnow() - timedelta(minutes=2)
-        people.append(person)
+        people.append(await queue_overdue(db, chat, "check-in", OutboundPriority.BULK))
     assert services.jobs is not None
     # The first person is in a campaign's run that no worker has reached yet.
     async with transaction(services.session_factory) as session:
