@@ -7,7 +7,8 @@ when the ordinary step is broken: what they sent is not recorded as a message. T
 queued in the same transaction, on the ticket's timeline, but under a savepoint: should its
 writes fail too (the messages table may be what broke the step), the ticket still opens.
 Nothing is queued on a call (it is over, and a queued message would ring them), nor to someone
-who opted out or whose message was the opt-out itself.
+opted out. A STOP or START is applied here as the conversation would have (without its
+confirmation): a STOP that broke the step still stops every message, check-ins included.
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ async def do_hand_to_staff(
     if identity.opted_out and event.channel is Channel.TELEGRAM:
         # As the conversation does: on Telegram only blocking the bot opts out, and they wrote.
         identity.opted_out = False
+    # Their word on being written to holds whatever broke the step: a STOP stops everything
+    # (check-ins included) at once, a START lets the answer reach them.
+    if event.keyword is Keyword.OPT_OUT:
+        identity.opted_out = True
+    elif event.keyword is Keyword.OPT_IN:
+        identity.opted_out = False
     # Someone new is spoken to in their app's language, as their first answer would have been;
     # not guessed from their words, since the detector runs in the step that kept failing.
     if choose_language(contact, event, detect=False):
@@ -95,10 +102,10 @@ async def do_hand_to_staff(
 
 def _may_be_told(event: IncomingEvent, identity: ChannelIdentity) -> bool:
     """Whether a queued text makes sense: not on a call (it has ended, and delivery on the
-    voice channel rings them), not to someone opted out, nor after the word that opts out."""
+    voice channel rings them), not to someone opted out (their STOP applied already)."""
     if event.replies_inline or event.channel is Channel.VOICE:
         return False
-    return not identity.opted_out and event.keyword is not Keyword.OPT_OUT
+    return not identity.opted_out
 
 
 async def _apologise(

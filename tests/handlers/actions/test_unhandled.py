@@ -217,6 +217,25 @@ async def test_nothing_is_sent_after_the_word_that_opts_out(db: SessionFactory) 
 
     assert ticket.details["message"] == "STOP"
     assert await _sent_out(db) == []
+    # And the STOP holds, though the step broke on it: nothing more goes to them, check-ins
+    # included.
+    async with db() as session:
+        identity = await session.get(ChannelIdentity, ticket.identity_id)
+    assert identity is not None and identity.opted_out is True
+
+
+async def test_a_start_that_failed_still_lets_messages_through(db: SessionFactory) -> None:
+    await _known(db, Channel.SMS, "+447700900779", opted_out=True)
+    event = IncomingEvent(
+        Channel.SMS, "+447700900779", text="START", keyword=Keyword.OPT_IN, provider_id="SM11"
+    )
+    ticket = await _hand(db, event)
+
+    [apology] = await _sent_out(db)
+    assert apology.ticket_id == ticket.id
+    async with db() as session:
+        identity = await session.get(ChannelIdentity, ticket.identity_id)
+    assert identity is not None and identity.opted_out is False
 
 
 async def test_someone_back_on_telegram_is_told(db: SessionFactory) -> None:
