@@ -10,8 +10,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.inserts import insert_rows, insert_unless_present
-from handlers.conversation.events import IncomingEvent
+from handlers.conversation.events import IncomingEvent, Keyword
 from models import ChannelIdentity, Contact
+from models.enums import Channel
 
 # The contact comes in the same statement: a returning person costs one read, not two. Built
 # once, the channel and id its parameters: building it cost more CPU than running it.
@@ -85,3 +86,20 @@ async def list_contact_identities(
         .order_by(col(ChannelIdentity.id))
     )
     return (await session.exec(statement)).all()
+
+
+def apply_opt_word(
+    identity: ChannelIdentity, event: IncomingEvent, keyword: Keyword | None
+) -> Keyword | None:
+    """Apply what the person's message says about being written to, and return the keyword
+    that still counts: a START or YES from someone not opted out is an ordinary answer."""
+    if identity.opted_out and event.channel is Channel.TELEGRAM:
+        # On Telegram, blocking the bot is the only way to opt out; writing again undoes it.
+        identity.opted_out = False
+    if keyword is Keyword.OPT_IN and not identity.opted_out:
+        return None
+    if keyword is Keyword.OPT_OUT:
+        identity.opted_out = True
+    elif keyword is Keyword.OPT_IN:
+        identity.opted_out = False
+    return keyword

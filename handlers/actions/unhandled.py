@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.identities import get_or_create_identity
+from handlers.actions.identities import apply_opt_word, get_or_create_identity
 from handlers.actions.outbox import queue_reply
 from handlers.actions.tickets import add_event, do_create_ticket
 from handlers.conversation.catalog import t
-from handlers.conversation.events import IncomingEvent, Keyword, Reply
+from handlers.conversation.events import IncomingEvent, Reply
 from handlers.conversation.languages import choose_language
 from models import ChannelIdentity, Contact, Ticket
 from models.enums import (
@@ -66,15 +66,9 @@ async def do_hand_to_staff(
     # They wrote then: what staff may send them on WhatsApp (its 24-hour window) counts from it.
     if identity.last_inbound_at is None or identity.last_inbound_at < received_at:
         identity.last_inbound_at = received_at
-    if identity.opted_out and event.channel is Channel.TELEGRAM:
-        # As the conversation does: on Telegram only blocking the bot opts out, and they wrote.
-        identity.opted_out = False
-    # Their word on being written to holds whatever broke the step: a STOP stops everything
-    # (check-ins included) at once, a START lets the answer reach them.
-    if event.keyword is Keyword.OPT_OUT:
-        identity.opted_out = True
-    elif event.keyword is Keyword.OPT_IN:
-        identity.opted_out = False
+    # Their word on being written to holds whatever broke the step, as in a conversation: a
+    # STOP stops everything (check-ins included) at once, a START lets the answer reach them.
+    apply_opt_word(identity, event, event.keyword)
     # Someone new is spoken to in their app's language, as their first answer would have been;
     # not guessed from their words, since the detector runs in the step that kept failing.
     if choose_language(contact, event, detect=False):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.identities import identify
+from handlers.actions.identities import apply_opt_word, identify
 from handlers.actions.inserts import insert_rows, insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
 from handlers.actions.outbox import queue_replies, record_inbound
@@ -52,7 +52,7 @@ from handlers.safeguarding.detection import Outcome as Seen
 from handlers.safeguarding.response import do_raise_alert
 from models import ChannelIdentity, Conversation
 from models.base import utcnow
-from models.enums import Channel, OutboundPriority, TicketPriority
+from models.enums import OutboundPriority, TicketPriority
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +197,8 @@ async def _step(
 
 
 def _opt_out(turn: Turn) -> State:
-    """Stop all messages to this identity; confirm unless the provider does so itself."""
-    turn.identity.opted_out = True
+    """After a STOP (applied by `apply_opt_word`): forget the request under way, and confirm
+    unless the provider does so itself."""
     turn.data.clear()
     if not turn.event.provider_confirms_opt_out:
         turn.say(turn.t("optout.confirmed"))
@@ -206,8 +206,8 @@ def _opt_out(turn: Turn) -> State:
 
 
 def _opt_in(turn: Turn) -> State:
-    """Allow messages again and show where to start: the menu, or the privacy notice."""
-    turn.identity.opted_out = False
+    """After a START (applied by `apply_opt_word`): show where to start, the menu or the
+    privacy notice."""
     turn.data.clear()
     if turn.contact.consented_at is None:
         return start.ask_consent(turn, turn.t("optout.welcome_back"))
@@ -279,14 +279,8 @@ async def handle_event(
         menu=MENU_ITEMS,
         new_identity=new,
     )
-    keyword = event.keyword or my_data.typed_keyword(event)
+    keyword = apply_opt_word(identity, event, event.keyword or my_data.typed_keyword(event))
     outcome = Outcome()
-    if identity.opted_out and event.channel is Channel.TELEGRAM:
-        # On Telegram, blocking the bot is the only way to opt out; writing again undoes it.
-        identity.opted_out = False
-    if keyword is Keyword.OPT_IN and not identity.opted_out:
-        # "YES" or "START" from someone who never opted out is an ordinary answer.
-        keyword = None
     if keyword is Keyword.OPT_OUT:
         after = _opt_out(turn)
     elif keyword is Keyword.OPT_IN:
