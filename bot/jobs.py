@@ -74,6 +74,7 @@ from bot.job_rules import (
     recipient_lock,
     sender_lock,
 )
+from bot.job_statistics import analyze_jobs
 from bot.oncall import Pager
 from bot.outbound import Deliverer
 from handlers.actions.delivery_due import DueRecipient, list_due
@@ -341,12 +342,11 @@ class JobApp:
         return await pull_forward(self.app.connector, identity_id, priority, until)
 
     async def refresh_statistics(self) -> None:
-        """Let PostgreSQL plan job fetches on current figures: run after queueing thousands of
-        jobs at once (a campaign). On stale figures (an empty table a minute ago) each fetch
-        checks every waiting job's lock before it picks one, taking a second with 3,000 waiting;
-        autovacuum would only catch up within the minute."""
+        """Let PostgreSQL plan job fetches on current figures at once: run after queueing
+        thousands of jobs at once (a campaign), before the workers' next look
+        (`bot.job_statistics`)."""
         await self._open()
-        await self.app.connector.execute_query_async("ANALYZE procrastinate_jobs")
+        await analyze_jobs(self.app.connector)
 
     # --- the safety net -----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from procrastinate.worker import Worker
 
 from bot.config import Settings
 from bot.job_rules import BULK_QUEUE
+from bot.job_statistics import keep_statistics_current
 from bot.services import running
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,10 @@ async def run_worker(
             concurrency,
             ", ".join(f"{o['name']} {o['concurrency']}" for o in loops),
         )
-        running_loops = asyncio.gather(*(_keep_running(app, options, stop) for options in loops))
+        running_loops = asyncio.gather(
+            *(_keep_running(app, options, stop) for options in loops),
+            keep_statistics_current(app.connector, stop),
+        )
         if started is not None:
             started()
         await running_loops

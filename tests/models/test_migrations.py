@@ -17,7 +17,7 @@ from sqlmodel import SQLModel, select
 from bot.db import create_engine, create_session_factory
 from bot.migrate import is_ours, upgrade
 from models import DirectoryEntry
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import POSTGRES_ADMIN_URL, postgres_only
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -82,3 +82,22 @@ async def test_postgresql_gets_the_task_engines_tables(database_url: str) -> Non
         await engine.dispose()
     has_jobs = "procrastinate_jobs" in tables
     assert has_jobs is (not database_url.startswith("sqlite"))
+
+
+@postgres_only
+async def test_the_task_engines_open_jobs_are_found_by_their_lock(database_url: str) -> None:
+    # Each job fetch asks whether an open job holds the same lock (0014_job_locks).
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                text(
+                    "SELECT indexdef FROM pg_indexes WHERE tablename = 'procrastinate_jobs' "
+                    "AND indexname = 'ix_procrastinate_jobs_open_lock'"
+                )
+            )
+            definition = found.scalar_one()
+    finally:
+        await engine.dispose()
+    assert "(lock)" in definition
+    assert "'todo'" in definition and "'doing'" in definition

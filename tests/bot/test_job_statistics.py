@@ -1,0 +1,87 @@
+"""Each worker keeps the planner's figures for the job table current (`bot.job_statistics`), so
+that a burst of jobs into a table last analysed nearly empty is not planned as a handful."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import procrastinate
+import pytest
+
+from bot.config import Settings
+from bot.job_statistics import CHANGED_AT_LEAST, analyze_jobs, refresh_if_stale
+from tests.conftest import postgres_only
+from tests.support.app import ThreadedWorker, settings_for
+from tests.support.servers import wait_until
+
+# Jobs of a task nobody runs, due in a year: no worker fetches them while the test looks. A busy
+# connection reports its changes within a second; an idle one, as this is after it, within ten,
+# unless told to report them at once.
+_QUEUE = "statistics-test"
+_DEFER = """SELECT procrastinate_defer_jobs_v1(ARRAY(
+    SELECT ROW(%(queue)s, 'statistics.nothing', 0, NULL, NULL, jsonb_build_object('n', n),
+        now() + interval '1 year')::procrastinate_job_to_defer_v1
+    FROM generate_series(1, %(count)s::integer) AS n
+)), pg_stat_force_next_flush()"""
+_COUNTED = "SELECT reltuples FROM pg_class WHERE oid = to_regclass('procrastinate_jobs')"
+
+
+@pytest.fixture
+async def connector(database_url: str) -> AsyncIterator[procrastinate.PsycopgConnector]:
+    connector = procrastinate.PsycopgConnector(
+        conninfo=Settings(database_url=database_url).libpq_url
+    )
+    await connector.open_async()
+    try:
+        yield connector
+    finally:
+        await connector.execute_query_async(
+            "DELETE FROM procrastinate_jobs WHERE queue_name = %(queue)s", queue=_QUEUE
+        )
+        await connector.close_async()
+
+
+async def _counted(connector: procrastinate.PsycopgConnector) -> float:
+    return float((await connector.execute_query_one_async(_COUNTED))["reltuples"])
+
+
+async def _burst(connector: procrastinate.PsycopgConnector) -> float:
+    """Analyse the table as it is (as autovacuum leaves it after a quiet night), then queue more
+    jobs than it held and than `CHANGED_AT_LEAST`; how many it should count once analysed."""
+    await analyze_jobs(connector)
+    before = await _counted(connector)
+    count = int(max(CHANGED_AT_LEAST, before)) + 100
+    await connector.execute_query_async(_DEFER, queue=_QUEUE, count=count)
+    return max(before, 0) + count
+
+
+@postgres_only
+async def test_a_burst_into_a_table_analysed_before_it_is_analysed_again(
+    connector: procrastinate.PsycopgConnector,
+) -> None:
+    await analyze_jobs(connector)
+    assert not await refresh_if_stale(connector), "nothing changed since it was analysed"
+    expected = await _burst(connector)
+
+    async def analysed() -> bool:
+        return await refresh_if_stale(connector)
+
+    await wait_until(analysed, "the burst to be analysed")
+    assert await _counted(connector) >= expected
+    assert not await refresh_if_stale(connector), "analysed once, not at every look"
+
+
+@postgres_only
+async def test_a_running_worker_analyses_a_burst_by_itself(
+    database_url: str, connector: procrastinate.PsycopgConnector
+) -> None:
+    worker = ThreadedWorker(settings_for(database_url)).start()
+    try:
+        expected = await _burst(connector)
+
+        async def analysed() -> bool:
+            return await _counted(connector) >= expected
+
+        await wait_until(analysed, "the worker to analyse the burst")
+    finally:
+        worker.stop()
