@@ -15,6 +15,7 @@ from sqlmodel import select
 
 import bot.db
 from bot.db import (
+    WEB_CONNECTIONS,
     SessionFactory,
     create_engine,
     create_session_factory,
@@ -22,9 +23,11 @@ from bot.db import (
     reading,
     transaction,
 )
+from bot.services import running
 from models import Staff
 from models.staff import StaffRole
 from tests.conftest import postgres_only
+from tests.support.app import settings_for
 
 
 @pytest.fixture
@@ -249,3 +252,32 @@ async def test_a_transaction_that_stages_rows_first_waits_its_turn_to_write(
     async with own_pool() as session:
         names = sorted(s.name for s in (await session.exec(select(Staff))).all())
     assert names == ["Asha K.", "Ben"]
+
+
+async def _server_process(sessions: SessionFactory) -> int:
+    async with sessions() as session:
+        connection = await session.connection()
+        found = await connection.execute(text("SELECT pg_backend_pid(), pg_sleep(0.05)"))
+        return int(found.scalar_one())
+
+
+@postgres_only
+async def test_an_engine_given_its_connections_answers_a_burst_on_those_alone(
+    engine: AsyncEngine,
+) -> None:
+    # A web process's burst of webhooks waits its turn for a kept connection: opening one more,
+    # a new server process, costs the database most when it is busiest (`WEB_CONNECTIONS`).
+    fixed = create_engine(engine.url.render_as_string(hide_password=False), connections=2)
+    try:
+        sessions = create_session_factory(fixed)
+        answered_by = await asyncio.gather(*(_server_process(sessions) for _ in range(6)))
+    finally:
+        await fixed.dispose()
+    assert len(answered_by) == 6
+    assert len(set(answered_by)) == 2
+
+
+@postgres_only
+async def test_the_web_process_keeps_its_connections(database_url: str) -> None:
+    async with running(settings_for(database_url)) as services:
+        assert services.engine.pool.size() == WEB_CONNECTIONS  # type: ignore[attr-defined]
