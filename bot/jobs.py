@@ -354,8 +354,9 @@ class JobApp:
         """Defer a job for each person with a message overdue and no job that would be picked
         as soon as it, at their most urgent message's priority; returns who."""
         await self._open()
+        due_by = utcnow() - SWEEP_GRACE
         async with transaction(self.session_factory) as session:
-            overdue = await list_due(session=session, due_by=utcnow() - SWEEP_GRACE)
+            overdue = await list_due(session=session, due_by=due_by)
         if not overdue:
             return []
         covered = await covered_by_jobs(self.app.connector, overdue)
@@ -367,6 +368,12 @@ class JobApp:
         missing = await self._not_being_answered(
             [d for d in overdue if d.identity_id not in covered]
         )
+        if missing:
+            # Read again now that no job was seen: a job that ended since the first read sent
+            # their messages, and is no sign of one lost.
+            async with transaction(self.session_factory) as session:
+                people = [d.identity_id for d in missing]
+                missing = await list_due(session=session, due_by=due_by, people=people)
         for due in missing:
             log.warning("person %s had an overdue message and no delivery job", due.identity_id)
             await self.defer_at(due.identity_id, due.priority, None)
