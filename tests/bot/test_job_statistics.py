@@ -45,14 +45,14 @@ async def _counted(connector: procrastinate.PsycopgConnector) -> float:
     return float((await connector.execute_query_one_async(_COUNTED))["reltuples"])
 
 
-async def _burst(connector: procrastinate.PsycopgConnector) -> float:
+async def _burst(connector: procrastinate.PsycopgConnector) -> int:
     """Analyse the table as it is (as autovacuum leaves it after a quiet night), then queue more
-    jobs than it held and than `CHANGED_AT_LEAST`; how many it should count once analysed."""
+    jobs than it held and than `CHANGED_AT_LEAST`; how many. Other tests' jobs may come and go
+    meanwhile: a count of at least this many is only seen once the burst was analysed."""
     await analyze_jobs(connector)
-    before = await _counted(connector)
-    count = int(max(CHANGED_AT_LEAST, before)) + 100
+    count = int(max(CHANGED_AT_LEAST, await _counted(connector))) + 100
     await connector.execute_query_async(_DEFER, queue=_QUEUE, count=count)
-    return max(before, 0) + count
+    return count
 
 
 @postgres_only
@@ -61,13 +61,13 @@ async def test_a_burst_into_a_table_analysed_before_it_is_analysed_again(
 ) -> None:
     await analyze_jobs(connector)
     assert not await refresh_if_stale(connector), "nothing changed since it was analysed"
-    expected = await _burst(connector)
+    count = await _burst(connector)
 
     async def analysed() -> bool:
         return await refresh_if_stale(connector)
 
     await wait_until(analysed, "the burst to be analysed")
-    assert await _counted(connector) >= expected
+    assert await _counted(connector) >= count
     assert not await refresh_if_stale(connector), "analysed once, not at every look"
 
 
@@ -77,10 +77,10 @@ async def test_a_running_worker_analyses_a_burst_by_itself(
 ) -> None:
     worker = ThreadedWorker(settings_for(database_url)).start()
     try:
-        expected = await _burst(connector)
+        count = await _burst(connector)
 
         async def analysed() -> bool:
-            return await _counted(connector) >= expected
+            return await _counted(connector) >= count
 
         await wait_until(analysed, "the worker to analyse the burst")
     finally:
