@@ -3,7 +3,9 @@ that a burst of jobs into a table last analysed nearly empty is not planned as a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import procrastinate
 import pytest
@@ -12,7 +14,7 @@ from bot.config import Settings
 from bot.job_statistics import CHANGED_AT_LEAST, analyze_jobs, refresh_if_stale
 from tests.conftest import postgres_only
 from tests.support.app import ThreadedWorker, settings_for
-from tests.support.servers import wait_until
+from tests.support.servers import WAIT_LIMIT
 
 # Jobs of a task nobody runs, due in a year: no worker fetches them while the test looks. A busy
 # connection reports its changes within a second; an idle one, as this is after it, within ten,
@@ -41,6 +43,16 @@ async def connector(database_url: str) -> AsyncIterator[procrastinate.PsycopgCon
         await connector.close_async()
 
 
+async def _poll(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """`tests.support.servers.wait_until` without cancelling a query midway: the task engine's
+    pool (psycopg_pool 3.3.3) at times loses the cancellation of a wait for a connection, and
+    the test then waits for ever."""
+    deadline = time.monotonic() + WAIT_LIMIT
+    while not await check():
+        assert time.monotonic() < deadline, f"gave up after {WAIT_LIMIT}s waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
 async def _counted(connector: procrastinate.PsycopgConnector) -> float:
     return float((await connector.execute_query_one_async(_COUNTED))["reltuples"])
 
@@ -66,7 +78,7 @@ async def test_a_burst_into_a_table_analysed_before_it_is_analysed_again(
     async def analysed() -> bool:
         return await refresh_if_stale(connector)
 
-    await wait_until(analysed, "the burst to be analysed")
+    await _poll(analysed, "the burst to be analysed")
     assert await _counted(connector) >= count
     assert not await refresh_if_stale(connector), "analysed once, not at every look"
 
@@ -82,6 +94,6 @@ async def test_a_running_worker_analyses_a_burst_by_itself(
         async def analysed() -> bool:
             return await _counted(connector) >= count
 
-        await wait_until(analysed, "the worker to analyse the burst")
+        await _poll(analysed, "the worker to analyse the burst")
     finally:
         worker.stop()
