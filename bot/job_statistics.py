@@ -37,7 +37,7 @@ async def refresh_if_stale(connector: BaseConnector) -> bool:
     """Analyse the job table if it changed by more than it held at its last analysis (and by
     `CHANGED_AT_LEAST`); whether it did."""
     row = await connector.execute_query_one_async(_CHANGED)
-    if row is None or row["changed"] < max(CHANGED_AT_LEAST, row["counted"]):
+    if row["changed"] < max(CHANGED_AT_LEAST, row["counted"]):
         return False
     await analyze_jobs(connector)
     return True
