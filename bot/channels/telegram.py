@@ -8,8 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-import httpx
-from httpx_aiohttp import AiohttpTransport
+import aiohttp
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram import Message as TgMessage
 from telegram.error import (
@@ -21,10 +20,10 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import DeliveryError, Limit, OutboundMessage, StartError
+from bot.channels.telegram_http import AiohttpRequest
 from bot.config import Settings
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
 from models.enums import Channel
@@ -51,13 +50,9 @@ OPT_OUT_WORDS = frozenset({"STOP", "/STOP", "UNSUBSCRIBE"})
 _TURNED_AWAY = ("blocked by the user", "user is deactivated")
 
 
-def _request() -> HTTPXRequest:
-    """PTB's HTTP layer on aiohttp's transport: one pool per process, connections reused."""
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    return HTTPXRequest(
-        connection_pool_size=CONNECTIONS,
-        httpx_kwargs={"transport": AiohttpTransport(limits=limits)},
-    )
+def _request() -> AiohttpRequest:
+    """PTB's HTTP layer on aiohttp: one pool per process, connections reused."""
+    return AiohttpRequest(connections=CONNECTIONS)
 
 
 def _outcome_unknown(exc: NetworkError) -> bool:
@@ -66,8 +61,11 @@ def _outcome_unknown(exc: NetworkError) -> bool:
     An HTTP error answer (a 5xx) and a connection never made both mean it was not sent.
     """
     cause = exc.__cause__
-    return isinstance(cause, httpx.HTTPError) and not isinstance(
-        cause, httpx.ConnectError | httpx.PoolTimeout
+    # A 5xx has no cause; a connection refused, or none had from the pool or the network in
+    # time, sent nothing. Anything else aiohttp raises (the whole request's time running out
+    # among them) came after the request could have left.
+    return isinstance(cause, aiohttp.ClientError | TimeoutError) and not isinstance(
+        cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
     )
 
 
