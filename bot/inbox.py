@@ -9,9 +9,11 @@ the event waits is recognised here, and after it by the messages table, as befor
 
 The worker sends the replies a step queued as soon as the step is committed, in the job that
 ran it, rather than through a delivery job of their own: that job's writing, notice, fetch and
-finish were a third of the task engine's work for each message answered. A reply due later
-still gets its job in the step's transaction; one left unsent by a worker that died in between
-is the sweep's (`bot.jobs`), as any overdue message is.
+finish were a third of the task engine's work for each message answered. They are claimed in
+the step's own transaction, and sent once it commits. A reply due later still gets its job in
+the step's transaction; one left unsent by a worker that died in between is the sweep's
+(`bot.jobs`), as any overdue message is: a claimed one once its claim is stale, marked as a
+possible duplicate, as after a death mid-send.
 
 A step that fails is tried again, the pauses doubling. An event no job will handle any more
 (its last try failed, or its job is gone) is found by a sweep each minute and handed to staff, in
@@ -47,6 +49,7 @@ from bot.job_rules import (
 )
 from bot.jobs import JobApp
 from bot.outbound import Deliverer
+from bot.outbound_work import Claim
 from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
 from handlers.actions.unhandled import do_hand_to_staff
 from handlers.conversation.engine import Outcome, handle_event
@@ -176,6 +179,8 @@ class Inbox:
 
     async def _handle(self, event_id: int) -> Outcome | None:
         held: list[DeliveryRequest] = []
+        claims: dict[int, Claim] = {}
+        committed: dict[int, Claim] = {}
         try:
             async with transaction(self.session_factory) as session:
                 later: Enqueue | None = session.info.get(ENQUEUE_HOOK)
@@ -191,22 +196,31 @@ class Inbox:
                 if taken is None:
                     return None
                 event, received_at = taken
-                return await handle_event(
+                outcome = await handle_event(
                     session=session, event=event, now=received_at, idle_after=self.idle_after
                 )
+                # The replies claimed in the step's own transaction: a transaction of their
+                # own cost two more round trips for each message answered.
+                for request in held:
+                    if request.not_before is None and request.identity_id not in claims:
+                        claim = await self.deliverer.claim(session, request.identity_id)
+                        claims[request.identity_id] = claim
+            committed = claims
+            return outcome
         finally:
             # Also after a step that failed late: what it committed early (an emergency's
             # answer) goes now; a request whose message was rolled back finds nothing due.
-            await self._send(held)
+            await self._send(held, committed)
 
-    async def _send(self, held: list[DeliveryRequest]) -> None:
+    async def _send(self, held: list[DeliveryRequest], claims: dict[int, Claim]) -> None:
         for request in held:
             try:
                 if request.not_before is not None:
                     # asyncpg: no job was written in the transaction (see `bot.jobs`).
                     await self.jobs.defer_requests([request])
                     continue
-                until = await self.deliverer.drain(request.identity_id)
+                claim = claims.pop(request.identity_id, None)
+                until = await self.deliverer.drain(request.identity_id, claim)
                 if until is not None:
                     await self.jobs.come_back(request.identity_id, until)
             except Exception as exc:

@@ -16,18 +16,19 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channels.base import DeliveryError, Document, OutboundMessage, Sender, Template
+from bot.channels.base import DeliveryError, OutboundMessage, Sender
 from bot.db import SessionFactory, transaction
 from bot.in_flight import waiting_outside
 from bot.limits import RateLimiter
+from bot.outbound_work import Claim, Sent, Work, document_of, failure_of, work_of
 from handlers.actions.checkin_calls import CallRetryRule
-from handlers.actions.data_copies import PreparedCopy, do_prepare_copy
+from handlers.actions.data_copies import do_prepare_copy
 from handlers.actions.data_rights import do_finish_erasure
 from handlers.actions.delivery import (
     OPTED_OUT,
@@ -42,11 +43,11 @@ from handlers.actions.delivery import (
 )
 from handlers.actions.delivery_along import (
     do_give_back,
+    do_record_sent_last,
     do_record_sent_together,
     recorded_together,
 )
-from handlers.conversation.events import Option
-from models import ChannelIdentity, Contact, Message
+from models import ChannelIdentity, Contact
 from models.base import utcnow
 from models.enums import Channel, DeliveryStatus
 
@@ -58,67 +59,6 @@ IN_PLACE_PAUSE = timedelta(seconds=5)
 # Channels that speak to the person: the message carries their language to the channel.
 SPOKEN_CHANNELS = (Channel.VOICE,)
 IN_PLACE_PAUSES = 5
-
-
-@dataclass(frozen=True)
-class _Work:
-    """A claimed message as the sending needs it, read while its claim was made."""
-
-    outgoing: OutboundMessage
-    sent_parts: int
-    resumed: bool
-    # The person asked to be erased and this confirms it: their address goes once it has.
-    last: bool = False
-    # When its first rate-limit turn comes (time.monotonic()), if taken with the claim.
-    turn_at: float | None = None
-
-
-@dataclass(frozen=True)
-class _Sent:
-    """A message the provider accepted, still to be recorded."""
-
-    message_id: int
-    provider_id: str
-    parts: int
-    channel: Channel
-
-
-def _document(copy: PreparedCopy | None, base_url: str) -> Document | None:
-    if copy is None:
-        return None
-    link = f"{base_url.rstrip('/')}/my-data/{copy.token}"
-    return Document(copy.filename, copy.content_type, copy.content, link)
-
-
-def _work(
-    message: Message, identity: ChannelIdentity, document: Document | None, language: str
-) -> _Work:
-    assert message.id is not None
-    options = tuple(Option(str(i), str(label)) for i, label in message.payload.get("options", []))
-    outgoing = OutboundMessage(
-        message_id=message.id,
-        channel=message.channel,
-        external_id=identity.external_id,
-        text=message.body,
-        options=options,
-        template=Template.of(message.payload),
-        document=document,
-        opted_out=identity.opted_out and message.payload.get("notice") is not True,
-        language=language,
-    )
-    last = message.payload.get("last") is True
-    return _Work(outgoing, len(message.sent_parts), message.maybe_duplicate, last)
-
-
-def _failure(exc: DeliveryError) -> SendFailure:
-    return SendFailure(
-        reason=exc.reason,
-        retryable=exc.retryable,
-        retry_after=exc.retry_after,
-        opted_out=exc.opted_out,
-        outcome_unknown=exc.outcome_unknown,
-        channel_starting=exc.channel_starting,
-    )
 
 
 class Deliverer:
@@ -146,42 +86,56 @@ class Deliverer:
         # Where a link to a copy of someone's data points (see handlers.actions.data_copies).
         self.public_base_url = public_base_url
 
-    async def drain(self, identity_id: int) -> datetime | None:
-        """Send the person's due messages, oldest first, stopping at one that must wait.
+    async def claim(self, session: AsyncSession, identity_id: int) -> Claim:
+        """Claim the person's next messages in the caller's transaction, for `drain` to start
+        from once it has committed: a step's replies claimed with the step itself."""
+        return await self._claim(session, identity_id, None)
+
+    async def _claim(
+        self, session: AsyncSession, identity_id: int, identity: ChannelIdentity | None
+    ) -> Claim:
+        claimed = await do_claim_next(
+            session=session,
+            identity_id=identity_id,
+            now=self.clock(),
+            identity=identity,
+            call_rule=self.call_rule,
+            along=True,
+        )
+        return Claim(claimed, await self._take(session, claimed))
+
+    async def drain(self, identity_id: int, claim: Claim | None = None) -> datetime | None:
+        """Send the person's due messages, oldest first, stopping at one that must wait;
+        starting from `claim` when one was made and committed already (`claim`).
 
         Returns when the person's next message falls due (a retry), or None when none is left.
         Each claim takes the next message, with those queued right behind it that may go along
         (`delivery_along`), and their rate-limit turns; what was sent is recorded in the same
-        transaction as the next claim: one short transaction per claim.
+        transaction as the next claim: one short transaction per claim. A claim that held all
+        the person's messages ends with one statement instead (`_record_last`).
         """
-        sent: list[_Sent] = []
+        sent: list[Sent] = []
         untried: list[int] = []
         identity: ChannelIdentity | None = None
         while True:
-            try:
-                async with transaction(self.session_factory) as session:
-                    await self._settle(session, sent, untried)
-                    claimed = await do_claim_next(
-                        session=session,
-                        identity_id=identity_id,
-                        now=self.clock(),
-                        identity=identity,
-                        call_rule=self.call_rule,
-                        along=True,
-                    )
-                    works = await self._take(session, claimed)
-            except IntegrityError:
-                if not sent:
-                    raise
-                # Another row already holds a provider id. The message went out all the same,
-                # and sending it again would be the real harm; only the id is not kept.
-                for one in sent:
-                    await self._record(one)
-                async with transaction(self.session_factory) as session:
-                    await self._settle(session, [], untried)
+            if claim is None:
+                try:
+                    async with transaction(self.session_factory) as session:
+                        await self._settle(session, sent, untried)
+                        claim = await self._claim(session, identity_id, identity)
+                except IntegrityError:
+                    if not sent:
+                        raise
+                    # Another row already holds a provider id. The message went out all the
+                    # same, and sending it again would be the real harm; only the id is not kept.
+                    for one in sent:
+                        await self._record(one)
+                    async with transaction(self.session_factory) as session:
+                        await self._settle(session, [], untried)
+                    sent, untried = [], []
+                    continue
                 sent, untried = [], []
-                continue
-            sent, untried = [], []
+            claimed, works, claim = claim.claimed, claim.works, None
             if claimed is None:
                 return None
             if isinstance(claimed, Waiting):
@@ -201,15 +155,41 @@ class Deliverer:
                                 session=session, identity_id=identity_id, now=self.clock()
                             )
                     identity = None
-                elif isinstance(outcome, _Sent):
+                elif isinstance(outcome, Sent):
                     sent.append(outcome)
                 else:
                     # Those behind a failure wait for it, each with its attempt unspent.
                     untried = [w.outgoing.message_id for w in works[index + 1 :]]
                     identity = None
                     break
+            if claimed.whole and len(sent) == len(works):
+                more = await self._record_last(identity_id, sent)
+                if more is not None:
+                    sent = []
+                    if not more:
+                        return None
 
-    async def _settle(self, session: AsyncSession, sent: list[_Sent], untried: list[int]) -> None:
+    async def _record_last(self, identity_id: int, sent: list[Sent]) -> bool | None:
+        """Record the sends of a claim that held all the person's unfinished messages, in one
+        statement in autocommit, and say whether another has been queued since; None when
+        they are left for the next claim's transaction to record (`_settle`)."""
+        engine: AsyncEngine = self.session_factory.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            return None  # SQLite has no update inside a WITH
+        if not all(recorded_together(s.channel, s.parts) for s in sent):
+            return None
+        pairs = [(s.message_id, s.provider_id) for s in sent]
+        try:
+            async with engine.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                return await do_record_sent_last(
+                    connection=connection, identity_id=identity_id, sent=pairs, now=self.clock()
+                )
+        except IntegrityError:
+            # A provider id held by another row: `_settle` keeps what it can.
+            return None
+
+    async def _settle(self, session: AsyncSession, sent: list[Sent], untried: list[int]) -> None:
         """Record the sends that went through, and give back messages claimed but not tried."""
         # More than one: claimed together, so plain replies (`delivery_along`).
         together = [s for s in sent if recorded_together(s.channel, s.parts)]
@@ -222,7 +202,7 @@ class Deliverer:
         if untried:
             await do_give_back(session=session, message_ids=untried, now=self.clock())
 
-    async def _take(self, session: AsyncSession, claimed: Claimed | Waiting | None) -> list[_Work]:
+    async def _take(self, session: AsyncSession, claimed: Claimed | Waiting | None) -> list[Work]:
         """The claimed messages' work, their rate-limit turns taken in the claim's
         transaction."""
         if not isinstance(claimed, Claimed):
@@ -234,8 +214,10 @@ class Deliverer:
             contact = await session.get(Contact, claimed.message.contact_id)
             language = contact.language if contact is not None else ""
         identity = claimed.identity
-        works = [_work(claimed.message, identity, _document(copy, self.public_base_url), language)]
-        works += [_work(message, identity, None, "") for message in claimed.along]
+        works = [
+            work_of(claimed.message, identity, document_of(copy, self.public_base_url), language)
+        ]
+        works += [work_of(message, identity, None, "") for message in claimed.along]
         head = works[0].outgoing
         sender = self.senders.get(head.channel)
         if sender is None or head.opted_out:
@@ -248,13 +230,13 @@ class Deliverer:
             for w, wait in zip(works, waits, strict=True)
         ]
 
-    async def send(self, work: _Work) -> DeliveryStatus:
+    async def send(self, work: Work) -> DeliveryStatus:
         """Send one claimed message and record how it went; returns the status it ended in."""
         return await self._record(await self._deliver(work))
 
-    async def _record(self, outcome: _Sent | DeliveryStatus) -> DeliveryStatus:
+    async def _record(self, outcome: Sent | DeliveryStatus) -> DeliveryStatus:
         """Record a send that went through (a failure is recorded already); its status."""
-        if isinstance(outcome, _Sent):
+        if isinstance(outcome, Sent):
             try:
                 async with transaction(self.session_factory) as session:
                     await self._save_sent(session, outcome)
@@ -263,7 +245,7 @@ class Deliverer:
             return DeliveryStatus.SENT
         return outcome
 
-    async def _deliver(self, work: _Work) -> _Sent | DeliveryStatus:
+    async def _deliver(self, work: Work) -> Sent | DeliveryStatus:
         """Send one claimed message. A failure is recorded here, and its status returned; a
         send that went through is returned for its caller to record."""
         outgoing = work.outgoing
@@ -289,7 +271,7 @@ class Deliverer:
                 if exc.retry_after is not None and not exc.channel_starting:
                     # A channel still starting here says nothing of the provider's limits.
                     await self._hold(sender, outgoing, exc.retry_after.total_seconds())
-                return await self._record_failure(outgoing, _failure(exc))
+                return await self._record_failure(outgoing, failure_of(exc))
             except Exception as exc:
                 log.exception("delivery of message %s raised", outgoing.message_id)
                 unknown = SendFailure(type(exc).__name__, retryable=True, outcome_unknown=True)
@@ -303,7 +285,7 @@ class Deliverer:
                         provider_id=provider_id,
                         now=self.clock(),
                     )
-        return _Sent(outgoing.message_id, provider_id, len(parts), outgoing.channel)
+        return Sent(outgoing.message_id, provider_id, len(parts), outgoing.channel)
 
     async def _send_part(
         self,
@@ -342,7 +324,7 @@ class Deliverer:
                 # Held first, so this message's next turn comes only after the pause.
                 await self._hold(sender, outgoing, pause.total_seconds())
 
-    async def _save_sent(self, session: AsyncSession, sent: _Sent) -> None:
+    async def _save_sent(self, session: AsyncSession, sent: Sent) -> None:
         await do_record_sent(
             session=session,
             message_id=sent.message_id,
@@ -351,7 +333,7 @@ class Deliverer:
             now=self.clock(),
         )
 
-    async def _record_sent_without_id(self, sent: _Sent) -> None:
+    async def _record_sent_without_id(self, sent: Sent) -> None:
         note = f"sent, but the provider's id {sent.provider_id[:40]} is already recorded"
         async with transaction(self.session_factory) as session:
             await do_record_sent(

@@ -23,7 +23,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.checkin_hours import Dropped, Held, do_check_send_time, do_start_wait
-from handlers.actions.delivery_along import CLAIM_AT_ONCE, claim_along, do_mark_sending
+from handlers.actions.delivery_along import (
+    CLAIM_AT_ONCE,
+    claim_along,
+    claims_all,
+    do_mark_sending,
+)
 from handlers.actions.delivery_due import STALE_SENDING
 from handlers.actions.delivery_due import UNFINISHED as _UNFINISHED
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
@@ -87,6 +92,8 @@ class Claimed:
     identity: ChannelIdentity
     # Claimed with it, to go right after it in this order (`delivery_along`).
     along: tuple[Message, ...] = ()
+    # Every unfinished message the person had, each plain (`delivery_along.claims_all`).
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,9 +133,11 @@ async def do_claim_next(
             identity = await session.get(ChannelIdentity, identity_id)
     assert identity is not None  # a message's identity is a foreign key
     head_id, behind = session.info.pop(_BEHIND, (None, []))
-    taken = claim_along(message, behind, identity, now) if along and head_id == message.id else []
+    read_along = along and head_id == message.id
+    taken = claim_along(message, behind, identity, now) if read_along else []
     await do_mark_sending(session=session, messages=[message, *taken], now=now)
-    return Claimed(message, identity, tuple(taken))
+    whole = read_along and claims_all(message, behind, taken, identity)
+    return Claimed(message, identity, tuple(taken), whole)
 
 
 async def _claim_head(

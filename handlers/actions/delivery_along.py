@@ -14,7 +14,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.actions.delivery_due import UNFINISHED
 from handlers.actions.delivery_reports import REPORTED_CHANNELS
 from models import ChannelIdentity, Message
-from models.enums import Channel, DeliveryStatus, OutboundPriority
+from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
 
 # The most messages one claim takes: the head and those behind it.
 CLAIM_AT_ONCE = 4
@@ -39,6 +40,16 @@ def _plain(message: Message) -> bool:
         and "attachment" not in payload
         and payload.get("last") is not True
     )
+
+
+def claims_all(
+    head: Message, behind: Sequence[Message], taken: Sequence[Message], identity: ChannelIdentity
+) -> bool:
+    """Whether a claim of `head` with `taken` holds every unfinished message the person had
+    (`behind` is all that was read after it, fewer than `CLAIM_AT_ONCE` in all), each plain: once
+    they are sent, the run may finish with `do_record_sent_last`."""
+    read_all = len(behind) + 1 < CLAIM_AT_ONCE
+    return read_all and len(taken) == len(behind) and not identity.opted_out and _plain(head)
 
 
 def claim_along(
@@ -137,6 +148,46 @@ def _sent_together(count: int) -> Any:
             ),
         )
     )
+
+
+@cache
+def _sent_last(count: int) -> Any:
+    """`_sent_together(count)`, and whether the person has any other unfinished message: one
+    statement. Its check reads the rows as they were before the update, so it leaves out the
+    messages it records by their ids."""
+    table: Any = Message.__table__  # type: ignore[attr-defined]
+    recorded = _sent_together(count).returning(table.c.id).cte("recorded")
+    ids = [bindparam(f"message_id_{i}", type_=table.c.id.type) for i in range(count)]
+    others = (
+        select(table.c.id)
+        .where(
+            table.c.identity_id == bindparam("person"),
+            table.c.direction == Direction.OUT,
+            table.c.status.in_(UNFINISHED),
+            table.c.id.not_in(ids),
+        )
+        .exists()
+    )
+    # The CTE runs whether or not the outer query reads it; reading its count keeps that plain.
+    return select(
+        others.label("more"), select(func.count()).select_from(recorded).scalar_subquery()
+    )
+
+
+async def do_record_sent_last(
+    *, connection: AsyncConnection, identity_id: int, sent: Sequence[tuple[int, str]], now: datetime
+) -> bool:
+    """Record sends claimed as the person's last unfinished messages (`claims_all`), as
+    `do_record_sent_together` does, and say whether another has been queued since: one statement,
+    meant for autocommit, where a transaction around it would cost three more round trips.
+
+    Raises IntegrityError when another row already holds one of the provider ids."""
+    params: dict[str, Any] = {"now": now, "person": identity_id}
+    for index, (message_id, provider_id) in enumerate(sent):
+        params[f"message_id_{index}"] = message_id
+        params[f"provider_id_{index}"] = provider_id
+    row = (await connection.execute(_sent_last(len(sent)), params)).one()
+    return bool(row[0])
 
 
 async def do_record_sent_together(

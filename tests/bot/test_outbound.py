@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
@@ -248,6 +249,37 @@ async def test_a_send_recorded_under_a_taken_provider_id_is_still_sent_once(
         second.provider_message_id == f"{CHAT_ID}:{bot_api.sent(CHAT_ID)[1].result['message_id']}"
     )
     assert len(bot_api.sent(CHAT_ID)) == 2
+
+
+async def test_a_message_queued_while_a_run_sends_goes_next_in_that_run(
+    db: SessionFactory, delivery: Deliverer, bot_api: TelegramApiDouble
+) -> None:
+    """A run that claimed all of a person's messages still looks for one queued while it sent
+    them (a staff reply), rather than leaving it for the sweep."""
+    person, (greeting, notice) = await queue_greeting(db)
+    bot_api.delay_next("sendMessage", 0.5)
+    run = asyncio.create_task(delivery.drain(person))
+    await bot_api.wait_for_calls("sendMessage", 1)
+    async with transaction(db) as session:
+        identity = await session.get(ChannelIdentity, person)
+        assert identity is not None
+        staff = await queue_reply(
+            session=session,
+            identity=identity,
+            reply=Reply("A volunteer will ring you at 3pm."),
+            now=utcnow(),
+            actor_type=ActorType.STAFF,
+            priority=OutboundPriority.STAFF,
+        )
+
+    assert await run is None
+
+    texts = [call.params["text"] for call in bot_api.sent(CHAT_ID)]
+    assert texts[2] == "A volunteer will ring you at 3pm."
+    assert len(texts) == 3
+    for message_id in (greeting, notice, staff.id):
+        assert message_id is not None
+        assert (await load(db, message_id)).status is DeliveryStatus.SENT
 
 
 async def test_a_staff_reply_that_keeps_failing_is_put_before_staff_on_the_ticket(
