@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     # webhook's p99 at 300/s was 27-81 ms on bench (a), at 19 it was 10-31 ms, the workers
     # answering as many people (their jobs wait for nothing but the CPU the web leaves).
     worker_niceness: Annotated[int, Field(ge=0, le=19)] = 19
+    # A web process keeps this many database connections and opens no more: in a burst, a
+    # webhook waits its turn for one (a few milliseconds) where it would open another, a new
+    # server process each time, when the database is busiest. Bench (a), webhooks at 300/s with
+    # the workers busy: p99 0.4-3.3 s with 5 kept and up to 10 more opened and closed as bursts
+    # came and went, 0.3-1.5 s with 15 kept, 21-132 ms with 20 (a run or two each, on a noisy
+    # machine). Two web processes (20, and 4 for jobs) and two workers (up to 15, and 6) stay
+    # within PostgreSQL's default 100 connections; more replicas, or a smaller
+    # `max_connections`, need fewer each.
+    web_database_connections: Annotated[int, Field(ge=1, le=1000)] = 20
     # Sends per second, shared by every process: per bot, and per sending number; 0 lifts it.
     telegram_max_per_second: Annotated[float, Field(ge=0)] = 30
     # Telegram asks for about one message a second in one chat, allowing short bursts.

@@ -31,14 +31,6 @@ log = logging.getLogger(__name__)
 # silent losses (a firewall forgetting an idle connection) come only after much longer.
 PING_AFTER_IDLE = 5.0
 
-# A web process keeps this many connections and opens no more: in a burst, a webhook waits its
-# turn for one (a few milliseconds) where it would open another, a new server process each time,
-# when the database is busiest. Bench (a), webhooks at 300/s with the workers busy: p99 0.4-3.3 s
-# with 5 kept and up to 10 more opened and closed as bursts came and went, 0.3-1.5 s with 15 kept,
-# 21-132 ms with 20 (a run or two each, on a noisy machine). Two web processes (20, and 4 for
-# jobs) and two workers (up to 15, and 6) stay within PostgreSQL's default 100 connections.
-WEB_CONNECTIONS = 20
-
 # What a database that cannot be reached raises: the driver's errors (wrapped by SQLAlchemy), a
 # refused or dropped connection (asyncpg raises a plain OSError, TimeoutError among them), or
 # no free connection in the pool in time.

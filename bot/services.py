@@ -30,7 +30,6 @@ from bot.channels.voice import VoiceChannel
 from bot.checkins import CheckinClock, CheckinTicker, register_checkin_tasks
 from bot.config import Settings
 from bot.db import (
-    WEB_CONNECTIONS,
     ReadSessions,
     SessionFactory,
     create_engine,
@@ -253,7 +252,9 @@ async def running(
     if settings.is_sqlite:
         # Embedded mode needs no separate step; on PostgreSQL `helpbot migrate` runs first.
         await migrate.upgrade(settings.database_url)
-    engine = create_engine(settings.database_url, None if worker else WEB_CONNECTIONS)
+    engine = create_engine(
+        settings.database_url, None if worker else settings.web_database_connections
+    )
     after_commit = _AfterCommit()
     info: dict[str, Any] = {}
     session_factory = create_session_factory(engine, after_commit=after_commit, info=info)

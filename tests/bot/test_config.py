@@ -26,6 +26,17 @@ def test_rate_limits_default_to_the_providers_and_zero_lifts_them() -> None:
         Settings(_env_file=None, twilio_max_per_second=-1)
 
 
+def test_web_database_connections_are_read_from_the_environment_and_at_least_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(_env_file=None).web_database_connections == 20
+    monkeypatch.setenv("WEB_DATABASE_CONNECTIONS", "8")
+    assert Settings(_env_file=None).web_database_connections == 8
+    monkeypatch.setenv("WEB_DATABASE_CONNECTIONS", "0")
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        Settings(_env_file=None)
+
+
 ONCALL_READY: dict[str, Any] = {
     "telegram_bot_token": "123:abc",
     "telegram_webhook_secret": "s3cret",

@@ -15,7 +15,6 @@ from sqlmodel import select
 
 import bot.db
 from bot.db import (
-    WEB_CONNECTIONS,
     SessionFactory,
     create_engine,
     create_session_factory,
@@ -266,7 +265,8 @@ async def test_an_engine_given_its_connections_answers_a_burst_on_those_alone(
     engine: AsyncEngine,
 ) -> None:
     # A web process's burst of webhooks waits its turn for a kept connection: opening one more,
-    # a new server process, costs the database most when it is busiest (`WEB_CONNECTIONS`).
+    # a new server process, costs the database most when it is busiest
+    # (`WEB_DATABASE_CONNECTIONS`).
     fixed = create_engine(engine.url.render_as_string(hide_password=False), connections=2)
     try:
         sessions = create_session_factory(fixed)
@@ -278,6 +278,9 @@ async def test_an_engine_given_its_connections_answers_a_burst_on_those_alone(
 
 
 @postgres_only
-async def test_the_web_process_keeps_its_connections(database_url: str) -> None:
+async def test_the_web_process_keeps_as_many_connections_as_it_is_told(database_url: str) -> None:
     async with running(settings_for(database_url)) as services:
-        assert services.engine.pool.size() == WEB_CONNECTIONS  # type: ignore[attr-defined]
+        assert services.engine.pool.size() == 20  # type: ignore[attr-defined]
+    told = settings_for(database_url).model_copy(update={"web_database_connections": 7})
+    async with running(told) as services:
+        assert services.engine.pool.size() == 7  # type: ignore[attr-defined]
