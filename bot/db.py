@@ -16,6 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection as EngineConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 from sqlmodel import Session
@@ -331,6 +332,15 @@ def _holds_one_live_connection(session: AsyncSession) -> bool:
 def reading(factory: SessionFactory) -> ReadSessions:
     """Sessions like `factory`'s for work that only reads (see `ReadSessions`)."""
     return ReadSessions(factory)
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[EngineConnection]:
+    """A connection whose each statement is its own transaction: no BEGIN and COMMIT round
+    trips around a statement that stands alone."""
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 @asynccontextmanager

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import SessionFactory, transaction
+from bot.db import SessionFactory, autocommit, transaction
 from bot.in_flight import InFlightLimit
 from bot.job_rules import (
     INBOUND,
@@ -126,8 +126,7 @@ def load_event(data: dict[str, Any]) -> IncomingEvent:
 async def keep_event(engine: AsyncEngine, event: IncomingEvent, received_at: datetime) -> bool:
     """Write the event and its job, committed, in one round trip (a statement in autocommit
     is its own transaction); False for a redelivery of one still waiting."""
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
+    async with autocommit(engine) as connection:
         result = await connection.execute(_KEEP, _keep_values(event, received_at))
         return result.first() is not None
 
@@ -331,8 +330,7 @@ class Backlog:
 
 async def read_backlog(engine: AsyncEngine) -> Backlog:
     """The inbox's backlog and the live workers, now (PostgreSQL)."""
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
+    async with autocommit(engine) as connection:
         row = (await connection.execute(_BACKLOG, {"stalled": STALLED_AFTER_SECONDS})).one()
     oldest = None if row.oldest_seconds is None else round(max(row.oldest_seconds, 0.0), 1)
     return Backlog(waiting=row.waiting, oldest_seconds=oldest, workers=row.workers)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import DeliveryError, OutboundMessage, Sender
-from bot.db import SessionFactory, transaction
+from bot.db import SessionFactory, autocommit, transaction
 from bot.in_flight import waiting_outside
 from bot.limits import RateLimiter
 from bot.outbound_work import Claim, Sent, Work, document_of, failure_of, work_of
@@ -180,8 +180,7 @@ class Deliverer:
             return None
         pairs = [(s.message_id, s.provider_id) for s in sent]
         try:
-            async with engine.connect() as connection:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with autocommit(engine) as connection:
                 return await do_record_sent_last(
                     connection=connection, identity_id=identity_id, sent=pairs, now=self.clock()
                 )

@@ -182,10 +182,7 @@ async def do_record_sent_last(
     meant for autocommit, where a transaction around it would cost three more round trips.
 
     Raises IntegrityError when another row already holds one of the provider ids."""
-    params: dict[str, Any] = {"now": now, "person": identity_id}
-    for index, (message_id, provider_id) in enumerate(sent):
-        params[f"message_id_{index}"] = message_id
-        params[f"provider_id_{index}"] = provider_id
+    params = {**_sent_params(sent, now), "person": identity_id}
     row = (await connection.execute(_sent_last(len(sent)), params)).one()
     return bool(row[0])
 
@@ -199,8 +196,13 @@ async def do_record_sent_together(
 
     Raises IntegrityError when another row already holds one of the provider ids."""
     connection = await session.connection()
+    await connection.execute(_sent_together(len(sent)), _sent_params(sent, now))
+
+
+def _sent_params(sent: Sequence[tuple[int, str]], now: datetime) -> dict[str, Any]:
+    """The values of `_sent_together(len(sent))`, and so of `_sent_last`."""
     params: dict[str, Any] = {"now": now}
     for index, (message_id, provider_id) in enumerate(sent):
         params[f"message_id_{index}"] = message_id
         params[f"provider_id_{index}"] = provider_id
-    await connection.execute(_sent_together(len(sent)), params)
+    return params
