@@ -50,6 +50,7 @@ from bot.job_rules import (
 from bot.jobs import JobApp
 from bot.outbound import Deliverer
 from bot.outbound_work import Claim
+from handlers.actions.delivery_at_queue import CLAIM_AT_QUEUE, claimed_ids
 from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
 from handlers.actions.unhandled import do_hand_to_staff
 from handlers.conversation.engine import Outcome, handle_event
@@ -179,10 +180,14 @@ class Inbox:
     async def _handle(self, event_id: int) -> Outcome | None:
         held: list[DeliveryRequest] = []
         claims: dict[int, Claim] = {}
-        committed: dict[int, Claim] = {}
+        committed: dict[int, Claim] | None = None
+        info: dict[Any, Any] = {}
         try:
             async with transaction(self.session_factory) as session:
+                info = session.info
                 later: Enqueue | None = session.info.get(ENQUEUE_HOOK)
+                # Replies are sent as soon as this commits: they may be written claimed.
+                session.info[CLAIM_AT_QUEUE] = self.deliverer.clock()
 
                 async def hold(session: AsyncSession, request: DeliveryRequest) -> None:
                     if request.not_before is not None and later is not None:
@@ -207,9 +212,18 @@ class Inbox:
             committed = claims
             return outcome
         finally:
-            # Also after a step that failed late: what it committed early (an emergency's
-            # answer) goes now; a request whose message was rolled back finds nothing due.
-            await self._send(held, committed)
+            if committed is None:
+                # Also after a step that failed late: what it committed early (an emergency's
+                # answer) goes now, given back first if it was written claimed; a request
+                # whose message was rolled back finds nothing due.
+                try:
+                    await self.deliverer.give_back(claimed_ids(info))
+                except Exception as exc:
+                    # Left claimed, they go when the claim is taken for abandoned.
+                    log.warning(
+                        "replies written claimed were not given back (%s)", type(exc).__name__
+                    )
+            await self._send(held, committed or {})
 
     async def _send(self, held: list[DeliveryRequest], claims: dict[int, Claim]) -> None:
         for request in held:

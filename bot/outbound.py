@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -103,6 +103,14 @@ class Deliverer:
             along=True,
         )
         return Claim(claimed, await self._take(session, claimed))
+
+    async def give_back(self, message_ids: Sequence[int]) -> None:
+        """Put messages claimed but never tried back in the queue, their attempt unspent; one
+        no longer claimed, or never committed, is left as it is."""
+        if not message_ids:
+            return
+        async with transaction(self.session_factory) as session:
+            await do_give_back(session=session, message_ids=message_ids, now=self.clock())
 
     async def drain(self, identity_id: int, claim: Claim | None = None) -> datetime | None:
         """Send the person's due messages, oldest first, stopping at one that must wait;

@@ -24,13 +24,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.actions.checkin_calls import CallRetryRule
 from handlers.actions.checkin_hours import Dropped, Held, do_check_send_time, do_start_wait
 from handlers.actions.delivery_along import (
-    CLAIM_AT_ONCE,
     claim_along,
     claims_all,
     do_mark_sending,
 )
+from handlers.actions.delivery_at_queue import take_claimed
 from handlers.actions.delivery_due import STALE_SENDING
 from handlers.actions.delivery_due import UNFINISHED as _UNFINISHED
+from handlers.actions.delivery_plain import CLAIM_AT_ONCE
 from handlers.actions.delivery_reports import REPORTED_CHANNELS, apply_pending_reports
 from handlers.actions.ticket_status import do_set_status
 from handlers.actions.tickets import add_event
@@ -118,6 +119,9 @@ async def do_claim_next(
     `identity` is the person's, when the caller read it already (claiming their last message).
     A check-in outside its campaign's window is held or dropped here (`call_rule` says what a
     dropped call leads to), so it never goes in quiet hours however late its turn came."""
+    if (written := take_claimed(session, identity_id)) is not None:
+        mine, messages = written
+        return Claimed(messages[0], mine, tuple(messages[1:]), whole=True)
     rule = call_rule or CallRetryRule()
     known = identity is not None and identity.id == identity_id
     # A check-in that may no longer go is settled in passing: the next message is looked at.

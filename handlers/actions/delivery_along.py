@@ -21,25 +21,14 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.delivery_due import UNFINISHED
+from handlers.actions.delivery_plain import CLAIM_AT_ONCE, plain
 from handlers.actions.delivery_reports import REPORTED_CHANNELS
 from models import ChannelIdentity, Message
-from models.enums import Channel, DeliveryStatus, Direction, OutboundPriority
-
-# The most messages one claim takes: the head and those behind it.
-CLAIM_AT_ONCE = 4
-# Channels whose messages wait for more than their turn: a call holds the person's line.
-_ALONE = (Channel.VOICE,)
+from models.enums import Channel, DeliveryStatus, Direction
 
 
 def _plain(message: Message) -> bool:
-    """No check-in's window, call, copy of their data or erasure to settle around the send."""
-    payload = message.payload
-    return (
-        message.priority > OutboundPriority.BULK
-        and message.channel not in _ALONE
-        and "attachment" not in payload
-        and payload.get("last") is not True
-    )
+    return plain(message.priority, message.channel, message.payload)
 
 
 def claims_all(

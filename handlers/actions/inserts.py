@@ -26,7 +26,8 @@ Row = TypeVar("Row", bound=SQLModel)
 _Default = tuple[str, Any, Callable[..., Any] | None]
 
 
-def _dialect(session: AsyncSession) -> str:
+def dialect_name(session: AsyncSession) -> str:
+    """The name of the session's database dialect ("postgresql" or "sqlite")."""
     return session.bind.dialect.name if session.bind else "sqlite"
 
 
@@ -36,7 +37,7 @@ def _insert_in(dialect: str) -> Any:
 
 def dialect_insert(session: AsyncSession) -> Any:
     """The INSERT construct of the session's database, which knows ON CONFLICT."""
-    return _insert_in(_dialect(session))
+    return _insert_in(dialect_name(session))
 
 
 @cache
@@ -111,7 +112,7 @@ async def insert_unless_present(
     transaction and then yields nothing, as the savepoint's unique violation did.
     """
     values = _values(model, given)
-    statement = _returning_in(_dialect(session), model, tuple(unique))
+    statement = _returning_in(dialect_name(session), model, tuple(unique))
     key = (await session.exec(statement, params=values)).scalar()
     return None if key is None else _stored(session, model, values, key)
 
@@ -122,9 +123,30 @@ async def insert_rows(
     """Store new `model` rows, each of the values given (defaults for the rest), in one
     statement; returns them as stored, in order, now in the session. A flush would write the
     same rows, at several times the CPU for the session's bookkeeping around them."""
+    statement = _returning_in(dialect_name(session), model, None)
+    return await insert_rows_through(session, model, rows, statement)
+
+
+async def insert_rows_through(
+    session: AsyncSession,
+    model: type[Row],
+    rows: Sequence[Mapping[str, Any]],
+    statement: Any,
+    decided: Sequence[str] = (),
+    shared: Mapping[str, Any] | None = None,
+) -> list[Row]:
+    """`insert_rows` through `statement`: an INSERT of `model` that sets the columns `decided`
+    itself (their given values are not sent), taking `shared` as parameters of every row, and
+    returns the key, then the `decided` columns in that order."""
     if not rows:
         return []
     values = [_values(model, row) for row in rows]
-    statement = _returning_in(_dialect(session), model, None)
-    keys = (await session.exec(statement, params=values)).scalars().all()
-    return [_stored(session, model, v, key) for v, key in zip(values, keys, strict=True)]
+    params = [{k: v for k, v in value.items() if k not in decided} for value in values]
+    if shared:
+        params = [{**row, **shared} for row in params]
+    found = (await session.exec(statement, params=params)).all()
+    stored: list[Row] = []
+    for value, row in zip(values, found, strict=True):
+        value.update(zip(decided, row[1:], strict=True))
+        stored.append(_stored(session, model, value, row[0]))
+    return stored

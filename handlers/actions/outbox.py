@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.actions.delivery_at_queue import insert_replies
 from handlers.actions.inserts import insert_rows, insert_unless_present
 from handlers.actions.tickets import add_event
 from handlers.conversation.bidi import isolate_runs
@@ -186,14 +187,14 @@ async def queue_replies(
     """`queue_reply` for several replies to one person, in order, written in one statement."""
     contact = await session.get(Contact, identity.contact_id)
     language = contact.language if contact is not None else "en"
-    messages = await insert_rows(
-        session,
-        Message,
-        [
-            _outbound(identity, reply, ticket, language, now, priority, inline)
-            for reply, ticket in replies
-        ],
-    )
+    rows = [
+        _outbound(identity, reply, ticket, language, now, priority, inline)
+        for reply, ticket in replies
+    ]
+    if inline:
+        messages = await insert_rows(session, Message, rows)
+    else:
+        messages = await insert_replies(session=session, identity=identity, rows=rows)
     for message, (_, ticket) in zip(messages, replies, strict=True):
         if not inline:
             await request_delivery(session=session, message=message)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,14 +18,16 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.app import create_app
-from bot.db import SessionFactory
+from bot.db import SessionFactory, transaction
 from bot.inbox import dump_event, load_event
 from bot.job_rules import DELIVER, INBOUND, INBOX_SWEEP
 from bot.logs import PrivateFormatter
 from bot.services import running
+from handlers.actions.outbox import queue_reply
 from handlers.conversation.catalog import t
-from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind
+from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind, Reply
 from models import ChannelIdentity, InboundEvent, Message, Ticket, TicketEvent
+from models.base import utcnow
 from models.enums import Channel, Direction, EventKind, TicketPriority, TicketStatus
 from tests.bot.telegram_webhook.person import SECRET, Person
 from tests.conftest import postgres_only
@@ -365,3 +368,32 @@ def test_an_event_reads_back_as_it_was_kept() -> None:
     assert load_event(json.loads(dump_event(event))) == event
     plain = IncomingEvent(channel=Channel.TELEGRAM, external_id="1", choice="menu:food")
     assert load_event(json.loads(dump_event(plain))) == plain
+
+
+@postgres_only
+async def test_a_steps_replies_go_after_the_persons_earlier_message_waiting_its_retry(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    assert await someone.post(someone.message_update(text="hello")) == 200
+    with working(web_only[1]):
+        await wait_for_idle_outbox(db)
+    assert len(someone.seen()) == 2
+    # A message to them that failed is waiting for its retry, due in a few seconds.
+    async with transaction(db) as session:
+        [identity] = (await session.exec(select(ChannelIdentity))).all()
+        earlier = await queue_reply(
+            session=session,
+            identity=identity,
+            reply=Reply("Your parcel is on its way"),
+            now=utcnow(),
+        )
+        earlier.attempts = 1
+        earlier.next_attempt_at = utcnow() + timedelta(seconds=3)
+
+    assert await someone.post(someone.message_update(text="hello")) == 200
+    with working(web_only[1]):
+        await wait_for_idle_outbox(db)
+    # The step's replies waited for it: a person's messages arrive in the order they were queued.
+    later = someone.seen()[2:]
+    assert len(later) > 1
+    assert later[0].text == "Your parcel is on its way"
