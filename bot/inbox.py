@@ -35,6 +35,7 @@ from typing import Any
 import procrastinate
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, autocommit, transaction
@@ -51,6 +52,7 @@ from bot.jobs import JobApp
 from bot.outbound import Deliverer
 from bot.outbound_work import Claim
 from handlers.actions.delivery_at_queue import CLAIM_AT_QUEUE, claimed_ids
+from handlers.actions.identities import ReadAhead
 from handlers.actions.outbox import ENQUEUE_HOOK, DeliveryRequest, Enqueue
 from handlers.actions.unhandled import do_hand_to_staff
 from handlers.conversation.engine import Outcome, handle_event
@@ -61,7 +63,7 @@ from handlers.conversation.events import (
     Media,
     MediaKind,
 )
-from models import InboundEvent
+from models import ChannelIdentity, Contact, InboundEvent
 from models.base import utcnow
 from models.enums import Channel
 
@@ -91,6 +93,28 @@ _TAKE = (
     sa.delete(_INBOX)
     .where(_INBOX.c.id == sa.bindparam("event_id"))
     .returning(_INBOX.c.event, _INBOX.c.received_at)
+)
+
+
+# The event taken as `_TAKE` takes it, with the person it comes from (if known yet) in the same
+# round trip: `handle_event` would read them next, in a statement of its own.
+_TAKEN = (
+    sa.delete(_INBOX)
+    .where(_INBOX.c.id == sa.bindparam("event_id"))
+    .returning(_INBOX.c.event, _INBOX.c.received_at, _INBOX.c.channel)
+    .cte("taken")
+)
+_TAKE_WITH_PERSON = (
+    select(_TAKEN.c.event, _TAKEN.c.received_at, ChannelIdentity, Contact)
+    .select_from(_TAKEN)
+    .outerjoin(
+        ChannelIdentity,
+        sa.and_(
+            col(ChannelIdentity.channel) == _TAKEN.c.channel,
+            col(ChannelIdentity.external_id) == _TAKEN.c.event["external_id"].as_string(),
+        ),
+    )
+    .outerjoin(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
 )
 
 
@@ -154,6 +178,18 @@ async def take_event(session: AsyncSession, event_id: int) -> tuple[IncomingEven
     return load_event(row[0]), row[1]
 
 
+async def take_event_and_person(
+    session: AsyncSession, event_id: int
+) -> tuple[IncomingEvent, datetime, ReadAhead] | None:
+    """`take_event`, with the event's person as stored so far, in one statement."""
+    row = (await session.exec(_TAKE_WITH_PERSON, params={"event_id": event_id})).first()
+    if row is None:
+        return None
+    data, received_at, identity, contact = row
+    found = None if identity is None or contact is None else (identity, contact)
+    return load_event(data), received_at, ReadAhead(found)
+
+
 class Inbox:
     """Handles kept events in a worker and sends the replies each step queued."""
 
@@ -196,12 +232,16 @@ class Inbox:
                         held.append(request)
 
                 session.info[ENQUEUE_HOOK] = hold
-                taken = await take_event(session, event_id)
+                taken = await take_event_and_person(session, event_id)
                 if taken is None:
                     return None
-                event, received_at = taken
+                event, received_at, read = taken
                 outcome = await handle_event(
-                    session=session, event=event, now=received_at, idle_after=self.idle_after
+                    session=session,
+                    event=event,
+                    now=received_at,
+                    idle_after=self.idle_after,
+                    read=read,
                 )
                 # The replies claimed in the step's own transaction: a transaction of their
                 # own cost two more round trips for each message answered.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
@@ -26,6 +27,14 @@ _IDENTITY = (
 )
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """The event's person as its caller read them in the same statement as the event itself
+    (`bot.inbox`); `found` is None when no one has that channel and id yet."""
+
+    found: tuple[ChannelIdentity, Contact] | None
+
+
 async def get_or_create_identity(
     *, session: AsyncSession, event: IncomingEvent, now: datetime
 ) -> tuple[ChannelIdentity, Contact]:
@@ -40,11 +49,15 @@ async def identify(
     event: IncomingEvent,
     now: datetime,
     last_inbound_at: datetime | None = None,
+    read: ReadAhead | None = None,
 ) -> tuple[ChannelIdentity, Contact, bool]:
     """As `get_or_create_identity`, and whether this call created them (a first message); a
-    new identity is stored with `last_inbound_at`, saving an UPDATE for the message's own."""
+    new identity is stored with `last_inbound_at`, saving an UPDATE for the message's own.
+    `read`: the person read already, whom this does not read again."""
     params = {"channel": event.channel, "external_id": event.external_id}
-    found = (await session.exec(_IDENTITY, params=params)).first()
+    found: tuple[ChannelIdentity, Contact] | None = (
+        (await session.exec(_IDENTITY, params=params)).first() if read is None else read.found
+    )
     if found is None:
         new = {"display_name": event.display_name, "created_at": now, "updated_at": now}
         [contact] = await insert_rows(session, Contact, [new])

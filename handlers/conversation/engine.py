@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.identities import apply_opt_word, identify
+from handlers.actions.identities import ReadAhead, apply_opt_word, identify
 from handlers.actions.inserts import insert_rows, insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
 from handlers.actions.outbox import queue_replies, record_inbound
@@ -240,12 +240,14 @@ async def handle_event(
     now: datetime | None = None,
     idle_after: timedelta = IDLE_AFTER,
     assessment: Assessment | None = None,
+    read: ReadAhead | None = None,
 ) -> Outcome:
     """Handle one incoming event inside the caller's transaction and queue the replies;
-    `assessment` is the event's words already read by the detector, if the caller read them."""
+    `assessment` is the event's words already read by the detector, and `read` its person, if
+    the caller read them."""
     now = now or utcnow()
     identity, contact, new = await identify(
-        session=session, event=event, now=now, last_inbound_at=now
+        session=session, event=event, now=now, last_inbound_at=now, read=read
     )
     # "/start <token>" from an invitation link joins this chat to the invited person's record.
     contact = await do_accept_invitation(

@@ -15,11 +15,12 @@ import httpx
 import pytest
 from procrastinate.worker import Worker
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.app import create_app
 from bot.db import SessionFactory, transaction
-from bot.inbox import dump_event, load_event
+from bot.inbox import dump_event, keep_event, load_event, take_event_and_person
 from bot.job_rules import DELIVER, INBOUND, INBOX_SWEEP
 from bot.logs import PrivateFormatter
 from bot.services import running
@@ -397,3 +398,31 @@ async def test_a_steps_replies_go_after_the_persons_earlier_message_waiting_its_
     later = someone.seen()[2:]
     assert len(later) > 1
     assert later[0].text == "Your parcel is on its way"
+
+
+@postgres_only
+async def test_a_kept_event_is_taken_with_the_person_it_comes_from(
+    someone: Person, db: SessionFactory, engine: AsyncEngine, web_only: tuple[str, Any]
+) -> None:
+    assert await someone.post(someone.message_update(text="hello")) == 200
+    with working(web_only[1]):
+        await wait_for_idle_outbox(db)
+    for chat in (someone.chat_id, 5550009):
+        event = IncomingEvent(Channel.TELEGRAM, str(chat), provider_id=f"update:{chat}", text="hi")
+        assert await keep_event(engine, event, utcnow())
+    first, stranger = await _waiting(db)
+
+    async with transaction(db) as session:
+        taken = await take_event_and_person(session, first.id or 0)
+        assert taken is not None
+        event, _, read = taken
+        assert event.external_id == str(someone.chat_id)
+        assert read.found is not None
+        identity, contact = read.found
+        assert identity.external_id == str(someone.chat_id)
+        assert contact.id == identity.contact_id
+        taken = await take_event_and_person(session, stranger.id or 0)
+        assert taken is not None and taken[2].found is None
+        # Taken means deleted: a second take finds nothing.
+        assert await take_event_and_person(session, first.id or 0) is None
+    assert await _waiting(db) == []
