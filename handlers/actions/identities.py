@@ -10,7 +10,7 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.inserts import insert_rows, insert_unless_present
+from handlers.actions.inserts import insert_with_parent
 from handlers.conversation.events import IncomingEvent, Keyword
 from models import ChannelIdentity, Contact
 from models.enums import Channel
@@ -60,14 +60,14 @@ async def identify(
     )
     if found is None:
         new = {"display_name": event.display_name, "created_at": now, "updated_at": now}
-        [contact] = await insert_rows(session, Contact, [new])
         # Two first messages from one person may race: the unique (channel, external id)
         # decides, and the loser reads the winner's row and forgets the contact it made.
-        identity = await insert_unless_present(
+        contact, identity = await insert_with_parent(
             session,
+            Contact,
+            new,
             ChannelIdentity,
             {
-                "contact_id": contact.id,
                 "channel": event.channel,
                 "external_id": event.external_id,
                 "phone": event.phone,
@@ -75,6 +75,7 @@ async def identify(
                 "last_inbound_at": last_inbound_at,
                 "created_at": now,
             },
+            "contact_id",
             ("channel", "external_id"),
         )
         if identity is not None:

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import SQLModel
@@ -150,3 +150,64 @@ async def insert_rows_through(
         value.update(zip(decided, row[1:], strict=True))
         stored.append(_stored(session, model, value, row[0]))
     return stored
+
+
+Parent = TypeVar("Parent", bound=SQLModel)
+
+
+@cache
+def _with_parent(
+    parent: type[SQLModel], child: type[SQLModel], link: str, unique: tuple[str, ...]
+) -> Any:
+    """INSERT of a `parent` row (parameters `parent_<column>`) and, in the same statement, of a
+    `child` row whose `link` is the parent's key (parameters `child_<column>`) unless one with
+    the same `unique` columns exists; yields the parent's key and the child's (or NULL)."""
+    parents: Any = parent.__table__  # type: ignore[attr-defined]
+    children: Any = child.__table__  # type: ignore[attr-defined]
+    own = [name for name, _, _ in _defaults(parent)]
+    made = (
+        postgresql.insert(parents)
+        .values({n: bindparam(f"parent_{n}", type_=parents.c[n].type) for n in own})
+        .returning(parents.c[_key(parent)])
+        .cte("parent")
+    )
+    theirs = [name for name, _, _ in _defaults(child) if name != link]
+    values = select(
+        made.c[_key(parent)], *(bindparam(f"child_{n}", type_=children.c[n].type) for n in theirs)
+    )
+    joined = (
+        postgresql.insert(children)
+        .from_select([link, *theirs], values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(children.c[_key(child)])
+        .cte("child")
+    )
+    return select(made.c[_key(parent)], select(joined.c[_key(child)]).scalar_subquery())
+
+
+async def insert_with_parent(
+    session: AsyncSession,
+    parent: type[Parent],
+    parent_given: Mapping[str, Any],
+    child: type[Row],
+    child_given: Mapping[str, Any],
+    link: str,
+    unique: Sequence[str],
+) -> tuple[Parent, Row | None]:
+    """Store a new `parent` row, and a new `child` row whose `link` column holds the parent's
+    key unless one with the same `unique` columns exists (`insert_unless_present`): the child
+    is then None and the parent is stored all the same. One statement on PostgreSQL."""
+    if dialect_name(session) != "postgresql":
+        [made] = await insert_rows(session, parent, [parent_given])
+        key = getattr(made, _key(parent))
+        return made, await insert_unless_present(session, child, {**child_given, link: key}, unique)
+    mine = _values(parent, parent_given)
+    theirs = _values(child, {**child_given, link: 0})
+    params = {f"parent_{n}": v for n, v in mine.items()}
+    params.update((f"child_{n}", v) for n, v in theirs.items() if n != link)
+    statement = _with_parent(parent, child, link, tuple(unique))
+    parent_key, child_key = (await session.exec(statement, params=params)).one()
+    made = _stored(session, parent, mine, parent_key)
+    if child_key is None:
+        return made, None
+    return made, _stored(session, child, {**theirs, link: parent_key}, child_key)
