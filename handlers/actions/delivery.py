@@ -118,7 +118,8 @@ async def do_claim_next(
 
     `identity` is the person's, when the caller read it already (claiming their last message).
     A check-in outside its campaign's window is held or dropped here (`call_rule` says what a
-    dropped call leads to), so it never goes in quiet hours however late its turn came."""
+    dropped call leads to), so it never goes in quiet hours however late its turn came.
+    Replies this session wrote claimed (`delivery_at_queue`) are the claim, read no more."""
     if (written := take_claimed(session, identity_id)) is not None:
         mine, messages = written
         return Claimed(messages[0], mine, tuple(messages[1:]), whole=True)
