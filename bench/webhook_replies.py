@@ -6,6 +6,9 @@ same double, a python-telegram-bot echo bot (bench/echo_bot.py) is the baseline.
 - updates answered per second (a new person's "hello": our greeting and privacy notice, two
   messages; the echo bot's one), 1,000 people, 32 webhooks at a time, as a ratio to the echo bot:
   the median of `--rounds` rounds, each measuring ours and then the echo bot's;
+- the CPU time used for each update answered in those rounds: ours by the web process, the
+  workers and PostgreSQL, the echo bot's by its one process. A shared machine's speed drifts
+  from minute to minute, and this moves less with it than the rate;
 - webhook latency at a steady 300 messages a second for 10 s: p50 and p99 (goal: p99 < 50 ms),
   and how long after the last of those webhooks every one of them had its replies.
 
@@ -28,12 +31,14 @@ from bench.support import (
     SECRET,
     TOKEN,
     Arrivals,
+    CpuMeter,
     Processes,
     closed_loop,
     free_port,
     machine,
     open_loop,
     percentile,
+    postgres_pids,
     say,
     scratch_database,
     service_env,
@@ -51,13 +56,17 @@ WARM_UP = 50
 WARM_UP_OFFSET = 400_000
 
 
-def throughput(url: str, api: str, first_chat: int, people: int, replies_each: int) -> float:
-    """Updates answered per second: from the first webhook to the last reply at the double."""
+def throughput(
+    url: str, api: str, first_chat: int, people: int, replies_each: int, cpu: CpuMeter
+) -> tuple[float, float]:
+    """Updates answered per second, from the first webhook to the last reply at the double,
+    and the milliseconds of CPU the service's processes (`cpu`) used for each."""
     bodies = [update(first_chat + n, first_chat + n, "hello") for n in range(people)]
     chats = set(range(first_chat, first_chat + people))
     arrivals = Arrivals(api)
     arrivals()
     seen = len(arrivals.seen)
+    cpu.start()
     start = time.time()
     asyncio.run(closed_loop(f"{url}/webhooks/telegram", bodies, concurrency=32))
 
@@ -67,8 +76,9 @@ def throughput(url: str, api: str, first_chat: int, people: int, replies_each: i
         return len(counts) == people and all(c >= replies_each for c in counts.values())
 
     wait_for(answered, 300, "every reply", every=0.2)
+    used = cpu.stop()
     last = max(r[2] for r in arrivals()[seen:] if r[0] in chats)
-    return people / (last - start)
+    return people / (last - start), used / people * 1000
 
 
 def latency(
@@ -102,7 +112,7 @@ def warm_up(url: str, api: str, first_chat: int, replies_each: int) -> None:
     idle meanwhile has let its connections go: the echo bot, measured a few seconds after a
     pause, answered half as many a second as straight after a warm-up."""
     time.sleep(SETTLE_SECONDS)
-    throughput(url, api, first_chat, WARM_UP, replies_each)
+    throughput(url, api, first_chat, WARM_UP, replies_each, CpuMeter(list))
 
 
 def main() -> None:
@@ -127,25 +137,36 @@ def main() -> None:
     with scratch_database() as database, Processes() as procs:
         api = start_double(procs, delay_ms=args.provider_ms)
         env = service_env(database, api, telegram_max_per_second=0)
+        before = len(procs.children)
         url, _ = start_service(procs, env, workers=2, concurrency=args.concurrency)
+        service = [p.pid for p in procs.children[before:]]
+        ours_cpu = CpuMeter(lambda: service + postgres_pids())
         port = free_port()
         echo = procs.start(
             [BIN / "python", ROOT / "bench" / "echo_bot.py", port, api, TOKEN, SECRET]
         )
+        echo_cpu = CpuMeter(lambda: [echo.pid])
         echo_url = f"http://127.0.0.1:{port}"
         wait_http(f"{echo_url}/")
         say("service and echo bot up")
         # In turn, round by round: the machine's speed drifts within a run, and a ratio of two
         # figures measured minutes apart measured the drift as much as the services.
         rounds: list[tuple[float, float]] = []
+        costs: list[tuple[float, float]] = []
         for n in range(args.rounds):
             first_chat = 1_000_000 * (n + 1)
             warm_up(url, api, first_chat + WARM_UP_OFFSET, 2)
-            ours = throughput(url, api, first_chat, args.people, 2)
+            ours, ours_ms = throughput(url, api, first_chat, args.people, 2, ours_cpu)
             warm_up(echo_url, api, first_chat + 500_000 + WARM_UP_OFFSET, 1)
-            theirs = throughput(echo_url, api, first_chat + 500_000, args.people, 1)
-            say(f"round {n + 1}: ours {ours:.0f} updates answered/s, echo bot {theirs:.0f}")
+            theirs, theirs_ms = throughput(
+                echo_url, api, first_chat + 500_000, args.people, 1, echo_cpu
+            )
+            say(
+                f"round {n + 1}: ours {ours:.0f} updates answered/s ({ours_ms:.1f} ms CPU "
+                f"each), echo bot {theirs:.0f} ({theirs_ms:.1f} ms)"
+            )
             rounds.append((ours, theirs))
+            costs.append((ours_ms, theirs_ms))
         say(f"now {RATE}/s for {SECONDS} s")
         warm_up(url, api, 10_000, 2)
         ours_p50, ours_p99, ours_errors, ours_drain = latency(url, api, 200_000, 2)
@@ -165,6 +186,13 @@ def main() -> None:
     print(
         f"ratio to the echo bot: median {statistics.median(ratios):.2f} (goal >= 1.0); "
         f"rounds {' '.join(f'{r:.2f}' for r in ratios)}"
+    )
+    ours_ms, theirs_ms = (statistics.median(side) for side in zip(*costs, strict=True))
+    cost_ratios = sorted(o / t for o, t in costs)
+    print(
+        f"CPU for each update answered, median: ours {ours_ms:.1f} ms (web, workers and "
+        f"PostgreSQL), echo bot {theirs_ms:.1f} ms; ours/echo bot by round, median "
+        f"{statistics.median(cost_ratios):.2f}: {' '.join(f'{r:.2f}' for r in cost_ratios)}"
     )
     print(
         f"webhook at {RATE}/s: ours p50 {ours_p50:.1f} ms, p99 {ours_p99:.1f} ms (goal < 50), "
