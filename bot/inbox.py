@@ -89,15 +89,8 @@ SELECT unnest(procrastinate_defer_jobs_v1(ARRAY(
 """
 )
 _INBOX: sa.Table = InboundEvent.__table__  # type: ignore[attr-defined]
-_TAKE = (
-    sa.delete(_INBOX)
-    .where(_INBOX.c.id == sa.bindparam("event_id"))
-    .returning(_INBOX.c.event, _INBOX.c.received_at)
-)
-
-
-# The event taken as `_TAKE` takes it, with the person it comes from (if known yet) in the same
-# round trip: `handle_event` would read them next, in a statement of its own.
+# The event deleted, with the person it comes from (if known yet) in the same round trip:
+# `handle_event` would read them next, in a statement of its own.
 _TAKEN = (
     sa.delete(_INBOX)
     .where(_INBOX.c.id == sa.bindparam("event_id"))
@@ -169,19 +162,11 @@ def _keep_values(event: IncomingEvent, received_at: datetime) -> dict[str, Any]:
     }
 
 
-async def take_event(session: AsyncSession, event_id: int) -> tuple[IncomingEvent, datetime] | None:
-    """Delete the kept event in the session's transaction and return it with when it came, or
-    None when it was handled before."""
-    row = (await session.exec(_TAKE, params={"event_id": event_id})).first()
-    if row is None:
-        return None
-    return load_event(row[0]), row[1]
-
-
-async def take_event_and_person(
+async def take_event(
     session: AsyncSession, event_id: int
 ) -> tuple[IncomingEvent, datetime, ReadAhead] | None:
-    """`take_event`, with the event's person as stored so far, in one statement."""
+    """Delete the kept event in the session's transaction and return it with when it came and
+    its person as stored so far, in one statement; None when it was handled before."""
     row = (await session.exec(_TAKE_WITH_PERSON, params={"event_id": event_id})).first()
     if row is None:
         return None
@@ -232,7 +217,7 @@ class Inbox:
                         held.append(request)
 
                 session.info[ENQUEUE_HOOK] = hold
-                taken = await take_event_and_person(session, event_id)
+                taken = await take_event(session, event_id)
                 if taken is None:
                     return None
                 event, received_at, read = taken
@@ -293,7 +278,7 @@ async def hand_to_staff(session_factory: SessionFactory, event_id: int) -> None:
             taken = await take_event(session, event_id)
             if taken is None:
                 return
-            event, received_at = taken
+            event, received_at, _ = taken
             ticket = await do_hand_to_staff(
                 session=session, event=event, received_at=received_at, now=utcnow()
             )

@@ -95,9 +95,8 @@ def take_claimed(
 ) -> tuple[ChannelIdentity, list[Message]] | None:
     """The person, and their replies written claimed in this session (`insert_replies`) and
     not taken yet: all their unfinished messages."""
-    found: tuple[ChannelIdentity, list[Message]] | None
-    found = session.info.get(_CLAIMED, {}).pop(identity_id, None)
-    return found
+    claimed: dict[int, tuple[ChannelIdentity, list[Message]]] = session.info.get(_CLAIMED, {})
+    return claimed.pop(identity_id, None)
 
 
 def claimed_ids(info: Mapping[Any, Any]) -> list[int]:

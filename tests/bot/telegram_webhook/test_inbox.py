@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from bot.app import create_app
 from bot.db import SessionFactory, transaction
-from bot.inbox import dump_event, keep_event, load_event, take_event_and_person
+from bot.inbox import dump_event, keep_event, load_event, take_event
 from bot.job_rules import DELIVER, INBOUND, INBOX_SWEEP
 from bot.logs import PrivateFormatter
 from bot.services import running
@@ -413,7 +413,7 @@ async def test_a_kept_event_is_taken_with_the_person_it_comes_from(
     first, stranger = await _waiting(db)
 
     async with transaction(db) as session:
-        taken = await take_event_and_person(session, first.id or 0)
+        taken = await take_event(session, first.id or 0)
         assert taken is not None
         event, _, read = taken
         assert event.external_id == str(someone.chat_id)
@@ -421,8 +421,8 @@ async def test_a_kept_event_is_taken_with_the_person_it_comes_from(
         identity, contact = read.found
         assert identity.external_id == str(someone.chat_id)
         assert contact.id == identity.contact_id
-        taken = await take_event_and_person(session, stranger.id or 0)
+        taken = await take_event(session, stranger.id or 0)
         assert taken is not None and taken[2].found is None
         # Taken means deleted: a second take finds nothing.
-        assert await take_event_and_person(session, first.id or 0) is None
+        assert await take_event(session, first.id or 0) is None
     assert await _waiting(db) == []
