@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -245,52 +245,6 @@ def percentile(values: Sequence[float], p: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
-    """The CPU time (user and system, in seconds) each of these processes has used so far; one
-    that has ended is left out."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used: dict[int, float] = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return used
-
-
-def postgres_pids() -> list[int]:
-    """This machine's PostgreSQL processes, its connections' included."""
-    found: list[int] = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                if f.read().startswith(b"postgres"):
-                    found.append(int(name))
-        except OSError:
-            continue
-    return found
-
-
-class CpuMeter:
-    """CPU time used by a set of processes between `start` and `stop`; `pids` is asked again
-    each time, so processes that begin meanwhile (database connections) count too."""
-
-    def __init__(self, pids: Callable[[], Iterable[int]]) -> None:
-        self.pids = pids
-        self.before: dict[int, float] = {}
-
-    def start(self) -> None:
-        self.before = cpu_seconds(self.pids())
-
-    def stop(self) -> float:
-        after = cpu_seconds(self.pids())
-        return sum(used - self.before.get(pid, 0.0) for pid, used in after.items())
 
 
 def machine() -> str:

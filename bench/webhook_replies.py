@@ -24,6 +24,7 @@ import statistics
 import time
 from collections import Counter
 
+from bench.cpu import CpuMeter, postgres_pids
 from bench.support import (
     BIN,
     ERRORS,
@@ -31,14 +32,12 @@ from bench.support import (
     SECRET,
     TOKEN,
     Arrivals,
-    CpuMeter,
     Processes,
     closed_loop,
     free_port,
     machine,
     open_loop,
     percentile,
-    postgres_pids,
     say,
     scratch_database,
     service_env,

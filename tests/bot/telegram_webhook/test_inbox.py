@@ -6,99 +6,33 @@ its update for the next try."""
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
-import httpx
-import pytest
 from procrastinate.worker import Worker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col, select
+from sqlmodel import select
 
-from bot.app import create_app
 from bot.db import SessionFactory, transaction
 from bot.inbox import dump_event, keep_event, load_event, take_event
-from bot.job_rules import DELIVER, INBOUND, INBOX_SWEEP
-from bot.logs import PrivateFormatter
+from bot.job_rules import DELIVER, INBOUND
 from bot.services import running
 from handlers.actions.outbox import queue_reply
-from handlers.conversation.catalog import t
 from handlers.conversation.events import IncomingEvent, Keyword, Location, Media, MediaKind, Reply
-from models import ChannelIdentity, InboundEvent, Message, Ticket, TicketEvent
+from models import ChannelIdentity
 from models.base import utcnow
-from models.enums import Channel, Direction, EventKind, TicketPriority, TicketStatus
-from tests.bot.telegram_webhook.person import SECRET, Person
+from models.enums import Channel
+from tests.bot.telegram_webhook.inbox_reads import inbound_jobs, waiting, words_in
+from tests.bot.telegram_webhook.person import Person
 from tests.conftest import postgres_only
-from tests.doubles.telegram_api import TelegramApiDouble
-from tests.support.app import settings_for, working
+from tests.support.app import working
 from tests.support.refusals import allow_writes, refuse_writes
 from tests.support.servers import (
-    ThreadedServer,
     pending_outbound,
     wait_for_idle_outbox,
     wait_until,
 )
-
-
-@pytest.fixture
-def web_only(database_url: str, bot_api: TelegramApiDouble) -> Iterator[tuple[str, Any]]:
-    """The web process alone, no worker yet: (its URL, its settings)."""
-    settings = settings_for(database_url, telegram=bot_api, telegram_webhook_secret=SECRET)
-    server = ThreadedServer(create_app(settings)).start()
-    try:
-        yield server.url, settings
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def someone(
-    web_only: tuple[str, Any], db: SessionFactory, bot_api: TelegramApiDouble
-) -> AsyncIterator[Person]:
-    bot_api.reset()
-    async with db() as session, session.begin():
-        # The task engine's table is not emptied with ours between tests.
-        await session.exec(  # type: ignore[call-overload]
-            text("DELETE FROM procrastinate_jobs WHERE task_name IN (:inbound, :deliver)"),
-            params={"inbound": INBOUND, "deliver": DELIVER},
-        )
-    async with httpx.AsyncClient(base_url=web_only[0], timeout=10.0) as client:
-        yield Person(client, bot_api, db, chat_id=5550001)
-
-
-async def _waiting(db: SessionFactory) -> list[InboundEvent]:
-    async with db() as session:
-        return list((await session.exec(select(InboundEvent).order_by(col(InboundEvent.id)))).all())
-
-
-async def _inbound_jobs(db: SessionFactory) -> list[dict[str, Any]]:
-    async with db() as session:
-        rows = await session.exec(  # type: ignore[call-overload]
-            text(
-                "SELECT lock, args::text AS args, status, attempts FROM procrastinate_jobs"
-                " WHERE task_name = :task ORDER BY id"
-            ),
-            params={"task": INBOUND},
-        )
-        return [dict(row._mapping) for row in rows]
-
-
-async def _words_in(db: SessionFactory, chat_id: int) -> list[str]:
-    """What the person wrote, in the order the conversation recorded it."""
-    async with db() as session:
-        statement = (
-            select(Message.body)
-            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Message.identity_id))
-            .where(
-                col(Message.direction) == Direction.IN,
-                col(ChannelIdentity.external_id) == str(chat_id),
-            )
-            .order_by(col(Message.id))
-        )
-        return list((await session.exec(statement)).all())
 
 
 @postgres_only
@@ -110,9 +44,9 @@ async def test_an_update_is_kept_with_its_job_until_a_worker_handles_it_once(
     # Telegram sends it again (it thought the first try failed): kept once.
     assert await someone.post(update) == 200
 
-    [kept] = await _waiting(db)
+    [kept] = await waiting(db)
     assert kept.provider_id == f"update:{update['update_id']}"
-    [job] = await _inbound_jobs(db)
+    [job] = await inbound_jobs(db)
     assert job["status"] == "todo"
     assert job["lock"] == f"sender:telegram:{someone.chat_id}"
     # The job names the event by id: no words of the person's reach the job table.
@@ -121,8 +55,8 @@ async def test_an_update_is_kept_with_its_job_until_a_worker_handles_it_once(
 
     with working(web_only[1]):
         await wait_for_idle_outbox(db)
-    assert await _waiting(db) == []
-    assert await _words_in(db, someone.chat_id) == ["Hello, my name is Margaret"]
+    assert await waiting(db) == []
+    assert await words_in(db, someone.chat_id) == ["Hello, my name is Margaret"]
     # Answered once: the greeting, and the privacy notice with its button.
     greeting, notice = someone.seen()
     assert greeting.buttons == [] and notice.buttons
@@ -137,12 +71,12 @@ async def test_a_persons_updates_are_handled_in_the_order_they_came(
         assert await someone.post(someone.message_update(text=words)) == 200
     other = Person(someone.client, someone.api, db, chat_id=5550002)
     assert await other.post(other.message_update(text="hello")) == 200
-    locks = {job["lock"] for job in await _inbound_jobs(db)}
+    locks = {job["lock"] for job in await inbound_jobs(db)}
     assert locks == {"sender:telegram:5550001", "sender:telegram:5550002"}
 
     with working(web_only[1]):
         await wait_for_idle_outbox(db)
-    recorded = await _words_in(db, someone.chat_id)
+    recorded = await words_in(db, someone.chat_id)
     assert [w for w in recorded if w in said] == said
     assert len(other.seen()) == 2
 
@@ -159,132 +93,17 @@ async def test_a_step_that_fails_leaves_its_update_for_the_next_try(
             assert await someone.post(someone.message_update(text="Yes I agree")) == 200
 
             async def failed_once() -> bool:
-                jobs = await _inbound_jobs(db)
+                jobs = await inbound_jobs(db)
                 tried = jobs[-1]["status"] == "todo" and jobs[-1]["attempts"] >= 1
-                return tried and len(await _waiting(db)) == 1
+                return tried and len(await waiting(db)) == 1
 
             await wait_until(failed_once, "the step to fail and its job to wait for a retry")
         finally:
             await allow_writes(db)
         await wait_for_idle_outbox(db)
-    assert await _waiting(db) == []
-    assert "Yes I agree" in await _words_in(db, someone.chat_id)
+    assert await waiting(db) == []
+    assert "Yes I agree" in await words_in(db, someone.chat_id)
     assert len(someone.seen()) > before
-
-
-async def _failed_for_good(db: SessionFactory) -> bool:
-    jobs = await _inbound_jobs(db)
-    return bool(jobs) and jobs[-1]["status"] == "failed"
-
-
-async def _tickets(db: SessionFactory) -> list[tuple[Ticket, ChannelIdentity, list[str]]]:
-    async with db() as session:
-        rows = await session.exec(
-            select(Ticket, ChannelIdentity)
-            .join(ChannelIdentity, col(ChannelIdentity.id) == col(Ticket.identity_id))
-            .order_by(col(Ticket.id))
-        )
-        found = []
-        for ticket, identity in rows.all():
-            events = await session.exec(
-                select(TicketEvent.kind)
-                .where(TicketEvent.ticket_id == ticket.id)
-                .order_by(col(TicketEvent.id))
-            )
-            found.append((ticket, identity, list(events.all())))
-        return found
-
-
-async def _sweep(settings: Any) -> None:
-    """The inbox's periodic sweep, its task's own body, as a worker runs it each minute."""
-    async with running(settings, worker=True) as services:
-        assert services.jobs is not None
-        await services.jobs.app.tasks[INBOX_SWEEP](timestamp=0)
-
-
-@postgres_only
-async def test_an_update_that_fails_every_try_goes_to_staff_as_an_urgent_ticket(
-    someone: Person,
-    db: SessionFactory,
-    web_only: tuple[str, Any],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.INFO)
-    # One retry, 2 s after the first try, rather than ten over half an hour.
-    settings = web_only[1].model_copy(update={"inbound_retries": 1})
-    said = "My carer has not come today and I have no food in"
-    assert await someone.post(someone.message_update(text=said)) == 200
-    # The step's last write is where the person's conversation is kept: it fails on every try.
-    await refuse_writes(db, "conversations")
-    try:
-        with working(settings):
-            await wait_until(lambda: _failed_for_good(db), "the last try to fail")
-        assert someone.seen() == []
-        # The hand-over keeps no conversation: it works while the step's own write is refused.
-        await _sweep(settings)
-        # A second sweep finds nothing left to hand over, so nothing is said twice.
-        await _sweep(settings)
-    finally:
-        await allow_writes(db)
-
-    [(ticket, identity, events)] = await _tickets(db)
-    assert (identity.channel, identity.external_id) == (Channel.TELEGRAM, str(someone.chat_id))
-    assert ticket.priority == TicketPriority.URGENT
-    assert ticket.status == TicketStatus.NEW
-    assert ticket.details["message"] == said
-    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED, EventKind.MESSAGE_OUT]
-    assert await _waiting(db) == []
-    # Every try was spent before the hand-over: the job failed for good after both.
-    [job] = await _inbound_jobs(db)
-    assert (job["status"], job["attempts"]) == ("failed", 2)
-    assert await _words_in(db, someone.chat_id) == []
-
-    # The person is told, once, that a person will reply: the hand-over queued it with the
-    # ticket, and a worker delivers it as any reply.
-    with working(settings):
-        await wait_for_idle_outbox(db)
-    [apology] = someone.seen()
-    assert apology.text == t("error.handed_to_staff", "en", variant="telegram")
-    assert apology.buttons == []
-
-    # The task engine logs each failed try with its traceback, at INFO: neither the person's
-    # words (the statement's values) nor the database's own message is written.
-    tries = [r for r in caplog.records if r.name.startswith("procrastinate") and r.exc_info]
-    assert len(tries) == 2
-    assert not any(said in repr(r.exc_info) for r in tries)
-    written = "\n".join(PrivateFormatter().format(r) for r in caplog.records)
-    assert "(message withheld)" in written
-    assert said not in written and "refused" not in written
-
-
-@postgres_only
-async def test_an_update_that_cannot_be_handed_to_staff_either_is_handed_over_by_the_sweep(
-    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
-) -> None:
-    settings = web_only[1].model_copy(update={"inbound_retries": 1})
-    assert await someone.post(someone.message_update(text="hello")) == 200
-    # Its job still waits for a worker: the sweep leaves it to that job.
-    await _sweep(settings)
-    assert len(await _waiting(db)) == 1
-    await refuse_writes(db, "messages", "tickets")
-    try:
-        with working(settings):
-            await wait_until(lambda: _failed_for_good(db), "the last try to fail")
-        assert await _tickets(db) == []
-        [kept] = await _waiting(db)
-        assert kept.event["text"] == "hello"
-        # Still refused (an outage longer than the tries): it stays for the next sweep.
-        await _sweep(settings)
-        assert len(await _waiting(db)) == 1
-    finally:
-        await allow_writes(db)
-
-    await _sweep(settings)
-    [(ticket, identity, events)] = await _tickets(db)
-    assert identity.external_id == str(someone.chat_id)
-    assert ticket.details["message"] == "hello"
-    assert events == [EventKind.CREATED, EventKind.HANDLING_FAILED, EventKind.MESSAGE_OUT]
-    assert await _waiting(db) == []
 
 
 @postgres_only
@@ -410,7 +229,7 @@ async def test_a_kept_event_is_taken_with_the_person_it_comes_from(
     for chat in (someone.chat_id, 5550009):
         event = IncomingEvent(Channel.TELEGRAM, str(chat), provider_id=f"update:{chat}", text="hi")
         assert await keep_event(engine, event, utcnow())
-    first, stranger = await _waiting(db)
+    first, stranger = await waiting(db)
 
     async with transaction(db) as session:
         taken = await take_event(session, first.id or 0)
@@ -425,4 +244,4 @@ async def test_a_kept_event_is_taken_with_the_person_it_comes_from(
         assert taken is not None and taken[2].found is None
         # Taken means deleted: a second take finds nothing.
         assert await take_event(session, first.id or 0) is None
-    assert await _waiting(db) == []
+    assert await waiting(db) == []
