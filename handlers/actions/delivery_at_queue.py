@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, case, exists, insert, literal, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.delivery_plain import CLAIM_AT_ONCE, plain
-from handlers.actions.inserts import dialect_name, insert_rows, insert_rows_through
+from handlers.actions.inserts import Along, dialect_name, insert_rows, insert_rows_through
 from models import ChannelIdentity, Message
 from models.enums import DeliveryStatus, Direction
 
@@ -57,11 +57,16 @@ def _claiming() -> Any:
 
 
 async def insert_replies(
-    *, session: AsyncSession, identity: ChannelIdentity, rows: Sequence[Mapping[str, Any]]
+    *,
+    session: AsyncSession,
+    identity: ChannelIdentity,
+    rows: Sequence[Mapping[str, Any]],
+    along: Along | None = None,
 ) -> list[Message]:
-    """Store new replies to one person (their outbox rows' values, queued), in one statement;
-    claimed instead when the session's sender asked for it (`CLAIM_AT_QUEUE`), they may all go
-    together (`delivery_along`) and the person has no other message unfinished."""
+    """Store new replies to one person (their outbox rows' values, queued), in one statement
+    that also makes the write `along`, if any; claimed instead when the session's sender asked
+    for it (`CLAIM_AT_QUEUE`), they may all go together (`delivery_along`) and the person has
+    no other message unfinished."""
     claimed_at: datetime | None = session.info.get(CLAIM_AT_QUEUE)
     if (
         claimed_at is None
@@ -70,7 +75,7 @@ async def insert_replies(
         or not 0 < len(rows) <= CLAIM_AT_ONCE
         or not all(plain(r["priority"], r["channel"], r["payload"]) for r in rows)
     ):
-        return await insert_rows(session, Message, rows)
+        return await insert_rows(session, Message, rows, along)
     # A claim's time, as `delivery_along.do_mark_sending` sets it: a reply's own time is the
     # event's, which may be long past, and would make the claim look abandoned.
     rows = [{**row, "updated_at": claimed_at} for row in rows]
@@ -81,6 +86,7 @@ async def insert_replies(
         _claiming(),
         decided=("status", "attempts"),
         shared={"person": identity.id},
+        along=along,
     )
     if messages[0].status == DeliveryStatus.SENDING:
         claimed: dict[int, tuple[ChannelIdentity, list[Message]]]

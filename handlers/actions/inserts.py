@@ -11,6 +11,7 @@ CPU for the same row.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
@@ -117,14 +118,34 @@ async def insert_unless_present(
     return None if key is None else _stored(session, model, values, key)
 
 
+@dataclass(frozen=True)
+class Along:
+    """Another write made by the same statement as an insert, in its WITH clause (PostgreSQL):
+    a data-modifying CTE, and its parameters, named apart from every inserted column's."""
+
+    write: Any
+    params: Mapping[str, Any]
+
+
 async def insert_rows(
-    session: AsyncSession, model: type[Row], rows: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    model: type[Row],
+    rows: Sequence[Mapping[str, Any]],
+    along: Along | None = None,
 ) -> list[Row]:
     """Store new `model` rows, each of the values given (defaults for the rest), in one
-    statement; returns them as stored, in order, now in the session. A flush would write the
-    same rows, at several times the CPU for the session's bookkeeping around them."""
+    statement, which also makes the write `along`, if any; returns them as stored, in order,
+    now in the session. A flush would write the same rows, at several times the CPU for the
+    session's bookkeeping around them."""
     statement = _returning_in(dialect_name(session), model, None)
-    return await insert_rows_through(session, model, rows, statement)
+    return await insert_rows_through(session, model, rows, statement, along=along)
+
+
+@cache
+def _carrying(statement: Any, write: Any) -> Any:
+    """`statement` with `write` in its WITH clause, made once for each pair: a statement made
+    anew works out its key in the compiled-statement cache again on every execution."""
+    return statement.add_cte(write)
 
 
 async def insert_rows_through(
@@ -134,12 +155,18 @@ async def insert_rows_through(
     statement: Any,
     decided: Sequence[str] = (),
     shared: Mapping[str, Any] | None = None,
+    along: Along | None = None,
 ) -> list[Row]:
     """`insert_rows` through `statement`: an INSERT of `model` that sets the columns `decided`
     itself (their given values are not sent), taking `shared` as parameters of every row, and
     returns the key, then the `decided` columns in that order."""
     if not rows:
+        if along is not None:
+            raise ValueError("a write along needs rows to go with")
         return []
+    if along is not None:
+        statement = _carrying(statement, along.write)
+        shared = {**(shared or {}), **along.params}
     values = [_values(model, row) for row in rows]
     params = [{k: v for k, v in value.items() if k not in decided} for value in values]
     if shared:

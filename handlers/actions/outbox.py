@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.delivery_at_queue import insert_replies
-from handlers.actions.inserts import insert_rows, insert_unless_present
+from handlers.actions.inserts import Along, insert_rows, insert_unless_present
 from handlers.actions.tickets import add_event
 from handlers.conversation.bidi import isolate_runs
 from handlers.conversation.events import IncomingEvent, Reply
@@ -183,8 +183,10 @@ async def queue_replies(
     actor_id: int | None = None,
     priority: OutboundPriority = OutboundPriority.REPLY,
     inline: bool = False,
+    along: Along | None = None,
 ) -> list[Message]:
-    """`queue_reply` for several replies to one person, in order, written in one statement."""
+    """`queue_reply` for several replies to one person, in order, written in one statement,
+    which also makes the write `along`, if any."""
     contact = await session.get(Contact, identity.contact_id)
     language = contact.language if contact is not None else "en"
     rows = [
@@ -192,9 +194,9 @@ async def queue_replies(
         for reply, ticket in replies
     ]
     if inline:
-        messages = await insert_rows(session, Message, rows)
+        messages = await insert_rows(session, Message, rows, along)
     else:
-        messages = await insert_replies(session=session, identity=identity, rows=rows)
+        messages = await insert_replies(session=session, identity=identity, rows=rows, along=along)
     for message, (_, ticket) in zip(messages, replies, strict=True):
         if not inline:
             await request_delivery(session=session, message=message)

@@ -26,12 +26,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.actions.identities import ReadAhead, apply_opt_word, identify
-from handlers.actions.inserts import insert_rows, insert_unless_present
+from handlers.actions.inserts import Along, insert_unless_present
 from handlers.actions.invitations import do_accept_invitation
 from handlers.actions.outbox import queue_replies, record_inbound
 from handlers.checkins.conversation import answer_checkin, settle_after_alert
 from handlers.conversation import forms
 from handlers.conversation.events import IncomingEvent, Keyword
+from handlers.conversation.keeping import keep
 from handlers.conversation.languages import choose_language
 from handlers.conversation.navigation import (
     IN_FLOW,
@@ -73,7 +74,7 @@ async def _load_conversation(
     """The person's conversation, locked for this transaction; made if they have none.
 
     `new`: the identity was made in this transaction, so no one else can have made it one; the
-    conversation is then written only when its step is done (`_keep`), once rather than
+    conversation is then written only when its step is done (`keeping.keep`), once rather than
     inserted and then updated.
     """
     if new:
@@ -99,25 +100,6 @@ async def _load_conversation(
     }
     made = await insert_unless_present(session, Conversation, fresh, ("identity_id",))
     return made if made is not None else (await session.exec(statement)).one()
-
-
-async def _keep(
-    session: AsyncSession, conversation: Conversation, state: State, turn: Turn
-) -> None:
-    """Store where the conversation is now; one made by this event is inserted, unless an
-    alert's commit already stored it."""
-    if conversation.id is None:
-        values: dict[str, object] = {
-            "identity_id": conversation.identity_id,
-            "state": state.value,
-            "data": turn.data,
-            "updated_at": turn.now,
-        }
-        await insert_rows(session, Conversation, [values])
-        return
-    conversation.state = state.value
-    conversation.data = turn.data
-    conversation.updated_at = turn.now
 
 
 def _media_kind_name(turn: Turn) -> str:
@@ -303,8 +285,8 @@ async def handle_event(
         after = await _safe_step(turn, conversation, idle_after, assessment)
 
     _remember_options(turn, state, after)
-    await _keep(session, conversation, after, turn)
-    outcome.outbound_ids += await _queue_replies(turn, keyword)
+    along = await keep(session, conversation, after, turn)
+    outcome.outbound_ids += await _queue_replies(turn, keyword, along)
     return outcome
 
 
@@ -328,8 +310,11 @@ async def _alert_first(
     return queued
 
 
-async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
-    """Queue the turn's replies in order, and forget them; returns their outbound ids."""
+async def _queue_replies(
+    turn: Turn, keyword: Keyword | None, along: Along | None = None
+) -> list[int]:
+    """Queue the turn's replies in order (with the write `along`, if any), and forget them;
+    returns their outbound ids."""
     if not turn.replies:
         return []
     # An emergency answer (an urgent ticket's) goes before every other waiting message.
@@ -342,6 +327,7 @@ async def _queue_replies(turn: Turn, keyword: Keyword | None) -> list[int]:
         now=turn.now,
         priority=priority,
         inline=turn.event.replies_inline,
+        along=along,
     )
     if keyword is Keyword.OPT_OUT:
         for message in messages:
