@@ -118,6 +118,11 @@ async def insert_unless_present(
     return None if key is None else _stored(session, model, values, key)
 
 
+# Rows an insert may carry a write along with: far fewer than the insert of many rows puts in one
+# batch (1,000), as each batch would make the write again (a first row inserted twice).
+ALONG_ROWS_AT_MOST = 100
+
+
 @dataclass(frozen=True)
 class Along:
     """Another write made by the same statement as an insert, in its WITH clause (PostgreSQL):
@@ -160,9 +165,9 @@ async def insert_rows_through(
     """`insert_rows` through `statement`: an INSERT of `model` that sets the columns `decided`
     itself (their given values are not sent), taking `shared` as parameters of every row, and
     returns the key, then the `decided` columns in that order."""
+    if along is not None and not 0 < len(rows) <= ALONG_ROWS_AT_MOST:
+        raise ValueError(f"a write along goes with 1 to {ALONG_ROWS_AT_MOST} rows")
     if not rows:
-        if along is not None:
-            raise ValueError("a write along needs rows to go with")
         return []
     if along is not None:
         statement = _carrying(statement, along.write)

@@ -14,14 +14,11 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.inserts import Along, dialect_name, insert_rows
+from handlers.actions.inserts import ALONG_ROWS_AT_MOST, Along, dialect_name, insert_rows
 from handlers.conversation.turn import State, Turn
 from models import Conversation
 
 _TABLE: Any = Conversation.__table__  # type: ignore[attr-defined]
-# Replies that may carry the write: far fewer than the insert of many rows puts in one batch
-# (1,000), as a write repeated in a second batch would insert a first conversation twice.
-CARRIED_BY_AT_MOST = 100
 
 
 # As text: a Core UPDATE or INSERT inside another statement's WITH takes that statement's
@@ -63,7 +60,7 @@ async def keep(
     replies to make (PostgreSQL, with replies to queue). One made by this event is inserted,
     unless an alert's commit already stored it."""
     params = {"kept_state": state.value, "kept_data": turn.data, "kept_updated_at": turn.now}
-    along = 0 < len(turn.replies) <= CARRIED_BY_AT_MOST and dialect_name(session) == "postgresql"
+    along = 0 < len(turn.replies) <= ALONG_ROWS_AT_MOST and dialect_name(session) == "postgresql"
     if conversation.id is None:
         if along:
             return Along(_insert_kept(), {**params, "kept_identity_id": conversation.identity_id})
