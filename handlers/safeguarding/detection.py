@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from handlers.safeguarding.alerts import Alert, AlertKind
@@ -236,10 +237,28 @@ def decide(evidence: Evidence, probability: float, thresholds: Thresholds) -> As
     return Assessment(Outcome.NONE, None, language)
 
 
+# Many people send the same few words ("yes", "1", "fine thanks": a check-in's answers on a
+# Monday morning), and an assessment depends on the words alone. A short message's is kept,
+# for this many of them, rather than read again by every rule and the classifier.
+SHORT_MESSAGE_CHARS: Final = 40
+_SHORT_KEPT: Final = 4096
+
+
 def assess(text: str | None) -> Assessment:
     """Read a message with every rule and the classifier, and decide what it needs."""
     if not text or not text.strip():
         return Assessment(Outcome.NONE)
+    if len(text) <= SHORT_MESSAGE_CHARS:
+        return _assess_short(text)
+    return _assess(text)
+
+
+@lru_cache(maxsize=_SHORT_KEPT)
+def _assess_short(text: str) -> Assessment:
+    return _assess(text)
+
+
+def _assess(text: str) -> Assessment:
     current = model()
     evidence = gather(text)
     if evidence.english is None and not evidence.found and not evidence.long_enough:

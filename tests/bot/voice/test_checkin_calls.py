@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.db import SessionFactory, transaction
 from handlers.actions.checkin_results import find_run_counts, list_contact_checkins
+from handlers.safeguarding import detection
 from handlers.safeguarding.classifier import model
 from models import Checkin, Message
 from models.base import utcnow
@@ -193,6 +194,8 @@ async def test_a_spoken_answer_is_read_for_danger_once(
         return predict(texts)
 
     monkeypatch.setattr(pipeline, "predict_proba", counted)
+    # Words assessed before, in another test, would not be read at all.
+    detection._assess_short.cache_clear()
     call = await called.call()
     await _answered(called, call)
     await called.person.api.calls.speak(call, words)

@@ -10,10 +10,10 @@ from types import ModuleType
 
 import pytest
 
-from handlers.safeguarding import alerts, folding, rules, vocabulary
+from handlers.safeguarding import alerts, detection, folding, rules, vocabulary
 from handlers.safeguarding.alerts import Alert, AlertKind
 from handlers.safeguarding.classifier import Thresholds
-from handlers.safeguarding.detection import Outcome, check_text, decide, gather
+from handlers.safeguarding.detection import Outcome, assess, check_text, decide, gather
 from handlers.safeguarding.folding import clauses
 from handlers.safeguarding.lexicon import hits, lexicon
 
@@ -317,3 +317,18 @@ def test_a_short_goodbye_is_asked_about_however_low_the_classifier_scores_it() -
     assert [hit.signal for hit in long.found] == ["suicide"]
     assert decide(long, 0.0, thresholds).outcome is Outcome.NONE
     assert decide(long, 0.3, thresholds).outcome is Outcome.UNCLEAR
+
+
+def test_a_short_message_sent_again_is_answered_alike_without_reading_it_again() -> None:
+    # A Monday's check-in answers: thousands of "fine thanks", and an emergency among them.
+    detection._assess_short.cache_clear()
+    first = [assess(text) for text in ("fine thanks", "I can't breathe")]
+    again = [assess(text) for text in ("fine thanks", "I can't breathe")]
+    assert again == first
+    assert [a.outcome for a in again] == [Outcome.NONE, Outcome.CLEAR]
+    assert detection._assess_short.cache_info().hits == 2
+    # A longer message is read each time: few are ever sent twice.
+    long = "my neighbour has not opened her door for two days and I am worried"
+    assert len(long) > detection.SHORT_MESSAGE_CHARS
+    assert assess(long) == assess(long)
+    assert detection._assess_short.cache_info().currsize == 2
