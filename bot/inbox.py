@@ -35,6 +35,7 @@ from typing import Any
 import procrastinate
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -97,17 +98,30 @@ _TAKEN = (
     .returning(_INBOX.c.event, _INBOX.c.received_at, _INBOX.c.channel)
     .cte("taken")
 )
+_IDENTITIES: sa.Table = ChannelIdentity.__table__  # type: ignore[attr-defined]
+_FROM_PERSON = sa.and_(
+    _IDENTITIES.c.channel == _TAKEN.c.channel,
+    _IDENTITIES.c.external_id == _TAKEN.c.event["external_id"].as_string(),
+)
+# A returning person's last message is this one, marked in the same statement too: the session
+# flushed it as an UPDATE of its own. Never moved back, should an older event come late.
+_HEARD = (
+    sa.update(_IDENTITIES)
+    .where(_FROM_PERSON)
+    .values(
+        last_inbound_at=sa.func.greatest(
+            sa.func.coalesce(_IDENTITIES.c.last_inbound_at, _TAKEN.c.received_at),
+            _TAKEN.c.received_at,
+        )
+    )
+    .cte("heard")
+)
 _TAKE_WITH_PERSON = (
     select(_TAKEN.c.event, _TAKEN.c.received_at, ChannelIdentity, Contact)
     .select_from(_TAKEN)
-    .outerjoin(
-        ChannelIdentity,
-        sa.and_(
-            col(ChannelIdentity.channel) == _TAKEN.c.channel,
-            col(ChannelIdentity.external_id) == _TAKEN.c.event["external_id"].as_string(),
-        ),
-    )
+    .outerjoin(ChannelIdentity, _FROM_PERSON)
     .outerjoin(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
+    .add_cte(_HEARD)
 )
 
 
@@ -171,8 +185,12 @@ async def take_event(
     if row is None:
         return None
     data, received_at, identity, contact = row
-    found = None if identity is None or contact is None else (identity, contact)
-    return load_event(data), received_at, ReadAhead(found)
+    if identity is None or contact is None:
+        return load_event(data), received_at, ReadAhead(None)
+    # The row as read is the one from before the statement's own update.
+    heard = max(identity.last_inbound_at or received_at, received_at)
+    set_committed_value(identity, "last_inbound_at", heard)
+    return load_event(data), received_at, ReadAhead((identity, contact), heard_at=heard)
 
 
 class Inbox:

@@ -30,9 +30,11 @@ _IDENTITY = (
 @dataclass(frozen=True)
 class ReadAhead:
     """The event's person as its caller read them in the same statement as the event itself
-    (`bot.inbox`); `found` is None when no one has that channel and id yet."""
+    (`bot.inbox`); `found` is None when no one has that channel and id yet. `heard_at`: when
+    that statement stored as the identity's last message, if it did."""
 
     found: tuple[ChannelIdentity, Contact] | None
+    heard_at: datetime | None = None
 
 
 async def get_or_create_identity(

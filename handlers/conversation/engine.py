@@ -239,9 +239,9 @@ async def handle_event(
     if inbound is None:
         log.info("ignored a redelivered %s event", event.channel.value)
         return Outcome(duplicate=True)
-    if not new:
-        # A new identity was stored with it; setting it again, even to the same time, would
-        # mark the identity changed and cost a flush of the session before the next statement.
+    if not new and (read is None or read.heard_at is None or read.heard_at < now):
+        # A new identity was stored with it, and the caller's read may have stored it: setting
+        # it again, even to the same time, would cost a flush before the next statement.
         identity.last_inbound_at = now
     if choose_language(contact, event):
         contact.updated_at = now

@@ -45,3 +45,25 @@ async def words_in(db: SessionFactory, chat_id: int) -> list[str]:
             .order_by(col(Message.id))
         )
         return list((await session.exec(statement)).all())
+
+
+async def heard(db: SessionFactory, chat_id: int) -> tuple[Any, Any]:
+    """When the person was last heard from, as their identity has it, and when the last message
+    recorded from them came."""
+    async with db() as session:
+        identity = (
+            await session.exec(
+                select(ChannelIdentity).where(col(ChannelIdentity.external_id) == str(chat_id))
+            )
+        ).one()
+        last = (
+            await session.exec(
+                select(Message.created_at)
+                .where(
+                    col(Message.identity_id) == identity.id,
+                    col(Message.direction) == Direction.IN,
+                )
+                .order_by(col(Message.id).desc())
+            )
+        ).first()
+        return identity.last_inbound_at, last

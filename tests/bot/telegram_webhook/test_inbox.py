@@ -23,7 +23,7 @@ from handlers.conversation.events import IncomingEvent, Keyword, Location, Media
 from models import ChannelIdentity
 from models.base import utcnow
 from models.enums import Channel
-from tests.bot.telegram_webhook.inbox_reads import inbound_jobs, waiting, words_in
+from tests.bot.telegram_webhook.inbox_reads import heard, inbound_jobs, waiting, words_in
 from tests.bot.telegram_webhook.person import Person
 from tests.conftest import postgres_only
 from tests.support.app import working
@@ -60,6 +60,24 @@ async def test_an_update_is_kept_with_its_job_until_a_worker_handles_it_once(
     # Answered once: the greeting, and the privacy notice with its button.
     greeting, notice = someone.seen()
     assert greeting.buttons == [] and notice.buttons
+
+
+@postgres_only
+async def test_a_returning_persons_last_message_is_marked_as_it_is_handled(
+    someone: Person, db: SessionFactory, web_only: tuple[str, Any]
+) -> None:
+    # Staff's "last heard" and WhatsApp's 24-hour window are reckoned from it.
+    for words in ("hello", "menu"):
+        assert await someone.post(someone.message_update(text=words)) == 200
+        with working(web_only[1]):
+            await wait_for_idle_outbox(db)
+        last_heard, last_message = await heard(db, someone.chat_id)
+        assert last_heard is not None and last_heard == last_message
+    first, _ = await heard(db, someone.chat_id)
+    assert await someone.post(someone.message_update(text="back")) == 200
+    with working(web_only[1]):
+        await wait_for_idle_outbox(db)
+    assert (await heard(db, someone.chat_id))[0] > first
 
 
 @postgres_only
