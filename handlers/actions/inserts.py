@@ -123,6 +123,11 @@ async def insert_unless_present(
 ALONG_ROWS_AT_MOST = 100
 
 
+def can_carry(rows: int) -> bool:
+    """Whether an insert of `rows` rows may carry a write along (`ALONG_ROWS_AT_MOST`)."""
+    return 0 < rows <= ALONG_ROWS_AT_MOST
+
+
 @dataclass(frozen=True)
 class Along:
     """Another write made by the same statement as an insert, in its WITH clause (PostgreSQL):
@@ -165,7 +170,7 @@ async def insert_rows_through(
     """`insert_rows` through `statement`: an INSERT of `model` that sets the columns `decided`
     itself (their given values are not sent), taking `shared` as parameters of every row, and
     returns the key, then the `decided` columns in that order."""
-    if along is not None and not 0 < len(rows) <= ALONG_ROWS_AT_MOST:
+    if along is not None and not can_carry(len(rows)):
         raise ValueError(f"a write along goes with 1 to {ALONG_ROWS_AT_MOST} rows")
     if not rows:
         return []

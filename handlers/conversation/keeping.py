@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.inserts import ALONG_ROWS_AT_MOST, Along, dialect_name, insert_rows
+from handlers.actions.inserts import Along, can_carry, dialect_name, insert_rows
 from handlers.conversation.turn import State, Turn
 from models import Conversation
 
@@ -60,7 +60,7 @@ async def keep(
     replies to make (PostgreSQL, with replies to queue). One made by this event is inserted,
     unless an alert's commit already stored it."""
     params = {"kept_state": state.value, "kept_data": turn.data, "kept_updated_at": turn.now}
-    along = 0 < len(turn.replies) <= ALONG_ROWS_AT_MOST and dialect_name(session) == "postgresql"
+    along = can_carry(len(turn.replies)) and dialect_name(session) == "postgresql"
     if conversation.id is None:
         if along:
             return Along(_insert_kept(), {**params, "kept_identity_id": conversation.identity_id})
