@@ -6,6 +6,11 @@ one's lock, where on current figures it reads the first in line and stops (0.4 m
 7 ms with 3,000 waiting, and 250 ms before `ix_procrastinate_jobs_open_lock`). Autovacuum, when
 it runs at all, analyses the table at its next round, up to a minute later; a worker looks
 every few seconds and analyses it once it has changed by more than it held when last analysed.
+
+Only a table that holds more than its figures say is analysed again, never one emptying: the
+figures of a quiet moment between bursts planned the next burst as a handful, and with a hundred
+jobs waiting each fetch took 2 to 8 ms of the database's time instead of 0.3. Figures from a
+busier moment plan a quieter table just as well.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ CHECK_EVERY = 2.0
 # figures of a busy table move slowly, and a steady trickle needs none.
 CHANGED_AT_LEAST = 500
 
-_CHANGED = """SELECT s.n_mod_since_analyze AS changed, c.reltuples AS counted
+_CHANGED = """SELECT s.n_mod_since_analyze AS changed, s.n_live_tup AS held, c.reltuples AS counted
 FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid
 WHERE s.relid = to_regclass('procrastinate_jobs')"""
 
@@ -35,9 +40,9 @@ async def analyze_jobs(connector: BaseConnector) -> None:
 
 async def refresh_if_stale(connector: BaseConnector) -> bool:
     """Analyse the job table if it changed by more than it held at its last analysis (and by
-    `CHANGED_AT_LEAST`); whether it did."""
+    `CHANGED_AT_LEAST`) and holds more now; whether it did."""
     row = await connector.execute_query_one_async(_CHANGED)
-    if row["changed"] < max(CHANGED_AT_LEAST, row["counted"]):
+    if row["changed"] < max(CHANGED_AT_LEAST, row["counted"]) or row["held"] <= row["counted"]:
         return False
     await analyze_jobs(connector)
     return True

@@ -26,6 +26,11 @@ _DEFER = """SELECT procrastinate_defer_jobs_v1(ARRAY(
     FROM generate_series(1, %(count)s::integer) AS n
 )), pg_stat_force_next_flush()"""
 _COUNTED = "SELECT reltuples FROM pg_class WHERE oid = to_regclass('procrastinate_jobs')"
+# The burst's jobs done and gone, as finished jobs are.
+_DONE = """WITH gone AS (DELETE FROM procrastinate_jobs WHERE queue_name = %(queue)s RETURNING id)
+SELECT count(*) AS gone, pg_stat_force_next_flush() FROM gone"""
+_CHANGED = """SELECT n_mod_since_analyze AS changed FROM pg_stat_user_tables
+WHERE relid = to_regclass('procrastinate_jobs')"""
 
 
 @pytest.fixture
@@ -81,6 +86,30 @@ async def test_a_burst_into_a_table_analysed_before_it_is_analysed_again(
     await _poll(analysed, "the burst to be analysed")
     assert await _counted(connector) >= count
     assert not await refresh_if_stale(connector), "analysed once, not at every look"
+
+
+@postgres_only
+async def test_a_table_emptying_after_a_burst_keeps_the_bursts_figures(
+    connector: procrastinate.PsycopgConnector,
+) -> None:
+    # Analysed between bursts, the table would plan the next one as a handful.
+    count = await _burst(connector)
+    await analyze_jobs(connector)
+    busy = await _counted(connector)
+    assert busy >= count
+    # Done twice over, so the table has changed by more than it held when analysed.
+    gone = (await connector.execute_query_one_async(_DONE, queue=_QUEUE))["gone"]
+    await connector.execute_query_async(_DEFER, queue=_QUEUE, count=count)
+    gone += (await connector.execute_query_one_async(_DONE, queue=_QUEUE))["gone"]
+    assert gone == 2 * count
+
+    async def seen() -> bool:
+        changed = (await connector.execute_query_one_async(_CHANGED))["changed"]
+        return bool(changed >= max(CHANGED_AT_LEAST, busy))
+
+    await _poll(seen, "the burst's end to be counted")
+    assert not await refresh_if_stale(connector), "a table emptying is not analysed"
+    assert await _counted(connector) == busy
 
 
 @postgres_only
