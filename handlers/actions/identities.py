@@ -10,9 +10,10 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.actions.inserts import insert_with_parent
+from handlers.actions.inserts import Linked, insert_with_parent
+from handlers.actions.outbox import INBOUND_UNIQUE, inbound_values
 from handlers.conversation.events import IncomingEvent, Keyword
-from models import ChannelIdentity, Contact
+from models import ChannelIdentity, Contact, Message
 from models.enums import Channel
 
 # The contact comes in the same statement: a returning person costs one read, not two. Built
@@ -37,12 +38,23 @@ class ReadAhead:
     heard_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Identified:
+    """The event's person (`identify`): whether this made them (a first message), and then the
+    message itself, if it was recorded with them (None: the provider sent it before)."""
+
+    identity: ChannelIdentity
+    contact: Contact
+    new: bool
+    inbound: Message | None = None
+
+
 async def get_or_create_identity(
     *, session: AsyncSession, event: IncomingEvent, now: datetime
 ) -> tuple[ChannelIdentity, Contact]:
     """The identity and contact for the event's (channel, external id), created if new."""
-    identity, contact, _ = await identify(session=session, event=event, now=now)
-    return identity, contact
+    found = await identify(session=session, event=event, now=now)
+    return found.identity, found.contact
 
 
 async def identify(
@@ -52,10 +64,13 @@ async def identify(
     now: datetime,
     last_inbound_at: datetime | None = None,
     read: ReadAhead | None = None,
-) -> tuple[ChannelIdentity, Contact, bool]:
+    record: bool = False,
+) -> Identified:
     """As `get_or_create_identity`, and whether this call created them (a first message); a
-    new identity is stored with `last_inbound_at`, saving an UPDATE for the message's own.
-    `read`: the person read already, whom this does not read again."""
+    new identity is stored with `last_inbound_at`, saving an UPDATE for the message's own, and
+    with the message too when asked to `record` it (`outbox.record_inbound`'s row): a round
+    trip of its own otherwise. `read`: the person read already, whom this does not read
+    again."""
     params = {"channel": event.channel, "external_id": event.external_id}
     found: tuple[ChannelIdentity, Contact] | None = (
         (await session.exec(_IDENTITY, params=params)).first() if read is None else read.found
@@ -64,7 +79,10 @@ async def identify(
         new = {"display_name": event.display_name, "created_at": now, "updated_at": now}
         # Two first messages from one person may race: the unique (channel, external id)
         # decides, and the loser reads the winner's row and forgets the contact it made.
-        contact, identity = await insert_with_parent(
+        message = Linked(
+            Message, inbound_values(event, now), "contact_id", "identity_id", INBOUND_UNIQUE
+        )
+        contact, identity, inbound = await insert_with_parent(
             session,
             Contact,
             new,
@@ -79,9 +97,10 @@ async def identify(
             },
             "contact_id",
             ("channel", "external_id"),
+            message if record else None,
         )
         if identity is not None:
-            return identity, contact, True
+            return Identified(identity, contact, True, inbound)
         await session.delete(contact)
         found = (await session.exec(_IDENTITY, params=params)).one()
     identity, contact_row = found
@@ -89,7 +108,7 @@ async def identify(
         identity.profile = {**identity.profile, **event.profile}
     if contact_row.display_name is None and event.display_name:
         contact_row.display_name = event.display_name
-    return identity, contact_row, False
+    return Identified(identity, contact_row, False)
 
 
 async def list_contact_identities(

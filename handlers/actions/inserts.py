@@ -192,13 +192,31 @@ async def insert_rows_through(
 Parent = TypeVar("Parent", bound=SQLModel)
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A row written in the same statement as a parent and its child (`insert_with_parent`),
+    with both their keys (`to_parent`, `to_child`), unless one with the same `unique` columns
+    exists; none when the child is not written."""
+
+    model: type[SQLModel]
+    given: Mapping[str, Any]
+    to_parent: str
+    to_child: str
+    unique: tuple[str, ...]
+
+
 @cache
 def _with_parent(
-    parent: type[SQLModel], child: type[SQLModel], link: str, unique: tuple[str, ...]
+    parent: type[SQLModel],
+    child: type[SQLModel],
+    link: str,
+    unique: tuple[str, ...],
+    linked: tuple[type[SQLModel], str, str, tuple[str, ...]] | None = None,
 ) -> Any:
     """INSERT of a `parent` row (parameters `parent_<column>`) and, in the same statement, of a
     `child` row whose `link` is the parent's key (parameters `child_<column>`) unless one with
-    the same `unique` columns exists; yields the parent's key and the child's (or NULL)."""
+    the same `unique` columns exists; yields the parent's key and the child's (or NULL), and
+    the `linked` row's (`Linked`, parameters `linked_<column>`), if asked for."""
     parents: Any = parent.__table__  # type: ignore[attr-defined]
     children: Any = child.__table__  # type: ignore[attr-defined]
     own = [name for name, _, _ in _defaults(parent)]
@@ -219,7 +237,26 @@ def _with_parent(
         .returning(children.c[_key(child)])
         .cte("child")
     )
-    return select(made.c[_key(parent)], select(joined.c[_key(child)]).scalar_subquery())
+    keys = [made.c[_key(parent)], select(joined.c[_key(child)]).scalar_subquery()]
+    if linked is not None:
+        model, to_parent, to_child, its_unique = linked
+        table: Any = model.__table__  # type: ignore[attr-defined]
+        rest = [n for n, _, _ in _defaults(model) if n not in (to_parent, to_child)]
+        # From the child's CTE: no child written, no row.
+        row = select(
+            select(made.c[_key(parent)]).scalar_subquery(),
+            joined.c[_key(child)],
+            *(bindparam(f"linked_{n}", type_=table.c[n].type) for n in rest),
+        )
+        third = (
+            postgresql.insert(table)
+            .from_select([to_parent, to_child, *rest], row)
+            .on_conflict_do_nothing(index_elements=list(its_unique))
+            .returning(table.c[_key(model)])
+            .cte("linked")
+        )
+        keys.append(select(third.c[_key(model)]).scalar_subquery())
+    return select(*keys)
 
 
 async def insert_with_parent(
@@ -230,21 +267,43 @@ async def insert_with_parent(
     child_given: Mapping[str, Any],
     link: str,
     unique: Sequence[str],
-) -> tuple[Parent, Row | None]:
+    linked: Linked | None = None,
+) -> tuple[Parent, Row | None, Any]:
     """Store a new `parent` row, and a new `child` row whose `link` column holds the parent's
     key unless one with the same `unique` columns exists (`insert_unless_present`): the child
-    is then None and the parent is stored all the same. One statement on PostgreSQL."""
+    is then None and the parent is stored all the same. With them, the `linked` row, if any
+    (None when it clashed, or the child did). One statement on PostgreSQL."""
     if dialect_name(session) != "postgresql":
         [made] = await insert_rows(session, parent, [parent_given])
         key = getattr(made, _key(parent))
-        return made, await insert_unless_present(session, child, {**child_given, link: key}, unique)
+        stored = await insert_unless_present(session, child, {**child_given, link: key}, unique)
+        third = None
+        if linked is not None and stored is not None:
+            links = {linked.to_parent: key, linked.to_child: getattr(stored, _key(child))}
+            given = {**linked.given, **links}
+            third = await insert_unless_present(session, linked.model, given, linked.unique)
+        return made, stored, third
     mine = _values(parent, parent_given)
     theirs = _values(child, {**child_given, link: 0})
     params = {f"parent_{n}": v for n, v in mine.items()}
     params.update((f"child_{n}", v) for n, v in theirs.items() if n != link)
-    statement = _with_parent(parent, child, link, tuple(unique))
-    parent_key, child_key = (await session.exec(statement, params=params)).one()
+    shape = None
+    if linked is not None:
+        shape = (linked.model, linked.to_parent, linked.to_child, linked.unique)
+        its = _values(linked.model, {**linked.given, linked.to_parent: 0, linked.to_child: 0})
+        params.update(
+            (f"linked_{n}", v)
+            for n, v in its.items()
+            if n not in (linked.to_parent, linked.to_child)
+        )
+    statement = _with_parent(parent, child, link, tuple(unique), shape)
+    found = (await session.exec(statement, params=params)).one()
+    parent_key, child_key = found[0], found[1]
     made = _stored(session, parent, mine, parent_key)
     if child_key is None:
-        return made, None
-    return made, _stored(session, child, {**theirs, link: parent_key}, child_key)
+        return made, None, None
+    stored = _stored(session, child, {**theirs, link: parent_key}, child_key)
+    if linked is None or found[2] is None:
+        return made, stored, None
+    its[linked.to_parent], its[linked.to_child] = parent_key, child_key
+    return made, stored, _stored(session, linked.model, its, found[2])

@@ -117,13 +117,9 @@ def _inbound_payload(event: IncomingEvent) -> dict[str, Any]:
     return payload
 
 
-async def record_inbound(
-    *, session: AsyncSession, identity: ChannelIdentity, event: IncomingEvent, now: datetime
-) -> Message | None:
-    """Store the incoming message; None when the provider already delivered it once."""
-    message = {
-        "contact_id": identity.contact_id,
-        "identity_id": identity.id,
+def inbound_values(event: IncomingEvent, now: datetime) -> dict[str, Any]:
+    """The incoming message's row, but for whose it is (`contact_id`, `identity_id`)."""
+    return {
         "channel": event.channel,
         "direction": Direction.IN,
         "body": (event.text or "")[:BODY_LIMIT],
@@ -133,11 +129,23 @@ async def record_inbound(
         "created_at": now,
         "updated_at": now,
     }
-    # The unique (channel, provider id) constraint is what makes a replay harmless, even when
-    # two deliveries of one update arrive at two processes at once.
-    return await insert_unless_present(
-        session, Message, message, ("channel", "provider_message_id")
-    )
+
+
+# The unique (channel, provider id) constraint is what makes a replay harmless, even when two
+# deliveries of one update arrive at two processes at once.
+INBOUND_UNIQUE = ("channel", "provider_message_id")
+
+
+async def record_inbound(
+    *, session: AsyncSession, identity: ChannelIdentity, event: IncomingEvent, now: datetime
+) -> Message | None:
+    """Store the incoming message; None when the provider already delivered it once."""
+    message = {
+        **inbound_values(event, now),
+        "contact_id": identity.contact_id,
+        "identity_id": identity.id,
+    }
+    return await insert_unless_present(session, Message, message, INBOUND_UNIQUE)
 
 
 async def queue_reply(

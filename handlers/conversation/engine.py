@@ -228,14 +228,18 @@ async def handle_event(
     `assessment` is the event's words already read by the detector, and `read` its person, if
     the caller read them."""
     now = now or utcnow()
-    identity, contact, new = await identify(
-        session=session, event=event, now=now, last_inbound_at=now, read=read
+    found = await identify(
+        session=session, event=event, now=now, last_inbound_at=now, read=read, record=True
     )
-    # "/start <token>" from an invitation link joins this chat to the invited person's record.
+    identity, new = found.identity, found.new
+    # "/start <token>" from an invitation link joins this chat to the invited person's record,
+    # and what it said so far (this message, if recorded with a new person) goes with it.
     contact = await do_accept_invitation(
-        session=session, identity=identity, contact=contact, text=event.text, now=now
+        session=session, identity=identity, contact=found.contact, text=event.text, now=now
     )
-    inbound = await record_inbound(session=session, identity=identity, event=event, now=now)
+    inbound = found.inbound
+    if not new:
+        inbound = await record_inbound(session=session, identity=identity, event=event, now=now)
     if inbound is None:
         log.info("ignored a redelivered %s event", event.channel.value)
         return Outcome(duplicate=True)

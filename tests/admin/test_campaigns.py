@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from bot.db import transaction
-from models import ChannelIdentity, Contact
+from models import ChannelIdentity, Contact, Message
+from models.enums import Direction
 from tests.admin.conftest import Api
 from tests.bot.telegram_webhook.person import Person
 from tests.support.app import TELEGRAM_SECRET
@@ -83,7 +84,10 @@ async def test_an_invitation_joins_a_telegram_chat_to_the_imported_person(
             )
         ).one()
         people = (await session.exec(select(Contact))).all()
+        said = (await session.exec(select(Message).where(Message.direction == Direction.IN))).all()
     assert identity.contact_id == amina.id and len(people) == 1
+    # The link's own message, recorded with the chat's first identity, is on her record too.
+    assert [(m.contact_id, m.body) for m in said] == [(amina.id, f"/start {token}")]
     # Greeted by the name on their record, then asked for consent in the chat as anyone is.
     greeting, notice = chat.seen()
     assert "Amina Hassan" in greeting.text
