@@ -125,16 +125,18 @@ async def test_a_campaign_run_comes_back_for_an_emergency_answer_at_the_answers_
     db: SessionFactory, settings: Settings, engine: AsyncEngine, no_jobs: None
 ) -> None:
     person, answer = await queue(db, 9501, "Call 999 now", OutboundPriority.EMERGENCY)
-    async with transaction(db) as session:
-        message = await session.get(Message, answer)
-        assert message is not None
-        # Its send failed a moment ago (the campaign's run tried it): it goes again in a second,
-        # and only that run's come-back is left to send it.
-        message.attempts = 1
-        message.next_attempt_at = utcnow() + timedelta(seconds=1)
     async with running(settings, worker=True) as services:
         jobs = services.jobs
         assert jobs is not None
+        # Once running: starting may take longer than the second (the first to load the
+        # safeguarding model), and the answer would then be due at once.
+        async with transaction(db) as session:
+            message = await session.get(Message, answer)
+            assert message is not None
+            # Its send failed a moment ago (the campaign's run tried it): it goes again in a
+            # second, and only that run's come-back is left to send it.
+            message.attempts = 1
+            message.next_attempt_at = utcnow() + timedelta(seconds=1)
         await waiting_campaign(jobs)
         await jobs.app.tasks[DELIVER_MANY](identity_ids=[person])
         loops = Loops(jobs, await jobs.app.job_manager.register_worker())
@@ -151,16 +153,17 @@ async def test_a_come_back_after_a_worker_died_mid_send_goes_before_the_campaign
 ) -> None:
     person, checkin = await queue(db, 9502, "How are you today?", OutboundPriority.BULK)
     other, _ = await queue(db, 9503, "Here is your answer", OutboundPriority.REPLY)
-    async with transaction(db) as session:
-        message = await session.get(Message, checkin)
-        assert message is not None
-        # Mid-send when its worker died: it is sent again once that send counts as stalled.
-        message.status = DeliveryStatus.SENDING
-        message.attempts = 1
-        message.updated_at = utcnow() - STALE_SENDING + timedelta(seconds=1)
     async with running(settings, worker=True) as services:
         jobs = services.jobs
         assert jobs is not None
+        # Once running, as above: the send counts as stalled a second from now.
+        async with transaction(db) as session:
+            message = await session.get(Message, checkin)
+            assert message is not None
+            # Mid-send when its worker died: it is sent again once that send counts as stalled.
+            message.status = DeliveryStatus.SENDING
+            message.attempts = 1
+            message.updated_at = utcnow() - STALE_SENDING + timedelta(seconds=1)
         await waiting_campaign(jobs)
         await jobs.defer_requests([DeliveryRequest(other, OutboundPriority.REPLY)])
         # The dead worker's campaign run, put back, reaches the person again.
