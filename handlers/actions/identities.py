@@ -79,8 +79,10 @@ async def identify(
         new = {"display_name": event.display_name, "created_at": now, "updated_at": now}
         # Two first messages from one person may race: the unique (channel, external id)
         # decides, and the loser reads the winner's row and forgets the contact it made.
-        message = Linked(
-            Message, inbound_values(event, now), "contact_id", "identity_id", INBOUND_UNIQUE
+        message = (
+            Linked(Message, inbound_values(event, now), "contact_id", "identity_id", INBOUND_UNIQUE)
+            if record
+            else None
         )
         contact, identity, inbound = await insert_with_parent(
             session,
@@ -97,7 +99,7 @@ async def identify(
             },
             "contact_id",
             ("channel", "external_id"),
-            message if record else None,
+            message,
         )
         if identity is not None:
             return Identified(identity, contact, True, inbound)

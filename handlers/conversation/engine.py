@@ -237,9 +237,12 @@ async def handle_event(
     contact = await do_accept_invitation(
         session=session, identity=identity, contact=found.contact, text=event.text, now=now
     )
-    inbound = found.inbound
-    if not new:
-        inbound = await record_inbound(session=session, identity=identity, event=event, now=now)
+    # A new person's message was recorded with them.
+    inbound = (
+        found.inbound
+        if new
+        else await record_inbound(session=session, identity=identity, event=event, now=now)
+    )
     if inbound is None:
         log.info("ignored a redelivered %s event", event.channel.value)
         return Outcome(duplicate=True)
